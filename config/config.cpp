@@ -1,0 +1,170 @@
+// Loads the kiosk configuration section by section; every key is known, typed and range-checked.
+#include "config/config.hpp"
+
+#include <algorithm>
+
+#include "config/json_reader.hpp"
+
+namespace kiosk::config {
+namespace {
+
+using detail::JsonReader;
+
+std::uint16_t usb_id(JsonReader& r, std::string_view key) {
+  const auto text = r.string(key);
+  if (!text) r.fail(key, "is required (four hex digits, e.g. \"27c6\")");
+  if (text->size() != 4 || text->find_first_not_of("0123456789abcdefABCDEF") != std::string::npos) {
+    r.fail(key, "must be four hex digits, not \"" + *text + "\"");
+  }
+  return static_cast<std::uint16_t>(std::stoul(*text, nullptr, 16));
+}
+
+DeviceClass device_class(JsonReader& r, std::string_view key) {
+  const auto text = r.string(key);
+  if (text == "fingerprint") return DeviceClass::kFingerprint;
+  if (text == "scanner") return DeviceClass::kScanner;
+  if (text == "camera") return DeviceClass::kCamera;
+  r.fail(key, "must be one of fingerprint, scanner, camera");
+}
+
+void read_kiosk(JsonReader r, KioskSection& s) {
+  s.id = r.string("id").value_or("");
+  if (s.id.empty()) r.fail("id", "is required");
+  s.state_dir = r.path("state_dir").value_or("");
+  if (s.state_dir.empty()) r.fail("state_dir", "is required");
+  s.log_level = r.string("log_level").value_or(s.log_level);
+  static constexpr std::string_view kLevels[] = {"trace", "debug", "info", "warn", "error"};
+  if (std::find(std::begin(kLevels), std::end(kLevels), s.log_level) == std::end(kLevels)) {
+    r.fail("log_level", "must be one of trace, debug, info, warn, error");
+  }
+  r.reject_unknown_keys();
+}
+
+void read_simulation(JsonReader r, SimulationSection& s) {
+  s.enabled = r.boolean("enabled").value_or(false);
+  s.dir = r.path("dir").value_or("");
+  s.face_source = r.path("face_source").value_or("");
+  s.seed = static_cast<std::uint32_t>(r.integer("seed", 0, 0xffffffffLL).value_or(s.seed));
+  if (s.enabled && s.dir.empty()) r.fail("dir", "is required when the simulation is enabled");
+  r.reject_unknown_keys();
+}
+
+void read_fingerprint(JsonReader r, FingerprintSection& s) {
+  if (const nlohmann::json* drivers = r.array("drivers")) {
+    for (const auto& d : *drivers) {
+      if (!d.is_string() || d.get<std::string>().empty()) {
+        r.fail("drivers", "must list libfprint driver names as strings");
+      }
+      s.drivers.push_back(d.get<std::string>());
+    }
+  }
+  s.virtual_image_socket = r.path("virtual_image_socket").value_or("");
+  // sockaddr_un holds 107 characters of path.
+  if (s.virtual_image_socket.string().size() > 107) {
+    r.fail("virtual_image_socket", "is longer than a Unix socket path may be (107 characters)");
+  }
+  s.capture_timeout = std::chrono::seconds(
+      r.integer("capture_timeout_s", 1, 600).value_or(s.capture_timeout.count()));
+  r.reject_unknown_keys();
+}
+
+void read_scanner(JsonReader r, ScannerSection& s) {
+  s.device = r.string("device").value_or("");
+  s.sane_config_dir = r.path("sane_config_dir").value_or("");
+  s.resolution_dpi = static_cast<int>(r.integer("resolution_dpi", 50, 2400).value_or(300));
+  s.mode = r.string("mode").value_or(s.mode);
+  s.source = r.string("source").value_or("");
+  s.scan_timeout =
+      std::chrono::seconds(r.integer("scan_timeout_s", 1, 3600).value_or(s.scan_timeout.count()));
+  r.reject_unknown_keys();
+}
+
+void read_camera(JsonReader r, CameraSection& s) {
+  const auto source = r.string("source").value_or("v4l2");
+  if (source == "v4l2") {
+    s.source = CameraSourceKind::kV4l2;
+  } else if (source == "gstreamer") {
+    s.source = CameraSourceKind::kGstreamer;
+  } else if (source == "file") {
+    s.source = CameraSourceKind::kFile;
+  } else {
+    r.fail("source", "must be one of v4l2, gstreamer, file");
+  }
+  if (s.source == CameraSourceKind::kFile) {
+    s.location = r.path("location").value_or("").string();
+  } else {
+    s.location = r.string("location").value_or(s.location);
+  }
+  if (s.location.empty()) r.fail("location", "is required");
+  s.width = static_cast<int>(r.integer("width", 160, 8192).value_or(s.width));
+  s.height = static_cast<int>(r.integer("height", 120, 8192).value_or(s.height));
+  s.fps = r.number("fps", 1, 240).value_or(s.fps);
+  s.pace_to_fps = r.boolean("pace_to_fps").value_or(s.pace_to_fps);
+  r.reject_unknown_keys();
+}
+
+void read_usb(JsonReader r, UsbSection& s) {
+  s.enabled = r.boolean("enabled").value_or(true);
+  s.device_table_file = r.path("device_table").value_or("");
+  if (s.device_table_file.empty()) r.fail("device_table", "is required");
+  r.reject_unknown_keys();
+  s.device_table = load_device_table(s.device_table_file);
+}
+
+}  // namespace
+
+std::vector<DeviceTableEntry> load_device_table(const std::filesystem::path& file) {
+  const nlohmann::json root = detail::parse_file(file);
+  if (!root.is_array()) throw ConfigError(file.string() + ": must be a list of devices");
+  std::vector<DeviceTableEntry> table;
+  for (std::size_t i = 0; i < root.size(); ++i) {
+    const std::string prefix = "[" + std::to_string(i) + "]";
+    if (!root[i].is_object()) throw ConfigError(file.string() + ": " + prefix + " must be an object");
+    JsonReader r(root[i], file, prefix);
+    DeviceTableEntry e;
+    e.vendor_id = usb_id(r, "vendor");
+    e.product_id = usb_id(r, "product");
+    e.device_class = device_class(r, "class");
+    e.model = r.string("model").value_or("");
+    if (e.model.empty()) r.fail("model", "is required");
+    r.reject_unknown_keys();
+    table.push_back(std::move(e));
+  }
+  return table;
+}
+
+Config load(const std::filesystem::path& file) {
+  const nlohmann::json root = detail::parse_file(file);
+  if (!root.is_object()) throw ConfigError(file.string() + ": must hold a JSON object");
+  Config c;
+  c.source = file;
+  JsonReader r(root, file, "");
+  read_kiosk(r.object("kiosk"), c.kiosk);
+  read_simulation(r.object("simulation"), c.simulation);
+  read_fingerprint(r.object("fingerprint"), c.fingerprint);
+  read_scanner(r.object("scanner"), c.scanner);
+  read_camera(r.object("camera"), c.camera);
+  read_usb(r.object("usb"), c.usb);
+  r.reject_unknown_keys();
+  return c;
+}
+
+std::string_view to_string(DeviceClass c) {
+  switch (c) {
+    case DeviceClass::kFingerprint: return "fingerprint";
+    case DeviceClass::kScanner: return "scanner";
+    case DeviceClass::kCamera: return "camera";
+  }
+  return "unknown";
+}
+
+std::string_view to_string(CameraSourceKind k) {
+  switch (k) {
+    case CameraSourceKind::kV4l2: return "v4l2";
+    case CameraSourceKind::kGstreamer: return "gstreamer";
+    case CameraSourceKind::kFile: return "file";
+  }
+  return "unknown";
+}
+
+}  // namespace kiosk::config

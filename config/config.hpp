@@ -1,0 +1,95 @@
+// The kiosk's typed configuration: one struct, loaded from a JSON file and validated at start-up.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace kiosk::config {
+
+// A configuration that cannot be used. The message names the file and the key.
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct KioskSection {
+  std::string id;
+  std::filesystem::path state_dir;  // durable state: outbox, local database
+  std::string log_level = "info";   // trace, debug, info, warn, error
+};
+
+// The simulation rig: generated assets that the real libraries' virtual devices are fed from.
+struct SimulationSection {
+  bool enabled = false;
+  std::filesystem::path dir;          // generated fingerprints, pages, camera video
+  std::filesystem::path face_source;  // public-domain portrait the camera video is made from
+  std::uint32_t seed = 1;             // generators are deterministic for a given seed
+};
+
+struct FingerprintSection {
+  std::vector<std::string> drivers;            // libfprint driver ids allowed; empty: all
+  std::filesystem::path virtual_image_socket;  // FP_VIRTUAL_IMAGE; empty: no virtual reader
+  std::chrono::seconds capture_timeout{30};
+};
+
+struct ScannerSection {
+  std::string device;                     // SANE device name; empty: the first one found
+  std::filesystem::path sane_config_dir;  // SANE_CONFIG_DIR; empty: the system's
+  int resolution_dpi = 300;
+  std::string mode = "Color";  // SANE mode option value
+  std::string source;          // SANE source option value; empty: the backend's default
+  std::chrono::seconds scan_timeout{120};
+};
+
+enum class CameraSourceKind { kV4l2, kGstreamer, kFile };
+
+struct CameraSection {
+  CameraSourceKind source = CameraSourceKind::kV4l2;
+  std::string location = "/dev/video0";  // device node, pipeline, or file
+  int width = 1280;
+  int height = 720;
+  double fps = 30.0;
+  bool pace_to_fps = false;  // deliver a file's frames at its frame rate, as a live camera would
+};
+
+enum class DeviceClass { kFingerprint, kScanner, kCamera };
+
+struct DeviceTableEntry {
+  std::uint16_t vendor_id = 0;
+  std::uint16_t product_id = 0;
+  DeviceClass device_class = DeviceClass::kFingerprint;
+  std::string model;
+};
+
+struct UsbSection {
+  bool enabled = true;
+  std::filesystem::path device_table_file;
+  std::vector<DeviceTableEntry> device_table;  // loaded from device_table_file
+};
+
+struct Config {
+  std::filesystem::path source;  // the file this was loaded from
+  KioskSection kiosk;
+  SimulationSection simulation;
+  FingerprintSection fingerprint;
+  ScannerSection scanner;
+  CameraSection camera;
+  UsbSection usb;
+};
+
+// Loads and validates a configuration file. Relative paths in it are taken relative to the file's
+// folder. Throws ConfigError naming the file and the key on any unknown key or bad value.
+Config load(const std::filesystem::path& file);
+
+// Parses a device table (a JSON array of {vendor, product, class, model}).
+std::vector<DeviceTableEntry> load_device_table(const std::filesystem::path& file);
+
+std::string_view to_string(DeviceClass c);
+std::string_view to_string(CameraSourceKind k);
+
+}  // namespace kiosk::config
