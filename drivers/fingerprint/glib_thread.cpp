@@ -16,17 +16,17 @@ void free_work(gpointer data) { delete static_cast<std::function<void()>*>(data)
 }  // namespace
 
 GlibThread::GlibThread(std::function<void()> setup, std::function<void()> teardown)
-    : context_(g_main_context_new()),
+    : context_(g_main_context_ref(g_main_context_default())),
       loop_(g_main_loop_new(context_, FALSE)),
       teardown_(std::move(teardown)) {
   std::promise<void> started;
   auto started_future = started.get_future();
   thread_ = std::thread([this, setup = std::move(setup), &started] {
-    g_main_context_push_thread_default(context_);
+    g_main_context_acquire(context_);
     setup();
     started.set_value();
     g_main_loop_run(loop_);
-    g_main_context_pop_thread_default(context_);
+    g_main_context_release(context_);
   });
   started_future.wait();
 }

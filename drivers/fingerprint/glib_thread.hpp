@@ -1,5 +1,11 @@
-// A thread that owns a GLib main context (as its thread-default) and runs its loop; work for it is
-// queued with invoke(). libfprint's objects are created and used on this thread only.
+// A thread that owns GLib's global default main context and runs its loop; work for it is queued
+// with invoke(). libfprint's objects are created and used on this thread only.
+//
+// Why the global default context and not a private one: libfprint 1.94.5 (Debian 12) attaches its
+// device timeouts with g_source_attach(source, NULL), i.e. to the global default context, whatever
+// context the caller pushed. A private context would never run them (an open never completes). So
+// at most one GlibThread may exist in a process at a time, and nothing else may iterate the
+// default context.
 #pragma once
 
 #include <functional>
@@ -11,7 +17,7 @@ namespace kiosk::drivers::detail {
 
 class GlibThread {
  public:
-  // `setup` runs first on the new thread, `teardown` last, both with the context pushed.
+  // `setup` runs first on the new thread, `teardown` last, both on the loop's thread.
   GlibThread(std::function<void()> setup, std::function<void()> teardown);
   ~GlibThread();  // runs teardown, stops the loop and joins
   GlibThread(const GlibThread&) = delete;

@@ -282,9 +282,14 @@ class LibfprintReader final : public FingerprintReader {
   // On the GLib thread, at destruction: stop whatever runs and close the device.
   void teardown() {
     if (cancellable_ != nullptr) g_cancellable_cancel(cancellable_);
-    if (device_ != nullptr && fp_device_is_open(device_)) {
-      // Let the cancelled operation finish first; libfprint refuses to close a busy device.
-      while (pending_capture_ || pending_open_) g_main_context_iteration(thread_.context(), TRUE);
+    // Let a cancelled operation finish first (libfprint refuses to close a busy device), but
+    // never wait for ever on a device that stopped answering.
+    const gint64 give_up = g_get_monotonic_time() + 2 * G_USEC_PER_SEC;
+    while ((pending_capture_ || pending_open_) && g_get_monotonic_time() < give_up) {
+      g_main_context_iteration(thread_.context(), FALSE);
+      g_usleep(1000);
+    }
+    if (device_ != nullptr && fp_device_is_open(device_) && !pending_capture_) {
       fp_device_close_sync(device_, nullptr, nullptr);
     }
     forget_device();

@@ -275,9 +275,18 @@ class SaneScanner final : public Scanner {
       wanted.emplace_back(SANE_NAME_SCAN_BR_X, std::to_string(s.area->left_mm + s.area->width_mm));
       wanted.emplace_back(SANE_NAME_SCAN_BR_Y, std::to_string(s.area->top_mm + s.area->height_mm));
     }
+    const std::size_t standard = wanted.size();
     wanted.insert(wanted.end(), s.options.begin(), s.options.end());
-    for (const auto& [name, value] : wanted) {
-      if (auto r = set_option(name, value); !r) return r;
+    for (std::size_t i = 0; i < wanted.size(); ++i) {
+      const auto& [name, value] = wanted[i];
+      auto r = set_option(name, value);
+      // A device without a standard option (pnm has no mode) has that setting fixed: scan as it
+      // is; the page says what it got. An option asked for by name must exist.
+      if (!r && i < standard && r.error().code == ProblemCode::kUnsupported) {
+        log_->debug("{}: {}", name, r.error().detail);
+        continue;
+      }
+      if (!r) return r;
     }
     return {};
   }

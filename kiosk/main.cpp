@@ -1,0 +1,106 @@
+// The kiosk program: loads the configuration, sets up the devices (simulated ones by default in
+// the simulation profile), checks each device once, and runs until SIGTERM or SIGINT.
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+
+#include "config/config.hpp"
+#include "config/log.hpp"
+#include "drivers/environment.hpp"
+#include "kiosk/device_check.hpp"
+#include "kiosk/devices.hpp"
+#include "sim/rig.hpp"
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: kiosk --config FILE [--self-test]\n"
+    "  --config FILE  the kiosk configuration (config/defaults/simulation.json runs on\n"
+    "                 simulated devices)\n"
+    "  --self-test    check every device once, then exit: 0 when all answered, 1 otherwise\n";
+
+struct Options {
+  std::string config;
+  bool self_test = false;
+};
+
+bool parse(int argc, char** argv, Options& o) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--config" && i + 1 < argc) {
+      o.config = argv[++i];
+    } else if (arg == "--self-test") {
+      o.self_test = true;
+    } else if (arg == "--help" || arg == "-h") {
+      std::fputs(kUsage, stdout);
+      std::exit(0);
+    } else {
+      std::fprintf(stderr, "kiosk: unknown argument '%s'\n%s", arg.c_str(), kUsage);
+      return false;
+    }
+  }
+  if (o.config.empty()) {
+    std::fprintf(stderr, "kiosk: --config is required\n%s", kUsage);
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options options;
+  if (!parse(argc, argv, options)) return 2;
+
+  kiosk::config::Config config;
+  std::optional<kiosk::sim::Rig> rig;
+  try {
+    config = kiosk::config::load(options.config);
+    kiosk::log::init(config.kiosk.log_level);
+    if (config.simulation.enabled) rig = kiosk::sim::prepare_rig(config);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "kiosk: %s\n", e.what());
+    return 2;
+  }
+  auto log = kiosk::log::get("kiosk");
+  log->info("kiosk {} starting with {}{}", config.kiosk.id, config.source.string(),
+            rig ? " (simulated devices)" : "");
+
+  // Before any thread starts: the device libraries read their environment when they start.
+  kiosk::drivers::export_device_environment(config);
+
+  boost::asio::io_context io;
+  kiosk::app::Devices devices = kiosk::app::make_devices(io.get_executor(), config);
+  int exit_code = 0;
+
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& ec, int signal) {
+    if (ec) return;
+    log->info("stopping on {}", strsignal(signal));
+    devices.fingerprint->cancel();
+    devices.scanner->cancel();
+    devices.camera->stop();
+    io.stop();
+  });
+
+  kiosk::app::check_devices(io.get_executor(), config, rig ? &*rig : nullptr, devices,
+                            [&](const kiosk::app::DeviceCheckResult& result) {
+                              if (result.all_ok()) {
+                                log->info("all three devices answered");
+                              } else {
+                                log->error("device check failed: see the errors above");
+                                exit_code = 1;
+                              }
+                              if (options.self_test) {
+                                signals.cancel();
+                                io.stop();
+                              } else {
+                                log->info("ready; stop with Ctrl-C or SIGTERM");
+                              }
+                            });
+  io.run();
+  return exit_code;
+}
