@@ -1,0 +1,129 @@
+// Configuration loading: the shipped profiles load, and every bad file stops with a message that
+// names the file and the key.
+#include <fstream>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "config/config.hpp"
+#include "tests/support/test_support.hpp"
+
+namespace kiosk::config {
+namespace {
+
+using ::testing::AllOf;
+using ::testing::HasSubstr;
+
+const std::filesystem::path kDefaults = KIOSK_SOURCE_DIR "/config/defaults";
+
+class ConfigTest : public ::testing::Test {
+ protected:
+  // Writes a profile made from the simulation profile with `edit` applied to its text.
+  std::filesystem::path write(const std::string& name, const std::string& text) {
+    const auto file = scratch_ / name;
+    std::ofstream(file) << text;
+    std::filesystem::copy_file(kDefaults / "devices.json", scratch_ / "devices.json",
+                               std::filesystem::copy_options::overwrite_existing);
+    return file;
+  }
+
+  static std::string message_of(const std::filesystem::path& file) {
+    try {
+      load(file);
+    } catch (const ConfigError& e) {
+      return e.what();
+    }
+    return "(loaded without error)";
+  }
+
+  static std::string minimal(const std::string& camera) {
+    return R"({ "kiosk": {"id": "K1", "state_dir": "state"},
+               "usb": {"device_table": "devices.json"}, "camera": )" + camera + "}";
+  }
+
+  testing::ScratchDir scratch_;
+};
+
+TEST_F(ConfigTest, ShippedSimulationProfileLoads) {
+  const Config c = load(kDefaults / "simulation.json");
+  EXPECT_TRUE(c.simulation.enabled);
+  EXPECT_EQ(c.fingerprint.drivers, std::vector<std::string>{"virtual_image"});
+  EXPECT_EQ(c.scanner.device, "pnm:0");
+  EXPECT_EQ(c.camera.source, CameraSourceKind::kFile);
+  // Relative paths are taken from the profile's folder.
+  EXPECT_TRUE(c.kiosk.state_dir.is_absolute());
+  EXPECT_EQ(c.usb.device_table_file, kDefaults / "devices.json");
+  EXPECT_FALSE(c.usb.device_table.empty());
+}
+
+TEST_F(ConfigTest, ShippedProductionProfileLoads) {
+  const Config c = load(kDefaults / "kiosk.json");
+  EXPECT_FALSE(c.simulation.enabled);
+  EXPECT_EQ(c.camera.source, CameraSourceKind::kV4l2);
+}
+
+TEST_F(ConfigTest, UnknownKeyNamesFileKeyAndSuggestion) {
+  const auto file = write("typo.json", minimal(R"({"source": "v4l2", "fsp": 30})"));
+  EXPECT_THAT(message_of(file), AllOf(HasSubstr(file.string()), HasSubstr("'camera.fsp'"),
+                                      HasSubstr("did you mean 'camera.fps'")));
+}
+
+TEST_F(ConfigTest, UnknownSectionIsRejected) {
+  const auto file = write("section.json", R"({ "kiosk": {"id": "K1", "state_dir": "s"},
+      "usb": {"device_table": "devices.json"}, "printer": {} })");
+  EXPECT_THAT(message_of(file), AllOf(HasSubstr(file.string()), HasSubstr("'printer'")));
+}
+
+TEST_F(ConfigTest, WrongTypeNamesKeyAndType) {
+  const auto file = write("type.json", minimal(R"({"fps": "thirty"})"));
+  EXPECT_THAT(message_of(file), AllOf(HasSubstr("'camera.fps'"), HasSubstr("must be a number")));
+}
+
+TEST_F(ConfigTest, OutOfRangeNamesKeyAndRange) {
+  const auto file = write("range.json", minimal(R"({"width": 5})"));
+  EXPECT_THAT(message_of(file), AllOf(HasSubstr("'camera.width'"), HasSubstr("between 160")));
+}
+
+TEST_F(ConfigTest, BadEnumNamesChoices) {
+  const auto file = write("enum.json", minimal(R"({"source": "firewire"})"));
+  EXPECT_THAT(message_of(file),
+              AllOf(HasSubstr("'camera.source'"), HasSubstr("v4l2, gstreamer, file")));
+}
+
+TEST_F(ConfigTest, MissingRequiredKeyIsNamed) {
+  const auto file = write("required.json", R"({"kiosk": {"state_dir": "s"},
+      "usb": {"device_table": "devices.json"}})");
+  EXPECT_THAT(message_of(file), HasSubstr("'kiosk.id' is required"));
+}
+
+TEST_F(ConfigTest, BrokenJsonNamesFileAndLine) {
+  const auto file = write("broken.json", "{\n  \"kiosk\": {\n    \"id\": \"K1\",,\n  }\n}\n");
+  EXPECT_THAT(message_of(file),
+              AllOf(HasSubstr(file.string()), HasSubstr("not valid JSON"), HasSubstr("line 3")));
+}
+
+TEST_F(ConfigTest, MissingFileIsNamed) {
+  const auto file = scratch_ / "absent.json";
+  EXPECT_THAT(message_of(file), AllOf(HasSubstr(file.string()), HasSubstr("cannot be read")));
+}
+
+TEST_F(ConfigTest, CommentsAreAllowed) {
+  const auto file = write("comments.json", "// a technician's note\n" + minimal(R"({})"));
+  EXPECT_NO_THROW(load(file));
+}
+
+TEST_F(ConfigTest, DeviceTableBadIdNamesEntry) {
+  const auto table = scratch_ / "table.json";
+  std::ofstream(table) << R"([{"vendor": "27c6", "product": "53x5", "class": "fingerprint",
+                              "model": "M"}])";
+  try {
+    load_device_table(table);
+    FAIL() << "a bad product id was accepted";
+  } catch (const ConfigError& e) {
+    EXPECT_THAT(std::string(e.what()),
+                AllOf(HasSubstr(table.string()), HasSubstr("'[0].product'"), HasSubstr("hex")));
+  }
+}
+
+}  // namespace
+}  // namespace kiosk::config

@@ -1,0 +1,46 @@
+// Helpers shared by the tests: a scratch folder, and running an io_context until a result arrives.
+#pragma once
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include <boost/asio/io_context.hpp>
+
+namespace kiosk::testing {
+
+// A fresh folder under /tmp, removed at the end. Kept short: Unix socket paths must fit 107 bytes.
+class ScratchDir {
+ public:
+  ScratchDir() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "kiosk-XXXXXX").string();
+    path_ = mkdtemp(pattern.data());
+  }
+  ~ScratchDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  const std::filesystem::path& path() const { return path_; }
+  std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// Runs `io` until `slot` holds a value or `limit` passes. The limit only stops a broken test from
+// hanging; a working one finishes long before it.
+template <typename T>
+bool run_until(boost::asio::io_context& io, const std::optional<T>& slot,
+               std::chrono::milliseconds limit = std::chrono::seconds(20)) {
+  const auto give_up = std::chrono::steady_clock::now() + limit;
+  io.restart();
+  while (!slot && std::chrono::steady_clock::now() < give_up) {
+    io.run_for(std::chrono::milliseconds(10));
+    io.restart();
+  }
+  return slot.has_value();
+}
+
+}  // namespace kiosk::testing
