@@ -11,9 +11,7 @@ namespace {
 
 using drivers::Problem;
 
-// Out of line: inlined into the lambda that unwraps the std::expected, GCC 12 reports a false
-// -Wmaybe-uninitialized on the image's fields.
-[[gnu::noinline]] std::string describe(const drivers::Image& image, const std::string& reader) {
+std::string describe(const drivers::Image& image, const std::string& reader) {
   const std::string resolution = image.pixels_per_inch > 0
                                      ? fmt::format("{:.0f} ppi", image.pixels_per_inch)
                                      : std::string("a resolution the reader does not report");

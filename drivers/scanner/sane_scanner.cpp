@@ -372,8 +372,15 @@ class SaneScanner final : public Scanner {
         boost::asio::post(executor_, [progress, page, fraction] { progress({page, fraction}); });
       }
     }
+    // A cancelled scan ends with EOF at some backends: never take its partial page for a page.
+    if (cancelled_) return cancelled_problem();
     image.height = static_cast<int>(image.pixels.size() / image.row_bytes());
     if (image.height == 0) return problem(ProblemCode::kIo, "the scanner sent an empty page");
+    if (p.lines > 0 && image.height < p.lines) {
+      return problem(ProblemCode::kIo, "page " + std::to_string(page + 1) + " ended after " +
+                                           std::to_string(image.height) + " of " +
+                                           std::to_string(p.lines) + " lines");
+    }
     return image;
   }
 

@@ -121,7 +121,7 @@ INSTANTIATE_TEST_SUITE_P(AllRetryCodes, FingerprintRetryTest,
                                            RetryCase{1, ProblemCode::kFingerTooShort},
                                            RetryCase{2, ProblemCode::kCenterFinger},
                                            RetryCase{3, ProblemCode::kRemoveFinger}),
-                         [](const auto& info) { return "code" + std::to_string(info.param.code); });
+                         [](const auto& test) { return "code" + std::to_string(test.param.code); });
 
 TEST_F(FingerprintTest, ReaderStaysUsableAfterARetry) {
   open();
