@@ -101,6 +101,7 @@ cv::Mat contact_mask(int w, int h, double pressure, std::mt19937& rng) {
 
 cv::Mat synthesize_fingerprint(const FingerprintSpec& spec) {
   std::mt19937 rng(spec.seed);
+  cv::RNG noise_rng(spec.seed);  // never cv::randn/randu: they draw from OpenCV's global state
   const int w = spec.width, h = spec.height;
   const cv::Mat theta = orientation_field(spec, rng);
 
@@ -118,7 +119,7 @@ cv::Mat synthesize_fingerprint(const FingerprintSpec& spec) {
   // Grow ridges from sparse random seeds: each pass keeps, at every pixel, the response of the
   // filter tuned to that pixel's orientation, then squashes the result to keep it bounded.
   cv::Mat ridges(h, w, CV_32F);
-  cv::randn(ridges, 0, 1);
+  noise_rng.fill(ridges, cv::RNG::NORMAL, 0, 1);
   cv::Mat sparse;
   cv::threshold(cv::abs(ridges), sparse, 2.5, 1.0, cv::THRESH_BINARY);
   ridges = ridges.mul(sparse);
@@ -160,7 +161,7 @@ cv::Mat synthesize_fingerprint(const FingerprintSpec& spec) {
   // Dryness: blotches of the finger that do not touch, as broken ridges.
   if (spec.dryness > 0) {
     cv::Mat blotch(h / 4 + 1, w / 4 + 1, CV_32F);
-    cv::randu(blotch, 0, 1);
+    noise_rng.fill(blotch, cv::RNG::UNIFORM, 0, 1);
     cv::resize(blotch, blotch, cv::Size(w, h), 0, 0, cv::INTER_CUBIC);
     cv::GaussianBlur(blotch, blotch, cv::Size(0, 0), 2);
     cv::Mat keep;
@@ -175,7 +176,7 @@ cv::Mat synthesize_fingerprint(const FingerprintSpec& spec) {
   cv::Mat grey = 235.0 - ink * 200.0;
   cv::GaussianBlur(grey, grey, cv::Size(0, 0), 0.7);
   cv::Mat noise(h, w, CV_32F);
-  cv::randn(noise, 0, 4);
+  noise_rng.fill(noise, cv::RNG::NORMAL, 0, 4);
   grey += noise;
   cv::Mat out;
   grey.convertTo(out, CV_8U);
