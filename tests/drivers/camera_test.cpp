@@ -120,6 +120,39 @@ TEST_F(CameraTest, FileThatIsNoVideoIsUnsupported) {
   EXPECT_EQ(info.error().code, ProblemCode::kUnsupported) << info.error().message();
 }
 
+// A live source that stops delivering (an unplugged webcam) is told apart from a file's end: a
+// GStreamer test source that ends after eight frames plays the camera.
+TEST_F(CameraTest, LiveSourceThatStopsDeliveringIsReportedRemoved) {
+  CameraSource s;
+  s.kind = config::CameraSourceKind::kGstreamer;
+  s.location =
+      "videotestsrc num-buffers=8 ! video/x-raw,width=160,height=120,framerate=30/1 ! "
+      "videoconvert ! video/x-raw,format=BGR ! appsink";
+  const auto info = open(s);
+  ASSERT_TRUE(info.has_value()) << info.error().message();
+  EXPECT_EQ(info->backend, "GSTREAMER");
+  int frames = 0;
+  std::optional<Problem> end;
+  camera_->start([&](Frame f) {
+    ++frames;
+    EXPECT_EQ(f.image.width, 160);
+  }, [&](Problem p) { end = p; });
+  ASSERT_TRUE(testing::run_until(io_, end));
+  EXPECT_EQ(end->code, ProblemCode::kRemoved) << end->message();
+  EXPECT_TRUE(end->is_error());
+  EXPECT_GT(frames, 0);
+}
+
+TEST_F(CameraTest, BrokenPipelineIsAClearError) {
+  CameraSource s;
+  s.kind = config::CameraSourceKind::kGstreamer;
+  s.location = "nosuchelement ! appsink";
+  const auto info = open(s);
+  ASSERT_FALSE(info.has_value());
+  EXPECT_EQ(info.error().code, ProblemCode::kNotFound);
+  EXPECT_NE(info.error().message().find("nosuchelement"), std::string::npos);
+}
+
 TEST_F(CameraTest, StartBeforeOpenIsAnError) {
   std::optional<Problem> end;
   camera_->start([](Frame) {}, [&](Problem p) { end = p; });
