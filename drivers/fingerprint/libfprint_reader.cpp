@@ -70,6 +70,7 @@ class LibfprintReader final : public FingerprintReader {
   void open(const std::string& id, Handler<FingerprintDeviceInfo> done) override {
     thread_.invoke([this, id, done = std::move(done)]() mutable {
       if (!begin(done)) return;
+      if (device_ != nullptr && removed_) forget_device();  // look for it afresh
       if (device_ != nullptr) {
         finish(std::move(done), Result<FingerprintDeviceInfo>(info_of(device_)));
         return;

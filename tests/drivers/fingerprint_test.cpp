@@ -194,6 +194,21 @@ TEST_F(FingerprintTest, SecondRequestWhileCapturingIsBusy) {
   ASSERT_TRUE(testing::run_until(io_, first));
 }
 
+TEST_F(FingerprintTest, CloseThenCaptureIsNotOpenAndReopenWorks) {
+  open();
+  std::optional<Result<void>> closed;
+  reader_->close([&](auto r) { closed = std::move(r); });
+  ASSERT_TRUE(testing::run_until(io_, closed));
+  EXPECT_TRUE(closed->has_value()) << closed->error().message();
+  const Result<Image> image = capture(1s);
+  ASSERT_FALSE(image.has_value());
+  EXPECT_EQ(image.error().code, ProblemCode::kNotOpen);
+  std::optional<Result<FingerprintDeviceInfo>> reopened;
+  reader_->open("", [&](auto r) { reopened = std::move(r); });
+  ASSERT_TRUE(testing::run_until(io_, reopened));
+  EXPECT_TRUE(reopened->has_value()) << reopened->error().message();
+}
+
 TEST_F(FingerprintTest, CaptureBeforeOpenIsAnError) {
   const Result<Image> image = capture(1s);
   ASSERT_FALSE(image.has_value());

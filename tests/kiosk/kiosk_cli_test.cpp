@@ -1,9 +1,14 @@
 // The kiosk program as a person starts it: on the simulated devices it finds and captures from
 // all three; with a bad configuration it stops at once and says which key in which file.
+#include <signal.h>
+#include <spawn.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <array>
 #include <cstdio>
+#include <fcntl.h>
+
 #include <fstream>
 
 #include <gmock/gmock.h>
@@ -79,6 +84,43 @@ TEST(KioskProgram, SelfTestFailsWhenADeviceIsMissing) {
   EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_THAT(r.output, AllOf(HasSubstr("document scanner FAILED: device not found"),
                               HasSubstr("fingerprint reader OK")));
+}
+
+// A kiosk is stopped by systemd with SIGTERM; it must go, and say so, not hang on its devices.
+TEST(KioskProgram, SigtermStopsARunningKioskCleanly) {
+  ASSERT_TRUE(std::filesystem::exists(kFaceSource)) << kFaceSource << " is missing";
+  testing::ScratchDir dir;
+  const std::string profile = write_simulation_profile(dir).string();
+  const std::string log = (dir / "kiosk.log").string();
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 2, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  const char* argv[] = {KIOSK_BINARY, "--config", profile.c_str(), nullptr};
+  pid_t pid = 0;
+  ASSERT_EQ(posix_spawn(&pid, KIOSK_BINARY, &actions, nullptr, const_cast<char**>(argv), environ), 0);
+  posix_spawn_file_actions_destroy(&actions);
+
+  auto log_text = [&] {
+    std::ifstream in(log);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  };
+  // The limits below only keep a broken kiosk from hanging the suite.
+  for (int i = 0; i < 300 && log_text().find("ready;") == std::string::npos; ++i) usleep(50'000);
+  ASSERT_THAT(log_text(), HasSubstr("ready;"));
+  kill(pid, SIGTERM);
+  int status = 0;
+  pid_t done = 0;
+  for (int i = 0; i < 200 && done == 0; ++i) {
+    done = waitpid(pid, &status, WNOHANG);
+    if (done == 0) usleep(50'000);
+  }
+  if (done == 0) {
+    kill(pid, SIGKILL);
+    waitpid(pid, &status, 0);
+    FAIL() << "the kiosk did not stop within 10 s of SIGTERM\n" << log_text();
+  }
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << log_text();
+  EXPECT_THAT(log_text(), HasSubstr("stopping on Terminated"));
 }
 
 TEST(KioskProgram, UnknownKeyStopsStartWithFileAndKey) {
