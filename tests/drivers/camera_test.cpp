@@ -25,6 +25,15 @@ class CameraTest : public ::testing::Test {
     return opened ? std::move(*opened) : problem(ProblemCode::kTimeout, "test gave up");
   }
 
+  // Streams until the source ends or fails; returns the frames and how it ended.
+  std::pair<std::vector<Frame>, Problem> stream_to_end() {
+    std::vector<Frame> frames;
+    std::optional<Problem> end;
+    camera_->start([&](Frame f) { frames.push_back(std::move(f)); }, [&](Problem p) { end = p; });
+    EXPECT_TRUE(testing::run_until(io_, end)) << "the stream never ended";
+    return {std::move(frames), end.value_or(Problem{ProblemCode::kTimeout, "test gave up"})};
+  }
+
   CameraSource file(const std::filesystem::path& path, bool paced = false) {
     CameraSource s;
     s.kind = config::CameraSourceKind::kFile;
@@ -47,11 +56,8 @@ TEST_F(CameraTest, ReadsEveryFrameOfAFileInOrderThenReportsEndOfStream) {
   EXPECT_EQ(info->height, 120);
   EXPECT_EQ(info->frame_count, 12);
 
-  std::vector<Frame> frames;
-  std::optional<Problem> end;
-  camera_->start([&](Frame f) { frames.push_back(std::move(f)); }, [&](Problem p) { end = p; });
-  ASSERT_TRUE(testing::run_until(io_, end));
-  EXPECT_EQ(end->code, ProblemCode::kEndOfStream);
+  const auto [frames, end] = stream_to_end();
+  EXPECT_EQ(end.code, ProblemCode::kEndOfStream);
   ASSERT_EQ(frames.size(), 12u);
   for (std::size_t i = 0; i < frames.size(); ++i) {
     const Image& img = frames[i].image;
@@ -70,10 +76,8 @@ TEST_F(CameraTest, PacedFileDeliversAtItsFrameRate) {
   const auto video = scratch_ / "paced.avi";
   sim::write_mjpeg_video(video, 6, 20, numbered_frame);  // 50 ms apart
   ASSERT_TRUE(open(file(video, /*paced=*/true)).has_value());
-  std::vector<Frame> frames;
-  std::optional<Problem> end;
-  camera_->start([&](Frame f) { frames.push_back(std::move(f)); }, [&](Problem p) { end = p; });
-  ASSERT_TRUE(testing::run_until(io_, end));
+  const auto [frames, end] = stream_to_end();
+  EXPECT_EQ(end.code, ProblemCode::kEndOfStream);
   ASSERT_EQ(frames.size(), 6u);
   // Functional, not a benchmark: an unpaced read of six tiny frames takes a few milliseconds;
   // paced, five intervals of 50 ms must separate the first and last frame.
@@ -131,16 +135,11 @@ TEST_F(CameraTest, LiveSourceThatStopsDeliveringIsReportedRemoved) {
   const auto info = open(s);
   ASSERT_TRUE(info.has_value()) << info.error().message();
   EXPECT_EQ(info->backend, "GSTREAMER");
-  int frames = 0;
-  std::optional<Problem> end;
-  camera_->start([&](Frame f) {
-    ++frames;
-    EXPECT_EQ(f.image.width, 160);
-  }, [&](Problem p) { end = p; });
-  ASSERT_TRUE(testing::run_until(io_, end));
-  EXPECT_EQ(end->code, ProblemCode::kRemoved) << end->message();
-  EXPECT_TRUE(end->is_error());
-  EXPECT_GT(frames, 0);
+  const auto [frames, end] = stream_to_end();
+  EXPECT_EQ(end.code, ProblemCode::kRemoved) << end.message();
+  EXPECT_TRUE(end.is_error());
+  ASSERT_FALSE(frames.empty());
+  EXPECT_EQ(frames.front().image.width, 160);
 }
 
 TEST_F(CameraTest, BrokenPipelineIsAClearError) {

@@ -40,6 +40,11 @@ ProgramRun run(const std::string& args) {
   return r;
 }
 
+std::string read_text(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
 const std::string kFaceSource = KIOSK_SOURCE_DIR "/var/public-data/astronaut.png";
 
 std::filesystem::path write_simulation_profile(const testing::ScratchDir& dir) {
@@ -76,8 +81,7 @@ TEST(KioskProgram, SelfTestFindsAndCapturesFromAllThreeSimulatedDevices) {
 TEST(KioskProgram, SelfTestFailsWhenADeviceIsMissing) {
   testing::ScratchDir dir;
   auto profile = write_simulation_profile(dir);
-  std::ifstream in(profile);
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::string text = read_text(profile);
   text.replace(text.find("pnm:0"), 5, "pnm:7");  // no such scanner
   std::ofstream(profile) << text;
   const ProgramRun r = run("--self-test --config " + profile.string());
@@ -100,10 +104,7 @@ TEST(KioskProgram, SigtermStopsARunningKioskCleanly) {
   ASSERT_EQ(posix_spawn(&pid, KIOSK_BINARY, &actions, nullptr, const_cast<char**>(argv), environ), 0);
   posix_spawn_file_actions_destroy(&actions);
 
-  auto log_text = [&] {
-    std::ifstream in(log);
-    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  };
+  auto log_text = [&] { return read_text(log); };
   // The limits below only keep a broken kiosk from hanging the suite.
   for (int i = 0; i < 300 && log_text().find("ready;") == std::string::npos; ++i) usleep(50'000);
   ASSERT_THAT(log_text(), HasSubstr("ready;"));
@@ -135,8 +136,7 @@ TEST(KioskProgram, UnknownKeyStopsStartWithFileAndKey) {
 TEST(KioskProgram, MissingFaceSourceIsExplained) {
   testing::ScratchDir dir;
   auto profile = write_simulation_profile(dir);
-  std::ifstream in(profile);
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::string text = read_text(profile);
   text.replace(text.find(kFaceSource), kFaceSource.size(), (dir / "nobody.png").string());
   std::ofstream(profile) << text;
   const ProgramRun r = run("--self-test --config " + profile.string());
