@@ -226,6 +226,9 @@ class LibfprintReader final : public FingerprintReader {
     auto done = std::move(self->pending_capture_);
     if (image == nullptr) {
       Problem p = self->problem_of(error);
+      // libfprint fails the capture before it signals the removal: announce it first, so that
+      // the application hears of the unplugged reader before any result that reports it.
+      if (p.code == ProblemCode::kRemoved) self->announce_removal();
       self->log_->info("capture ended: {}", p.message());
       self->finish(std::move(done), Result<Image>(std::unexpected(std::move(p))));
       g_error_free(error);
@@ -268,10 +271,14 @@ class LibfprintReader final : public FingerprintReader {
   }
 
   static void on_removed(FpDevice*, gpointer data) {
-    auto* self = static_cast<LibfprintReader*>(data);
-    self->removed_ = true;
-    self->log_->warn("reader removed");
-    self->emit(FingerEvent::kDeviceRemoved);
+    static_cast<LibfprintReader*>(data)->announce_removal();
+  }
+
+  void announce_removal() {
+    if (removed_) return;
+    removed_ = true;
+    log_->warn("reader removed");
+    emit(FingerEvent::kDeviceRemoved);
   }
 
   void forget_device() {
