@@ -3,7 +3,10 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <functional>
+#include <future>
+#include <memory>
 #include <thread>
 #include <utility>
 
@@ -19,24 +22,46 @@ namespace kiosk::drivers::detail {
 // A thread that runs the jobs posted to it, in order, until destroyed.
 class WorkerThread {
  public:
-  WorkerThread() : work_(context_.get_executor()), thread_([this] { context_.run(); }) {}
+  WorkerThread() : state_(std::make_unique<State>()) {
+    State* state = state_.get();
+    thread_ = std::thread([state] {
+      state->context.run();
+      state->finished.set_value();
+    });
+  }
   ~WorkerThread() { join(); }
   WorkerThread(const WorkerThread&) = delete;
   WorkerThread& operator=(const WorkerThread&) = delete;
 
   template <typename F>
   void post(F&& job) {
-    boost::asio::post(context_, std::forward<F>(job));
+    boost::asio::post(state_->context, std::forward<F>(job));
   }
-  // Lets queued jobs finish, then ends the thread. Idempotent.
-  void join() {
-    work_.reset();
-    if (thread_.joinable()) thread_.join();
+
+  // Lets queued jobs finish, then ends the thread. Returns false when a job is still running
+  // after `patience`: a library call that never returns (a hung device back-end). The thread is
+  // then left to itself with its queue, never freed, so that shutdown cannot hang on it.
+  bool join(std::chrono::milliseconds patience = std::chrono::hours(24)) {
+    if (!thread_.joinable()) return true;
+    state_->work.reset();
+    if (state_->done.wait_for(patience) != std::future_status::ready) {
+      thread_.detach();
+      (void)state_.release();  // still in use by the abandoned thread
+      return false;
+    }
+    thread_.join();
+    return true;
   }
 
  private:
-  boost::asio::io_context context_;
-  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
+  struct State {
+    boost::asio::io_context context;
+    boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work{
+        context.get_executor()};
+    std::promise<void> finished;
+    std::future<void> done = finished.get_future();
+  };
+  std::unique_ptr<State> state_;
   std::thread thread_;
 };
 

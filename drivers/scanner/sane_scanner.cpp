@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cmath>
 #include <cstring>
+#include <mutex>
 #include <thread>
 
 #include <boost/asio/post.hpp>
@@ -16,6 +17,11 @@
 
 namespace kiosk::drivers {
 namespace {
+
+using namespace std::chrono_literals;
+
+constexpr auto kHungGrace = 10s;         // after a cancelled deadline, before "hung"
+constexpr auto kShutdownPatience = 5s;  // for the worker to finish at destruction
 
 Problem problem_from(SANE_Status status, const std::string& context) {
   const std::string detail = context + " (" + sane_strstatus(status) + ")";
@@ -78,7 +84,10 @@ class SaneScanner final : public Scanner {
       handle_ = nullptr;
       if (init_status_ == SANE_STATUS_GOOD) sane_exit();
     });
-    worker_.join();
+    // A back-end that deadlocked (see kHungGrace) must not hang the kiosk's shutdown as well.
+    if (!worker_.join(kShutdownPatience) || !canceller_.join(kShutdownPatience)) {
+      log_->error("the scanner back-end did not stop; leaving its thread behind");
+    }
   }
 
   void list_devices(Handler<std::vector<ScannerInfo>> done) override {
@@ -109,24 +118,32 @@ class SaneScanner final : public Scanner {
     if (!begin(done)) return;
     cancelled_ = false;
     timed_out_ = false;
+    // The result reaches the application once: from the worker, or from the watchdog below when
+    // the back-end never returns. Both run on the application's executor.
+    auto once = std::make_shared<Handler<std::vector<Image>>>(std::move(done));
     auto timer = std::make_shared<boost::asio::steady_timer>(executor_, settings.deadline);
-    timer->async_wait([this, alive = alive_](const boost::system::error_code& ec) {
-      if (ec || !*alive) return;
-      timed_out_ = true;
-      cancel();
-    });
-    on_worker([this, settings, progress = std::move(progress), done = std::move(done),
-               timer]() mutable {
+    watch_deadline(timer, once);
+    on_worker([this, settings, progress = std::move(progress), once, timer]() mutable {
       Result<std::vector<Image>> result = scan_on_worker(settings, progress);
-      boost::asio::post(executor_, [timer] { timer->cancel(); });
-      end(std::move(done), std::move(result));
+      one_at_a_time_.end();
+      boost::asio::post(executor_, [once, timer, result = std::move(result)]() mutable {
+        timer->cancel();
+        if (*once) std::exchange(*once, nullptr)(std::move(result));
+      });
+      // Only now end the scan at the back-end: some hang in sane_cancel (below).
+      end_scan();
     });
   }
 
   void cancel() override {
-    // SANE allows sane_cancel from any thread (even a signal handler) while sane_read blocks.
     cancelled_ = true;
-    if (SANE_Handle h = active_handle_.load()) sane_cancel(h);
+    if (active_handle_.load() == nullptr) return;
+    // SANE allows sane_cancel from any thread while sane_read blocks, but some back-ends join
+    // their reader thread in it and can hang there: never on the caller's thread.
+    canceller_.post([this] {
+      std::lock_guard lock(active_mutex_);
+      if (SANE_Handle h = active_handle_.load()) sane_cancel(h);
+    });
   }
 
   void close(Handler<void> done) override {
@@ -155,7 +172,41 @@ class SaneScanner final : public Scanner {
   // Operations are admitted on the caller's side so that "busy" answers at once.
   template <typename T>
   bool begin(Handler<T>& done) {
+    if (hung_) {
+      post(std::move(done), Result<T>(problem(ProblemCode::kDeviceFailure,
+                                              "the scanner stopped answering; restart the kiosk "
+                                              "service or the scanner")));
+      return false;
+    }
     return one_at_a_time_.admit(executor_, done);
+  }
+
+  // At the deadline the scan is cancelled; a back-end that has still not returned kHungGrace
+  // later is declared hung: the application hears so, and the scanner takes no more work.
+  void watch_deadline(const std::shared_ptr<boost::asio::steady_timer>& timer,
+                      const std::shared_ptr<Handler<std::vector<Image>>>& once) {
+    timer->async_wait([this, alive = alive_, timer, once](const boost::system::error_code& ec) {
+      if (ec || !*alive || !*once) return;
+      timed_out_ = true;
+      cancel();
+      timer->expires_after(kHungGrace);
+      timer->async_wait([this, alive, once](const boost::system::error_code& again) {
+        if (again || !*alive || !*once) return;
+        hung_ = true;
+        log_->error("the scanner back-end did not return {} s after cancelling; declared hung",
+                    std::chrono::duration_cast<std::chrono::seconds>(kHungGrace).count());
+        std::exchange(*once, nullptr)(
+            problem(ProblemCode::kTimeout, "the scanner stopped answering"));
+      });
+    });
+  }
+
+  void end_scan() {
+    {
+      std::lock_guard lock(active_mutex_);
+      active_handle_ = nullptr;
+    }
+    if (handle_ != nullptr) sane_cancel(handle_);  // required after the last page
   }
 
   template <typename T>
@@ -296,7 +347,10 @@ class SaneScanner final : public Scanner {
     if (handle_ == nullptr) return problem(ProblemCode::kNotOpen, "open a scanner first");
     if (auto r = apply(settings); !r) return std::unexpected(r.error());
     const double dpi = numeric_option(SANE_NAME_SCAN_RESOLUTION);
-    active_handle_ = handle_;
+    {
+      std::lock_guard lock(active_mutex_);
+      active_handle_ = handle_;
+    }
     std::vector<Image> pages;
     Result<std::vector<Image>> result = [&]() -> Result<std::vector<Image>> {
       for (int page = 0;; ++page) {
@@ -314,8 +368,6 @@ class SaneScanner final : public Scanner {
         if (!settings.all_pages) return std::move(pages);
       }
     }();
-    active_handle_ = nullptr;
-    sane_cancel(handle_);  // ends the scan (required after the last page, harmless otherwise)
     if (result) log_->info("scanned {} page(s)", result->size());
     return result;
   }
@@ -390,11 +442,14 @@ class SaneScanner final : public Scanner {
   detail::OneAtATime one_at_a_time_;
   std::atomic<bool> cancelled_{false};
   std::atomic<bool> timed_out_{false};
+  std::atomic<bool> hung_{false};
+  std::mutex active_mutex_;  // held while sane_cancel runs on the canceller, and to end a scan
   std::atomic<SANE_Handle> active_handle_{nullptr};
   // Owned by the worker thread.
   SANE_Status init_status_ = SANE_STATUS_GOOD;
   SANE_Handle handle_ = nullptr;
-  detail::WorkerThread worker_;  // last: started after, and joined before, the members above go
+  detail::WorkerThread canceller_;  // runs sane_cancel for cancel()
+  detail::WorkerThread worker_;     // last: started after, and joined before, the members above go
 };
 
 }  // namespace
