@@ -140,6 +140,17 @@ TEST_F(FingerprintTest, ReaderStaysUsableAfterARetry) {
   EXPECT_TRUE(again.has_value()) << again.error().message();
 }
 
+// libfprint 1.94.5 runs its minutiae detector on every captured image: an empty platen (no
+// ridges) is a retry the applicant can fix, not an image and not a device error.
+TEST_F(FingerprintTest, BlankPlatenIsARetry) {
+  open();
+  const std::vector<std::uint8_t> blank(300 * 400, 235);
+  on_place_finger_ = [&] { feeder_.send_image(300, 400, blank, [](auto) {}); };
+  const Result<Image> image = capture();
+  ASSERT_FALSE(image.has_value());
+  EXPECT_TRUE(image.error().is_retry()) << image.error().message();
+}
+
 TEST_F(FingerprintTest, DeviceErrorCommandSurfacesAsError) {
   open();
   on_place_finger_ = [&] { feeder_.send_error(5, [](auto) {}); };  // FP_DEVICE_ERROR_PROTO
