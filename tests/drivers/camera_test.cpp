@@ -34,6 +34,21 @@ class CameraTest : public ::testing::Test {
     return {std::move(frames), end.value_or(Problem{ProblemCode::kTimeout, "test gave up"})};
   }
 
+  static CameraSource live(config::CameraSourceKind kind, std::string location) {
+    CameraSource s;
+    s.kind = kind;
+    s.location = std::move(location);
+    return s;
+  }
+
+  // Opening `source` fails as "not found", naming what could not be found.
+  void expect_not_found(const CameraSource& source, const std::string& named) {
+    const auto info = open(source);
+    ASSERT_FALSE(info.has_value());
+    EXPECT_EQ(info.error().code, ProblemCode::kNotFound);
+    EXPECT_NE(info.error().message().find(named), std::string::npos) << info.error().message();
+  }
+
   CameraSource file(const std::filesystem::path& path, bool paced = false) {
     CameraSource s;
     s.kind = config::CameraSourceKind::kFile;
@@ -107,13 +122,8 @@ TEST_F(CameraTest, MissingFileIsNotFoundAndNamesIt) {
 }
 
 TEST_F(CameraTest, MissingV4l2DeviceIsAClearError) {
-  CameraSource s;
-  s.kind = config::CameraSourceKind::kV4l2;
-  s.location = "/dev/video-kiosk-absent";
-  const auto info = open(s);
-  ASSERT_FALSE(info.has_value());
-  EXPECT_EQ(info.error().code, ProblemCode::kNotFound);
-  EXPECT_NE(info.error().message().find("/dev/video-kiosk-absent"), std::string::npos);
+  expect_not_found(live(config::CameraSourceKind::kV4l2, "/dev/video-kiosk-absent"),
+                   "/dev/video-kiosk-absent");
 }
 
 TEST_F(CameraTest, FileThatIsNoVideoIsUnsupported) {
@@ -127,12 +137,10 @@ TEST_F(CameraTest, FileThatIsNoVideoIsUnsupported) {
 // A live source that stops delivering (an unplugged webcam) is told apart from a file's end: a
 // GStreamer test source that ends after eight frames plays the camera.
 TEST_F(CameraTest, LiveSourceThatStopsDeliveringIsReportedRemoved) {
-  CameraSource s;
-  s.kind = config::CameraSourceKind::kGstreamer;
-  s.location =
-      "videotestsrc num-buffers=8 ! video/x-raw,width=160,height=120,framerate=30/1 ! "
-      "videoconvert ! video/x-raw,format=BGR ! appsink";
-  const auto info = open(s);
+  const auto info = open(live(config::CameraSourceKind::kGstreamer,
+                              "videotestsrc num-buffers=8 ! "
+                              "video/x-raw,width=160,height=120,framerate=30/1 ! "
+                              "videoconvert ! video/x-raw,format=BGR ! appsink"));
   ASSERT_TRUE(info.has_value()) << info.error().message();
   EXPECT_EQ(info->backend, "GSTREAMER");
   const auto [frames, end] = stream_to_end();
@@ -143,13 +151,8 @@ TEST_F(CameraTest, LiveSourceThatStopsDeliveringIsReportedRemoved) {
 }
 
 TEST_F(CameraTest, BrokenPipelineIsAClearError) {
-  CameraSource s;
-  s.kind = config::CameraSourceKind::kGstreamer;
-  s.location = "nosuchelement ! appsink";
-  const auto info = open(s);
-  ASSERT_FALSE(info.has_value());
-  EXPECT_EQ(info.error().code, ProblemCode::kNotFound);
-  EXPECT_NE(info.error().message().find("nosuchelement"), std::string::npos);
+  expect_not_found(live(config::CameraSourceKind::kGstreamer, "nosuchelement ! appsink"),
+                   "nosuchelement");
 }
 
 TEST_F(CameraTest, StartBeforeOpenIsAnError) {
