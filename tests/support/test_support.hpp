@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 
 namespace kiosk::testing {
@@ -29,18 +30,28 @@ class ScratchDir {
   std::filesystem::path path_;
 };
 
-// Runs `io` until `slot` holds a value or `limit` passes. The limit only stops a broken test from
-// hanging; a working one finishes long before it.
-template <typename T>
-bool run_until(boost::asio::io_context& io, const std::optional<T>& slot,
+// Runs `io` until `done()` is true or `limit` passes. The limit only stops a broken test from
+// hanging; a working one finishes long before it. A work guard makes each slice wait for events
+// posted from other threads instead of returning at once when the loop has nothing queued.
+template <typename Predicate>
+bool run_until(boost::asio::io_context& io, Predicate done,
                std::chrono::milliseconds limit = std::chrono::seconds(20)) {
   const auto give_up = std::chrono::steady_clock::now() + limit;
   io.restart();
-  while (!slot && std::chrono::steady_clock::now() < give_up) {
+  auto guard = boost::asio::make_work_guard(io);
+  while (!done() && std::chrono::steady_clock::now() < give_up) {
     io.run_for(std::chrono::milliseconds(10));
-    io.restart();
   }
-  return slot.has_value();
+  guard.reset();
+  io.restart();
+  return done();
+}
+
+// Runs `io` until `slot` holds a value or `limit` passes.
+template <typename T>
+bool run_until(boost::asio::io_context& io, const std::optional<T>& slot,
+               std::chrono::milliseconds limit = std::chrono::seconds(20)) {
+  return run_until(io, [&slot] { return slot.has_value(); }, limit);
 }
 
 }  // namespace kiosk::testing
