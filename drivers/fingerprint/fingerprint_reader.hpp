@@ -47,7 +47,9 @@ class FingerprintReader {
   virtual void on_event(std::function<void(FingerEvent)> handler) = 0;
 };
 
-// The libfprint back-end. All libfprint calls run on one thread that owns a GLib main context.
+// The libfprint back-end. All libfprint calls run on one thread that owns GLib's global default
+// main context (libfprint 1.94.5 attaches its timeouts there), so a process has at most one of
+// these at a time.
 std::unique_ptr<FingerprintReader> make_libfprint_reader(boost::asio::any_io_executor executor);
 
 }  // namespace kiosk::drivers
