@@ -5,7 +5,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <array>
 #include <cstdio>
 #include <fcntl.h>
 
@@ -23,21 +22,8 @@ using ::testing::AllOf;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-struct ProgramRun {
-  int exit_code = -1;
-  std::string output;  // stdout and stderr
-};
-
-ProgramRun run(const std::string& args) {
-  ProgramRun r;
-  const std::string command = "timeout -k 5 60 " KIOSK_BINARY " " + args + " 2>&1";
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return r;
-  std::array<char, 4096> buffer;
-  while (std::fgets(buffer.data(), buffer.size(), pipe) != nullptr) r.output += buffer.data();
-  const int status = pclose(pipe);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
+testing::ProgramRun run(const std::string& args) {
+  return testing::run_program("timeout -k 5 60 " KIOSK_BINARY " " + args);
 }
 
 std::string read_text(const std::filesystem::path& file) {
@@ -67,7 +53,7 @@ TEST(KioskProgram, SelfTestFindsAndCapturesFromAllThreeSimulatedDevices) {
   ASSERT_TRUE(std::filesystem::exists(kFaceSource))
       << kFaceSource << " is missing: tools/test fetches it (tools/fetch-face-source)";
   testing::ScratchDir dir;
-  const ProgramRun r = run("--self-test --config " + write_simulation_profile(dir).string());
+  const testing::ProgramRun r = run("--self-test --config " + write_simulation_profile(dir).string());
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_THAT(r.output, AllOf(HasSubstr("fingerprint reader OK: captured a 300x400 image"),
                               HasSubstr("document scanner OK: scanned a 1476x1039 page"),
@@ -84,7 +70,7 @@ TEST(KioskProgram, SelfTestFailsWhenADeviceIsMissing) {
   std::string text = read_text(profile);
   text.replace(text.find("pnm:0"), 5, "pnm:7");  // no such scanner
   std::ofstream(profile) << text;
-  const ProgramRun r = run("--self-test --config " + profile.string());
+  const testing::ProgramRun r = run("--self-test --config " + profile.string());
   EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_THAT(r.output, AllOf(HasSubstr("document scanner FAILED: device not found"),
                               HasSubstr("fingerprint reader OK")));
@@ -128,7 +114,7 @@ TEST(KioskProgram, UnknownKeyStopsStartWithFileAndKey) {
   testing::ScratchDir dir;
   const auto profile = dir / "bad.json";
   std::ofstream(profile) << R"({"kiosk": {"id": "K", "state_dir": "s", "colour": "red"}})";
-  const ProgramRun r = run("--config " + profile.string());
+  const testing::ProgramRun r = run("--config " + profile.string());
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_THAT(r.output, AllOf(HasSubstr(profile.string()), HasSubstr("'kiosk.colour'")));
 }
@@ -139,7 +125,7 @@ TEST(KioskProgram, MissingFaceSourceIsExplained) {
   std::string text = read_text(profile);
   text.replace(text.find(kFaceSource), kFaceSource.size(), (dir / "nobody.png").string());
   std::ofstream(profile) << text;
-  const ProgramRun r = run("--self-test --config " + profile.string());
+  const testing::ProgramRun r = run("--self-test --config " + profile.string());
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_THAT(r.output, AllOf(HasSubstr("nobody.png"), HasSubstr("fetch-face-source")));
 }

@@ -1,7 +1,11 @@
 // Helpers shared by the tests: a scratch folder, and running an io_context until a result arrives.
 #pragma once
 
+#include <sys/wait.h>
+
+#include <array>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <optional>
@@ -52,6 +56,23 @@ template <typename T>
 bool run_until(boost::asio::io_context& io, const std::optional<T>& slot,
                std::chrono::milliseconds limit = std::chrono::seconds(20)) {
   return run_until(io, [&slot] { return slot.has_value(); }, limit);
+}
+
+struct ProgramRun {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr
+};
+
+// Runs a shell command line and collects what it prints.
+inline ProgramRun run_program(const std::string& command) {
+  ProgramRun r;
+  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
+  if (pipe == nullptr) return r;
+  std::array<char, 4096> buffer;
+  while (std::fgets(buffer.data(), buffer.size(), pipe) != nullptr) r.output += buffer.data();
+  const int status = pclose(pipe);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
 }
 
 }  // namespace kiosk::testing
