@@ -4,7 +4,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <opencv2/imgcodecs.hpp>
+
 #include "capture/an2k/transaction.hpp"
+#include "sim/fingerprint_synth.hpp"
 #include "tests/support/test_support.hpp"
 
 namespace kiosk {
@@ -46,6 +49,58 @@ TEST(Kioskctl, An2kDumpOfATruncatedFileSaysWhy) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.output, AllOf(HasSubstr(file.string()), HasSubstr("record 2 (Type-14)"),
                               HasSubstr("truncated")));
+}
+
+std::string read_bytes(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+TEST(Kioskctl, FingerRecordWritesATransactionOurReaderReadsBack) {
+  testing::ScratchDir dir;
+  sim::FingerprintSpec spec;
+  const cv::Mat thumb = sim::synthesize_fingerprint(spec);
+  ASSERT_TRUE(cv::imwrite((dir / "thumb.png").string(), thumb));
+  const auto out = dir / "enrolment.an2";
+  const auto r = testing::run_program(KIOSKCTL_BINARY " finger record --out " + out.string() +
+                                      " --finger 1=" + (dir / "thumb.png").string() +
+                                      " --missing 2=XX --missing 7=UP --ppi 500");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("1 fingers, 2 missing"));
+  const auto read = an2k::decode(read_bytes(out));
+  ASSERT_TRUE(read.has_value()) << read.error();
+  ASSERT_EQ(read->records.size(), 5u);  // Type-1, Type-2, three Type-14
+  const std::string& png = read->records[2].find(an2k::kData)->value;
+  const cv::Mat back = cv::imdecode(std::vector<std::uint8_t>(png.begin(), png.end()),
+                                    cv::IMREAD_UNCHANGED);
+  EXPECT_EQ(cv::norm(back, thumb, cv::NORM_INF), 0);
+  EXPECT_EQ(read->records[3].text(18), std::string("2") + an2k::kUS + "XX");
+  EXPECT_EQ(read->records[4].text(18), std::string("7") + an2k::kUS + "UP");
+  EXPECT_FALSE(std::filesystem::exists(dir / "enrolment.an2.partial"));
+}
+
+TEST(Kioskctl, FingerRecordNamesAnImageItCannotRead) {
+  testing::ScratchDir dir;
+  const auto out = dir / "x.an2";
+  const auto r = testing::run_program(KIOSKCTL_BINARY " finger record --out " + out.string() +
+                                      " --finger 1=" + (dir / "absent.png").string());
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.output, AllOf(HasSubstr("absent.png is missing or not an image"),
+                              ::testing::Not(HasSubstr("WARN"))));
+  EXPECT_FALSE(std::filesystem::exists(out));
+}
+
+TEST(Kioskctl, FingerRecordRefusesAnUnknownMissingCode) {
+  const auto r = testing::run_program(KIOSKCTL_BINARY " finger record --out /tmp/x.an2 --missing 3=ZZ");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.output, HasSubstr("cannot use --missing 3=ZZ"));
+}
+
+TEST(Kioskctl, FingerRecordRefusesTheSameFingerTwice) {
+  const auto r = testing::run_program(KIOSKCTL_BINARY
+                                      " finger record --out /tmp/x.an2 --missing 3=XX --missing 3=UP");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.output, HasSubstr("position 3 is given twice"));
 }
 
 TEST(Kioskctl, UnknownCommandShowsUsage) {
