@@ -68,6 +68,27 @@ void read_fingerprint(JsonReader r, FingerprintSection& s) {
   r.reject_unknown_keys();
 }
 
+void read_fingerprint_rules(JsonReader r, FingerprintRules& s) {
+  s.exempt_below_age = static_cast<int>(r.integer("exempt_below_age", 0, 30).value_or(s.exempt_below_age));
+  s.exempt_from_age = static_cast<int>(r.integer("exempt_from_age", 0, 130).value_or(s.exempt_from_age));
+  if (s.exempt_from_age != 0 && s.exempt_from_age <= s.exempt_below_age) {
+    r.fail("exempt_from_age", "must be above exempt_below_age (or 0 for no upper limit)");
+  }
+  if (const nlohmann::json* categories = r.array("exempt_visa_categories")) {
+    s.exempt_visa_categories.clear();
+    for (const auto& c : *categories) {
+      if (!c.is_string() || c.get<std::string>().empty()) {
+        r.fail("exempt_visa_categories", "must list visa categories as strings");
+      }
+      s.exempt_visa_categories.push_back(c.get<std::string>());
+    }
+  }
+  s.previous_prints_valid_years = static_cast<int>(
+      r.integer("previous_prints_valid_years", 0, 20).value_or(s.previous_prints_valid_years));
+  s.max_attempts = static_cast<int>(r.integer("max_attempts", 1, 10).value_or(s.max_attempts));
+  r.reject_unknown_keys();
+}
+
 void read_scanner(JsonReader r, ScannerSection& s) {
   s.device = r.string("device").value_or("");
   s.sane_config_dir = r.path("sane_config_dir").value_or("");
@@ -142,6 +163,7 @@ Config load(const std::filesystem::path& file) {
   read_kiosk(r.object("kiosk"), c.kiosk);
   read_simulation(r.object("simulation"), c.simulation);
   read_fingerprint(r.object("fingerprint"), c.fingerprint);
+  read_fingerprint_rules(r.object("fingerprint_rules"), c.fingerprint_rules);
   read_scanner(r.object("scanner"), c.scanner);
   read_camera(r.object("camera"), c.camera);
   read_usb(r.object("usb"), c.usb);

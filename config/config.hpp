@@ -37,6 +37,15 @@ struct FingerprintSection {
   std::chrono::seconds capture_timeout{30};
 };
 
+// Who gives no fingerprints, as consular services decide it: configuration, not code.
+struct FingerprintRules {
+  int exempt_below_age = 14;  // not yet 14 on the application date
+  int exempt_from_age = 70;   // 70 or older on the application date (0: no upper limit)
+  std::vector<std::string> exempt_visa_categories = {"diplomatic", "official", "courtesy"};
+  int previous_prints_valid_years = 5;  // prints on the same passport this recent are reused
+  int max_attempts = 3;                 // per finger
+};
+
 struct ScannerSection {
   std::string device;                     // SANE device name; empty: the first one found
   std::filesystem::path sane_config_dir;  // SANE_CONFIG_DIR; empty: the system's
@@ -77,6 +86,7 @@ struct Config {
   KioskSection kiosk;
   SimulationSection simulation;
   FingerprintSection fingerprint;
+  FingerprintRules fingerprint_rules;
   ScannerSection scanner;
   CameraSection camera;
   UsbSection usb;

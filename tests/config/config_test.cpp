@@ -56,6 +56,18 @@ TEST_F(ConfigTest, ShippedSimulationProfileLoads) {
   EXPECT_FALSE(c.usb.device_table.empty());
 }
 
+TEST_F(ConfigTest, FingerprintRulesAreConfiguration) {
+  const Config c = load(kDefaults / "simulation.json");
+  EXPECT_EQ(c.fingerprint_rules.exempt_below_age, 14);
+  EXPECT_EQ(c.fingerprint_rules.exempt_from_age, 70);
+  EXPECT_EQ(c.fingerprint_rules.previous_prints_valid_years, 5);
+  EXPECT_EQ(c.fingerprint_rules.max_attempts, 3);
+  const auto file = write("ages.json", minimal(R"({})").replace(
+      0, 1, R"({"fingerprint_rules": {"exempt_below_age": 14, "exempt_from_age": 12},)"));
+  EXPECT_THAT(message_of(file), AllOf(HasSubstr("'fingerprint_rules.exempt_from_age'"),
+                                      HasSubstr("above exempt_below_age")));
+}
+
 TEST_F(ConfigTest, ShippedProductionProfileLoads) {
   const Config c = load(kDefaults / "kiosk.json");
   EXPECT_FALSE(c.simulation.enabled);
