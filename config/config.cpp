@@ -50,14 +50,7 @@ void read_simulation(JsonReader r, SimulationSection& s) {
 }
 
 void read_fingerprint(JsonReader r, FingerprintSection& s) {
-  if (const nlohmann::json* drivers = r.array("drivers")) {
-    for (const auto& d : *drivers) {
-      if (!d.is_string() || d.get<std::string>().empty()) {
-        r.fail("drivers", "must list libfprint driver names as strings");
-      }
-      s.drivers.push_back(d.get<std::string>());
-    }
-  }
+  s.drivers = r.strings("drivers", "libfprint driver names").value_or(s.drivers);
   s.virtual_image_socket = r.path("virtual_image_socket").value_or("");
   // sockaddr_un holds 107 characters of path.
   if (s.virtual_image_socket.string().size() > 107) {
@@ -74,15 +67,8 @@ void read_fingerprint_rules(JsonReader r, FingerprintRules& s) {
   if (s.exempt_from_age != 0 && s.exempt_from_age <= s.exempt_below_age) {
     r.fail("exempt_from_age", "must be above exempt_below_age (or 0 for no upper limit)");
   }
-  if (const nlohmann::json* categories = r.array("exempt_visa_categories")) {
-    s.exempt_visa_categories.clear();
-    for (const auto& c : *categories) {
-      if (!c.is_string() || c.get<std::string>().empty()) {
-        r.fail("exempt_visa_categories", "must list visa categories as strings");
-      }
-      s.exempt_visa_categories.push_back(c.get<std::string>());
-    }
-  }
+  s.exempt_visa_categories = r.strings("exempt_visa_categories", "visa categories")
+                                 .value_or(s.exempt_visa_categories);
   s.previous_prints_valid_years = static_cast<int>(
       r.integer("previous_prints_valid_years", 0, 20).value_or(s.previous_prints_valid_years));
   s.max_attempts = static_cast<int>(r.integer("max_attempts", 1, 10).value_or(s.max_attempts));

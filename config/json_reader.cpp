@@ -63,6 +63,20 @@ const nlohmann::json* JsonReader::array(std::string_view key) {
   return value;
 }
 
+std::optional<std::vector<std::string>> JsonReader::strings(std::string_view key,
+                                                           std::string_view what) {
+  const nlohmann::json* list = array(key);
+  if (list == nullptr) return std::nullopt;
+  std::vector<std::string> out;
+  for (const auto& item : *list) {
+    if (!item.is_string() || item.get<std::string>().empty()) {
+      fail(key, "must list " + std::string(what) + " as strings");
+    }
+    out.push_back(item.get<std::string>());
+  }
+  return out;
+}
+
 std::optional<std::string> JsonReader::string(std::string_view key) {
   const nlohmann::json* value = find(key);
   if (value == nullptr) return std::nullopt;

@@ -7,6 +7,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -22,6 +23,8 @@ class JsonReader {
   // The sub-object at `key`; an absent key reads as an empty object, so defaults apply.
   JsonReader object(std::string_view key);
   const nlohmann::json* array(std::string_view key);
+  // A list of non-empty strings; `what` completes "must list ... as strings" in the error.
+  std::optional<std::vector<std::string>> strings(std::string_view key, std::string_view what);
 
   std::optional<std::string> string(std::string_view key);
   std::optional<bool> boolean(std::string_view key);

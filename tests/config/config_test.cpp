@@ -68,6 +68,13 @@ TEST_F(ConfigTest, FingerprintRulesAreConfiguration) {
                                       HasSubstr("above exempt_below_age")));
 }
 
+TEST_F(ConfigTest, ListOfStringsRefusesOtherItems) {
+  const auto file = write("list.json", minimal(R"({})").replace(
+      0, 1, R"({"fingerprint": {"drivers": ["virtual_image", 3]},)"));
+  EXPECT_THAT(message_of(file), AllOf(HasSubstr("'fingerprint.drivers'"),
+                                      HasSubstr("must list libfprint driver names as strings")));
+}
+
 TEST_F(ConfigTest, ShippedProductionProfileLoads) {
   const Config c = load(kDefaults / "kiosk.json");
   EXPECT_FALSE(c.simulation.enabled);
