@@ -2,12 +2,12 @@
 // field for field and byte for byte, bad files are refused with a reason, and NIST's own sample
 // transactions parse.
 #include <filesystem>
-#include <fstream>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "capture/an2k/transaction.hpp"
+#include "tests/support/test_support.hpp"
 
 namespace kiosk::an2k {
 namespace {
@@ -173,9 +173,7 @@ TEST_P(NistSampleTest, Parses) {
   const std::filesystem::path file =
       std::filesystem::path(KIOSK_SOURCE_DIR) / "../shared/data/an2k" / GetParam().name;
   if (!std::filesystem::exists(file)) GTEST_SKIP() << file << " is absent (../shared not beside the clone)";
-  std::ifstream in(file, std::ios::binary);
-  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  const auto read = decode(bytes);
+  const auto read = decode(testing::read_file(file));
   ASSERT_TRUE(read.has_value()) << read.error();
   std::size_t images = 0;
   for (const Record& r : read->records) {

@@ -26,11 +26,6 @@ testing::ProgramRun run(const std::string& args) {
   return testing::run_program("timeout -k 5 60 " KIOSK_BINARY " " + args);
 }
 
-std::string read_text(const std::filesystem::path& file) {
-  std::ifstream in(file);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
-
 const std::string kFaceSource = KIOSK_SOURCE_DIR "/var/public-data/astronaut.png";
 
 std::filesystem::path write_simulation_profile(const testing::ScratchDir& dir) {
@@ -67,7 +62,7 @@ TEST(KioskProgram, SelfTestFindsAndCapturesFromAllThreeSimulatedDevices) {
 TEST(KioskProgram, SelfTestFailsWhenADeviceIsMissing) {
   testing::ScratchDir dir;
   auto profile = write_simulation_profile(dir);
-  std::string text = read_text(profile);
+  std::string text = testing::read_file(profile);
   text.replace(text.find("pnm:0"), 5, "pnm:7");  // no such scanner
   std::ofstream(profile) << text;
   const testing::ProgramRun r = run("--self-test --config " + profile.string());
@@ -90,7 +85,7 @@ TEST(KioskProgram, SigtermStopsARunningKioskCleanly) {
   ASSERT_EQ(posix_spawn(&pid, KIOSK_BINARY, &actions, nullptr, const_cast<char**>(argv), environ), 0);
   posix_spawn_file_actions_destroy(&actions);
 
-  auto log_text = [&] { return read_text(log); };
+  auto log_text = [&] { return testing::read_file(log); };
   // The limits below only keep a broken kiosk from hanging the suite.
   for (int i = 0; i < 300 && log_text().find("ready;") == std::string::npos; ++i) usleep(50'000);
   ASSERT_THAT(log_text(), HasSubstr("ready;"));
@@ -122,7 +117,7 @@ TEST(KioskProgram, UnknownKeyStopsStartWithFileAndKey) {
 TEST(KioskProgram, MissingFaceSourceIsExplained) {
   testing::ScratchDir dir;
   auto profile = write_simulation_profile(dir);
-  std::string text = read_text(profile);
+  std::string text = testing::read_file(profile);
   text.replace(text.find(kFaceSource), kFaceSource.size(), (dir / "nobody.png").string());
   std::ofstream(profile) << text;
   const testing::ProgramRun r = run("--self-test --config " + profile.string());

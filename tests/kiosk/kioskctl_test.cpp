@@ -51,11 +51,6 @@ TEST(Kioskctl, An2kDumpOfATruncatedFileSaysWhy) {
                               HasSubstr("truncated")));
 }
 
-std::string read_bytes(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
-
 TEST(Kioskctl, FingerRecordWritesATransactionOurReaderReadsBack) {
   testing::ScratchDir dir;
   sim::FingerprintSpec spec;
@@ -67,7 +62,7 @@ TEST(Kioskctl, FingerRecordWritesATransactionOurReaderReadsBack) {
                                       " --missing 2=XX --missing 7=UP --ppi 500");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_THAT(r.output, HasSubstr("1 fingers, 2 missing"));
-  const auto read = an2k::decode(read_bytes(out));
+  const auto read = an2k::decode(testing::read_file(out));
   ASSERT_TRUE(read.has_value()) << read.error();
   ASSERT_EQ(read->records.size(), 5u);  // Type-1, Type-2, three Type-14
   const std::string& png = read->records[2].find(an2k::kData)->value;

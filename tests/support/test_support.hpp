@@ -8,6 +8,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <optional>
 #include <string>
 
@@ -56,6 +58,12 @@ template <typename T>
 bool run_until(boost::asio::io_context& io, const std::optional<T>& slot,
                std::chrono::milliseconds limit = std::chrono::seconds(20)) {
   return run_until(io, [&slot] { return slot.has_value(); }, limit);
+}
+
+// The whole content of a file, bytes as they are; empty when it cannot be read.
+inline std::string read_file(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
 struct ProgramRun {
