@@ -70,13 +70,14 @@ struct Check : std::enable_shared_from_this<Check> {
     finger->connect(std::chrono::seconds(5), [self](boost::system::error_code ec) {
       if (ec) self->log->error("simulation: virtual finger cannot reach the reader: {}", ec.message());
     });
-    devices.fingerprint->on_event([self](drivers::FingerEvent e) {
-      if (e != drivers::FingerEvent::kPlaceFinger || !self->finger->connected()) return;
-      const cv::Mat print = sim::simulated_finger(self->config.simulation, /*right thumb*/ 1);
-      self->finger->send_image(print.cols, print.rows,
-                               std::vector<std::uint8_t>(print.datastart, print.dataend),
-                               [](boost::system::error_code) {});
-    });
+    // Made once here, not at each prompt: synthesis takes most of a second of the loop's time.
+    const cv::Mat print = sim::simulated_finger(config.simulation, /*right thumb*/ 1);
+    devices.fingerprint->on_event(
+        [self, width = print.cols, height = print.rows,
+         pixels = std::vector<std::uint8_t>(print.datastart, print.dataend)](drivers::FingerEvent e) {
+          if (e != drivers::FingerEvent::kPlaceFinger || !self->finger->connected()) return;
+          self->finger->send_image(width, height, pixels, [](boost::system::error_code) {});
+        });
   }
 
   void scanner() {
