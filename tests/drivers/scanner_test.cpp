@@ -39,6 +39,14 @@ class ScannerTest : public ::testing::Test {
     return result ? std::move(*result) : problem(ProblemCode::kTimeout, "test gave up");
   }
 
+  // Scans `file` through the pnm backend, as the simulated scanner does.
+  Result<std::vector<Image>> scan_through_pnm(const std::filesystem::path& file) {
+    open("pnm:0");
+    ScanSettings s;
+    s.options = {{"filename", file.string()}};
+    return scan(s);
+  }
+
   // A small, fast page from the test backend.
   static ScanSettings test_backend_page() {
     ScanSettings s;
@@ -68,10 +76,7 @@ TEST_F(ScannerTest, PnmColourPageHasTheFedImagesSizeAndContent) {
   const cv::Mat bgr = sim::render_test_page(640, 452, 7);
   const auto file = scratch_ / "page.ppm";
   ASSERT_TRUE(cv::imwrite(file.string(), bgr));
-  open("pnm:0");
-  ScanSettings s;
-  s.options = {{"filename", file.string()}};
-  const auto pages = scan(s);
+  const auto pages = scan_through_pnm(file);
   ASSERT_TRUE(pages.has_value()) << pages.error().message();
   ASSERT_EQ(pages->size(), 1u);
   const Image& page = pages->front();
@@ -89,20 +94,14 @@ TEST_F(ScannerTest, PnmGreyPageComesBackGrey) {
   cv::randu(grey, 0, 256);
   const auto file = scratch_ / "page.pgm";
   ASSERT_TRUE(cv::imwrite(file.string(), grey));
-  open("pnm:0");
-  ScanSettings s;
-  s.options = {{"filename", file.string()}};
-  const auto pages = scan(s);
+  const auto pages = scan_through_pnm(file);
   ASSERT_TRUE(pages.has_value()) << pages.error().message();
   EXPECT_EQ(pages->front().channels, 1);
   EXPECT_TRUE(pages->front().pixels == std::vector<std::uint8_t>(grey.datastart, grey.dataend));
 }
 
 TEST_F(ScannerTest, PnmMissingFileIsAClearError) {
-  open("pnm:0");
-  ScanSettings s;
-  s.options = {{"filename", (scratch_ / "no-such-page.ppm").string()}};
-  const auto pages = scan(s);
+  const auto pages = scan_through_pnm(scratch_ / "no-such-page.ppm");
   ASSERT_FALSE(pages.has_value());
   EXPECT_TRUE(pages.error().is_error());
   EXPECT_NE(pages.error().message().find("page 1"), std::string::npos) << pages.error().message();
