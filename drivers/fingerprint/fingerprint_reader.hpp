@@ -4,6 +4,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,28 @@ struct FingerprintDeviceInfo {
   std::string id;      // stable within one run: the library's device id
   std::string driver;  // e.g. "virtual_image", "goodixmoc"
   std::string name;    // human-readable model name
+};
+
+// A print the reader made of one finger, to match later captures against. Opaque: only the
+// reader that made it can use it.
+class FingerTemplate {
+ public:
+  virtual ~FingerTemplate() = default;
+};
+using FingerTemplatePtr = std::shared_ptr<const FingerTemplate>;
+
+// A minutia (ridge ending or bifurcation) as the detector found it, in image pixels.
+struct Minutia {
+  int x = 0;
+  int y = 0;
+};
+
+// One finger captured for enrolment.
+struct FingerCapture {
+  Image image;
+  std::vector<Minutia> minutiae;
+  FingerTemplatePtr print;             // to put in the gallery of later identify calls
+  std::optional<std::size_t> matched;  // index in the gallery of the print this finger matched
 };
 
 // Things the reader reports while an operation runs or between operations.
@@ -41,6 +64,10 @@ class FingerprintReader {
   virtual void open(const std::string& id, Handler<FingerprintDeviceInfo> done) = 0;
   // Waits for a finger (up to `deadline`) and returns its image as the sensor gave it.
   virtual void capture(std::chrono::milliseconds deadline, Handler<Image> done) = 0;
+  // Waits for a finger, captures it and compares it with every print in `gallery` (libfprint's
+  // identify: bozorth3 on NBIS minutiae for image readers). An empty gallery just captures.
+  virtual void identify(std::vector<FingerTemplatePtr> gallery, std::chrono::milliseconds deadline,
+                        Handler<FingerCapture> done) = 0;
   // Cancels the running operation; its handler gets ProblemCode::kCancelled promptly.
   virtual void cancel() = 0;
   virtual void close(Handler<void> done) = 0;
@@ -51,5 +78,10 @@ class FingerprintReader {
 // main context (libfprint 1.94.5 attaches its timeouts there), so a process has at most one of
 // these at a time.
 std::unique_ptr<FingerprintReader> make_libfprint_reader(boost::asio::any_io_executor executor);
+
+// libfprint's minutiae detector (NBIS mindtct) on an image from any source, e.g. a file for the
+// technician's tools. Blocks the calling thread. An image where it finds none (a blank platen)
+// gives an empty list; only an image that is not 8-bit grey is an error.
+Result<std::vector<Minutia>> detect_minutiae(const Image& grey);
 
 }  // namespace kiosk::drivers

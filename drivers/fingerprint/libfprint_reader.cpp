@@ -2,6 +2,7 @@
 // result is posted to the application's executor.
 #include <fprint.h>
 
+#include <algorithm>
 #include <atomic>
 #include <optional>
 
@@ -41,6 +42,43 @@ Problem problem_from(const GError* error) {
   }
   return {ProblemCode::kIo, detail};
 }
+
+Image image_of(FpImage* image) {
+  Image out;
+  out.width = static_cast<int>(fp_image_get_width(image));
+  out.height = static_cast<int>(fp_image_get_height(image));
+  out.channels = 1;
+  out.pixels_per_inch = fp_image_get_ppmm(image) * 25.4;
+  gsize length = 0;
+  const guchar* data = fp_image_get_data(image, &length);
+  out.pixels.assign(data, data + length);
+  return out;
+}
+
+std::vector<Minutia> minutiae_of(FpImage* image) {
+  std::vector<Minutia> out;
+  GPtrArray* all = fp_image_get_minutiae(image);
+  for (guint i = 0; all != nullptr && i < all->len; ++i) {
+    Minutia m;
+    fp_minutia_get_coords(static_cast<FpMinutia*>(g_ptr_array_index(all, i)), &m.x, &m.y);
+    out.push_back(m);
+  }
+  return out;
+}
+
+// A libfprint print; released on whichever thread lets go of it last (GObject refcounting is
+// thread-safe, and a finished print is not touched by the device any more).
+class LibfprintTemplate final : public FingerTemplate {
+ public:
+  explicit LibfprintTemplate(FpPrint* print) : print_(print) {}
+  ~LibfprintTemplate() override { g_object_unref(print_); }
+  LibfprintTemplate(const LibfprintTemplate&) = delete;
+  LibfprintTemplate& operator=(const LibfprintTemplate&) = delete;
+  FpPrint* print() const { return print_; }
+
+ private:
+  FpPrint* print_;
+};
 
 FingerprintDeviceInfo info_of(FpDevice* device) {
   return {fp_device_get_device_id(device), fp_device_get_driver(device),
@@ -108,6 +146,42 @@ class LibfprintReader final : public FingerprintReader {
       arm_deadline(deadline);
       fp_device_capture(device_, /*wait_for_finger=*/TRUE, cancellable_,
                         &LibfprintReader::on_captured, this);
+    });
+  }
+
+  void identify(std::vector<FingerTemplatePtr> gallery, std::chrono::milliseconds deadline,
+                Handler<FingerCapture> done) override {
+    thread_.invoke([this, gallery = std::move(gallery), deadline,
+                    done = std::move(done)]() mutable {
+      if (!begin(done)) return;
+      if (device_ == nullptr || removed_) {
+        finish(std::move(done), Result<FingerCapture>(problem(
+                                    device_ == nullptr ? ProblemCode::kNotOpen : ProblemCode::kRemoved,
+                                    device_ == nullptr ? "open it first" : "reader unplugged")));
+        return;
+      }
+      if (!fp_device_has_feature(device_, FP_DEVICE_FEATURE_IDENTIFY)) {
+        finish(std::move(done), Result<FingerCapture>(problem(
+                                    ProblemCode::kUnsupported, "this reader cannot identify")));
+        return;
+      }
+      GPtrArray* prints = g_ptr_array_new();
+      for (const FingerTemplatePtr& t : gallery) {
+        const auto* ours = dynamic_cast<const LibfprintTemplate*>(t.get());
+        if (ours == nullptr) {
+          g_ptr_array_unref(prints);
+          finish(std::move(done), Result<FingerCapture>(problem(
+                                      ProblemCode::kInvalid, "a print from another reader")));
+          return;
+        }
+        g_ptr_array_add(prints, ours->print());
+      }
+      pending_identify_ = std::move(done);
+      pending_gallery_ = std::move(gallery);
+      arm_deadline(deadline);
+      fp_device_identify(device_, prints, cancellable_, nullptr, nullptr, nullptr,
+                         &LibfprintReader::on_identified, this);
+      g_ptr_array_unref(prints);  // libfprint keeps its own references
     });
   }
 
@@ -234,16 +308,44 @@ class LibfprintReader final : public FingerprintReader {
       g_error_free(error);
       return;
     }
-    Image out;
-    out.width = static_cast<int>(fp_image_get_width(image));
-    out.height = static_cast<int>(fp_image_get_height(image));
-    out.channels = 1;
-    out.pixels_per_inch = fp_image_get_ppmm(image) * 25.4;
-    gsize length = 0;
-    const guchar* data_ptr = fp_image_get_data(image, &length);
-    out.pixels.assign(data_ptr, data_ptr + length);
+    Image out = image_of(image);
     g_object_unref(image);
     self->finish(std::move(done), Result<Image>(std::move(out)));
+  }
+
+  static void on_identified(GObject* source, GAsyncResult* res, gpointer data) {
+    auto* self = static_cast<LibfprintReader*>(data);
+    GError* error = nullptr;
+    FpPrint* match = nullptr;
+    FpPrint* print = nullptr;
+    const gboolean ok = fp_device_identify_finish(FP_DEVICE(source), res, &match, &print, &error);
+    auto done = std::move(self->pending_identify_);
+    const auto gallery = std::move(self->pending_gallery_);
+    self->pending_gallery_.clear();
+    if (!ok || print == nullptr) {
+      Problem p = error != nullptr ? self->problem_of(error)
+                                   : Problem{ProblemCode::kDeviceFailure, "no print returned"};
+      if (p.code == ProblemCode::kRemoved) self->announce_removal();
+      self->log_->info("identify ended: {}", p.message());
+      self->finish(std::move(done), Result<FingerCapture>(std::unexpected(std::move(p))));
+      if (error != nullptr) g_error_free(error);
+      if (match != nullptr) g_object_unref(match);
+      if (print != nullptr) g_object_unref(print);
+      return;
+    }
+    FingerCapture capture;
+    if (FpImage* image = fp_print_get_image(print); image != nullptr) {
+      capture.image = image_of(image);
+      capture.minutiae = minutiae_of(image);
+    }
+    for (std::size_t i = 0; match != nullptr && i < gallery.size(); ++i) {
+      if (static_cast<const LibfprintTemplate*>(gallery[i].get())->print() == match) {
+        capture.matched = i;
+      }
+    }
+    if (match != nullptr) g_object_unref(match);
+    capture.print = std::make_shared<LibfprintTemplate>(print);  // takes our reference
+    self->finish(std::move(done), Result<FingerCapture>(std::move(capture)));
   }
 
   static void on_closed(GObject* source, GAsyncResult* res, gpointer data) {
@@ -293,11 +395,13 @@ class LibfprintReader final : public FingerprintReader {
     // Let a cancelled operation finish first (libfprint refuses to close a busy device), but
     // never wait for ever on a device that stopped answering.
     const gint64 give_up = g_get_monotonic_time() + 2 * G_USEC_PER_SEC;
-    while ((pending_capture_ || pending_open_) && g_get_monotonic_time() < give_up) {
+    while ((pending_capture_ || pending_identify_ || pending_open_) &&
+           g_get_monotonic_time() < give_up) {
       g_main_context_iteration(thread_.context(), FALSE);
       g_usleep(1000);
     }
-    if (device_ != nullptr && fp_device_is_open(device_) && !pending_capture_) {
+    if (device_ != nullptr && fp_device_is_open(device_) && !pending_capture_ &&
+        !pending_identify_) {
       fp_device_close_sync(device_, nullptr, nullptr);
     }
     forget_device();
@@ -317,6 +421,8 @@ class LibfprintReader final : public FingerprintReader {
   bool removed_ = false;
   Handler<FingerprintDeviceInfo> pending_open_;
   Handler<Image> pending_capture_;
+  Handler<FingerCapture> pending_identify_;
+  std::vector<FingerTemplatePtr> pending_gallery_;  // kept alive while libfprint matches
   Handler<void> pending_close_;
   std::shared_ptr<std::function<void(FingerEvent)>> event_handler_;
   detail::GlibThread thread_;  // last: started after, and stopped before, the members above
@@ -326,6 +432,43 @@ class LibfprintReader final : public FingerprintReader {
 
 std::unique_ptr<FingerprintReader> make_libfprint_reader(boost::asio::any_io_executor executor) {
   return std::make_unique<LibfprintReader>(std::move(executor));
+}
+
+Result<std::vector<Minutia>> detect_minutiae(const Image& grey) {
+  if (grey.channels != 1 || grey.width <= 0 || grey.height <= 0 || grey.width > G_MAXUINT16 ||
+      grey.height > G_MAXUINT16 || grey.pixels.size() != grey.row_bytes() * grey.height) {
+    return problem(ProblemCode::kInvalid, "not an 8-bit grey image");
+  }
+  // The detector completes on the thread-default context of the caller: give it one of its own,
+  // so that this works on any thread, beside a reader's GLib thread too.
+  GMainContext* context = g_main_context_new();
+  g_main_context_push_thread_default(context);
+  FpImage* image = fp_image_new(grey.width, grey.height);
+  // fp_image_new allocates the pixels and libfprint offers no setter; the buffer is ours to fill
+  // until the detector copies it.
+  std::copy(grey.pixels.begin(), grey.pixels.end(),
+            const_cast<guchar*>(fp_image_get_data(image, nullptr)));
+  struct Outcome {
+    bool done = false;
+    GError* error = nullptr;
+  } outcome;
+  fp_image_detect_minutiae(
+      image, nullptr,
+      [](GObject* source, GAsyncResult* res, gpointer data) {
+        auto* o = static_cast<Outcome*>(data);
+        fp_image_detect_minutiae_finish(FP_IMAGE(source), res, &o->error);
+        o->done = true;
+      },
+      &outcome);
+  while (!outcome.done) g_main_context_iteration(context, TRUE);
+  // The detector fails with "No minutiae found" on a blank image: that is an answer, none.
+  std::vector<Minutia> result = outcome.error == nullptr ? minutiae_of(image)
+                                                         : std::vector<Minutia>{};
+  g_clear_error(&outcome.error);
+  g_object_unref(image);
+  g_main_context_pop_thread_default(context);
+  g_main_context_unref(context);
+  return result;
 }
 
 }  // namespace kiosk::drivers

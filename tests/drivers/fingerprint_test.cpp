@@ -45,9 +45,25 @@ class FingerprintTest : public ::testing::Test {
     return result ? std::move(*result) : problem(ProblemCode::kTimeout, "test gave up");
   }
 
-  static cv::Mat print() {
+  Result<FingerCapture> identify(std::vector<FingerTemplatePtr> gallery) {
+    std::optional<Result<FingerCapture>> result;
+    reader_->identify(std::move(gallery), 10s, [&](auto r) { result = std::move(r); });
+    EXPECT_TRUE(testing::run_until(io_, result, 15s)) << "identify never ended";
+    return result ? std::move(*result) : problem(ProblemCode::kTimeout, "test gave up");
+  }
+
+  // Feeds `finger` whenever the reader asks for one.
+  void feed(const cv::Mat& finger) {
+    on_place_finger_ = [this, finger] {
+      feeder_.send_image(finger.cols, finger.rows,
+                         std::vector<std::uint8_t>(finger.datastart, finger.dataend), [](auto) {});
+    };
+  }
+
+  static cv::Mat print(std::uint32_t seed = 42) {
     sim::FingerprintSpec spec;
-    spec.seed = 42;
+    spec.seed = seed;
+    spec.pattern = sim::pattern_for_finger(1, seed);
     return sim::synthesize_fingerprint(spec);
   }
 
@@ -97,6 +113,56 @@ TEST_F(FingerprintTest, TwoCapturesInARowEachGetTheirOwnFinger) {
   const Result<Image> second = capture();
   ASSERT_TRUE(second.has_value()) << second.error().message();
   EXPECT_TRUE(second->pixels == std::vector<std::uint8_t>(fed.datastart, fed.dataend));
+}
+
+TEST_F(FingerprintTest, IdentifyFindsTheSameFingerGivenTwiceAndNotADifferentOne) {
+  open();
+  feed(print(1));
+  const Result<FingerCapture> first = identify({});
+  ASSERT_TRUE(first.has_value()) << first.error().message();
+  EXPECT_FALSE(first->matched);
+  EXPECT_EQ(first->image.width, print(1).cols);
+  EXPECT_GT(first->minutiae.size(), 10u);
+  ASSERT_TRUE(first->print);
+
+  feed(print(2));
+  const Result<FingerCapture> other = identify({first->print});
+  ASSERT_TRUE(other.has_value()) << other.error().message();
+  EXPECT_FALSE(other->matched) << "a different finger matched";
+
+  feed(print(1));
+  const Result<FingerCapture> again = identify({other->print, first->print});
+  ASSERT_TRUE(again.has_value()) << again.error().message();
+  ASSERT_TRUE(again->matched) << "the same finger given twice was not caught";
+  EXPECT_EQ(*again->matched, 1u);
+}
+
+TEST_F(FingerprintTest, IdentifyOfABlankPlatenIsARetry) {
+  open();
+  feed(cv::Mat(400, 300, CV_8U, cv::Scalar(255)));
+  const Result<FingerCapture> result = identify({});
+  ASSERT_FALSE(result.has_value());
+  EXPECT_TRUE(result.error().is_retry()) << result.error().message();
+}
+
+TEST(FingerprintMinutiae, DetectorFindsMinutiaeInAPrintAndNoneOnABlankImage) {
+  const auto to_image = [](const cv::Mat& m) {
+    return Image{m.cols, m.rows, 1, 500, std::vector<std::uint8_t>(m.datastart, m.dataend)};
+  };
+  sim::FingerprintSpec spec;
+  const Result<std::vector<Minutia>> found =
+      detect_minutiae(to_image(sim::synthesize_fingerprint(spec)));
+  ASSERT_TRUE(found.has_value()) << found.error().message();
+  EXPECT_GT(found->size(), 10u);
+  for (const Minutia& m : *found) {
+    EXPECT_TRUE(m.x >= 0 && m.x < spec.width && m.y >= 0 && m.y < spec.height);
+  }
+  const Result<std::vector<Minutia>> blank =
+      detect_minutiae(to_image(cv::Mat(400, 300, CV_8U, cv::Scalar(255))));
+  ASSERT_TRUE(blank.has_value());
+  EXPECT_TRUE(blank->empty());
+  Image colour{2, 2, 3, 500, std::vector<std::uint8_t>(12)};
+  EXPECT_FALSE(detect_minutiae(colour).has_value());
 }
 
 struct RetryCase {
