@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <complex>
 #include <numbers>
 #include <vector>
 
@@ -108,13 +109,14 @@ Block measure_block(const cv::Mat& grey, const cv::Mat& gx, const cv::Mat& gy, i
   const int highest = length / 2;
   double all = 0;
   for (int k = 1; k <= highest; ++k) {
-    double re = 0, im = 0;
+    // One DFT coefficient; the twiddle factor turns by rotation rather than by sin and cos.
+    const std::complex<double> step = std::polar(1.0, -2 * std::numbers::pi * k / length);
+    std::complex<double> twiddle = 1, sum_k = 0;
     for (int i = 0; i < length; ++i) {
-      const double angle = 2 * std::numbers::pi * k * i / length;
-      re += (profile[first + i] - mean) * std::cos(angle);
-      im -= (profile[first + i] - mean) * std::sin(angle);
+      sum_k += (profile[first + i] - mean) * twiddle;
+      twiddle *= step;
     }
-    magnitude[k] = std::hypot(re, im);
+    magnitude[k] = std::abs(sum_k);
     all += magnitude[k];
   }
   const int k_low = std::max(1, static_cast<int>(std::ceil(length / kMaxPeriod)));
