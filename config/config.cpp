@@ -58,6 +58,7 @@ void read_fingerprint(JsonReader r, FingerprintSection& s) {
   }
   s.capture_timeout = std::chrono::seconds(
       r.integer("capture_timeout_s", 1, 600).value_or(s.capture_timeout.count()));
+  s.resolution_ppi = static_cast<int>(r.integer("resolution_ppi", 250, 2000).value_or(s.resolution_ppi));
   r.reject_unknown_keys();
 }
 
@@ -72,6 +73,13 @@ void read_fingerprint_rules(JsonReader r, FingerprintRules& s) {
   s.previous_prints_valid_years = static_cast<int>(
       r.integer("previous_prints_valid_years", 0, 20).value_or(s.previous_prints_valid_years));
   s.max_attempts = static_cast<int>(r.integer("max_attempts", 1, 10).value_or(s.max_attempts));
+  JsonReader quality = r.object("min_quality");
+  constexpr std::array<const char*, 5> kFingers = {"thumb", "index", "middle", "ring", "little"};
+  for (std::size_t i = 0; i < kFingers.size(); ++i) {
+    s.min_quality[i] =
+        static_cast<int>(quality.integer(kFingers[i], 0, 100).value_or(s.min_quality[i]));
+  }
+  quality.reject_unknown_keys();
   r.reject_unknown_keys();
 }
 

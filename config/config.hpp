@@ -1,6 +1,7 @@
 // The kiosk's typed configuration: one struct, loaded from a JSON file and validated at start-up.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -35,6 +36,7 @@ struct FingerprintSection {
   std::vector<std::string> drivers;            // libfprint driver ids allowed; empty: all
   std::filesystem::path virtual_image_socket;  // FP_VIRTUAL_IMAGE; empty: no virtual reader
   std::chrono::seconds capture_timeout{30};
+  int resolution_ppi = 500;  // when the reader does not report one (libfprint images say 0)
 };
 
 // Who gives no fingerprints, as consular services decide it: configuration, not code.
@@ -44,6 +46,10 @@ struct FingerprintRules {
   std::vector<std::string> exempt_visa_categories = {"diplomatic", "official", "courtesy"};
   int previous_prints_valid_years = 5;  // prints on the same passport this recent are reused
   int max_attempts = 3;                 // per finger
+  // Least quality (0..100) that accepts a finger at once, for thumb, index, middle, ring and
+  // little finger of either hand; below it the applicant tries again, up to max_attempts.
+  std::array<int, 5> min_quality = {30, 30, 20, 10, 10};
+  int min_quality_for(int finger_position) const { return min_quality[(finger_position - 1) % 5]; }
 };
 
 struct ScannerSection {

@@ -62,6 +62,14 @@ TEST_F(ConfigTest, FingerprintRulesAreConfiguration) {
   EXPECT_EQ(c.fingerprint_rules.exempt_from_age, 70);
   EXPECT_EQ(c.fingerprint_rules.previous_prints_valid_years, 5);
   EXPECT_EQ(c.fingerprint_rules.max_attempts, 3);
+  EXPECT_EQ(c.fingerprint.resolution_ppi, 500);
+  // Plain-enrolment practice: thumbs and index 30, middle 20, ring and little 10.
+  for (int position : {1, 2, 6, 7}) EXPECT_EQ(c.fingerprint_rules.min_quality_for(position), 30);
+  for (int position : {3, 8}) EXPECT_EQ(c.fingerprint_rules.min_quality_for(position), 20);
+  for (int position : {4, 5, 9, 10}) EXPECT_EQ(c.fingerprint_rules.min_quality_for(position), 10);
+  const auto typo = write("quality.json", minimal(R"({})").replace(
+      0, 1, R"({"fingerprint_rules": {"min_quality": {"thumb": 40, "pinky": 5}},)"));
+  EXPECT_THAT(message_of(typo), HasSubstr("'fingerprint_rules.min_quality.pinky'"));
   const auto file = write("ages.json", minimal(R"({})").replace(
       0, 1, R"({"fingerprint_rules": {"exempt_below_age": 14, "exempt_from_age": 12},)"));
   EXPECT_THAT(message_of(file), AllOf(HasSubstr("'fingerprint_rules.exempt_from_age'"),
