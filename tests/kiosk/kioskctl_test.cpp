@@ -1,9 +1,12 @@
-// kioskctl as a technician uses it: dumping an ANSI/NIST-ITL file, and a broken one.
+// kioskctl as a technician uses it: ANSI/NIST-ITL files, ten-print records, fingerprint quality.
 #include <fstream>
+#include <sstream>
+#include <vector>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
 
 #include "capture/an2k/transaction.hpp"
@@ -96,6 +99,46 @@ TEST(Kioskctl, FingerRecordRefusesTheSameFingerTwice) {
                                       " finger record --out /tmp/x.an2 --missing 3=XX --missing 3=UP");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.output, HasSubstr("position 3 is given twice"));
+}
+
+TEST(Kioskctl, FingerQualityScoresEachImageAndTellsWhatToSay) {
+  testing::ScratchDir dir;
+  sim::FingerprintSpec spec;
+  const cv::Mat good = sim::synthesize_fingerprint(spec);
+  cv::Mat faint;
+  good.convertTo(faint, CV_8U, 0.1, 230);
+  ASSERT_TRUE(cv::imwrite((dir / "good.png").string(), good));
+  ASSERT_TRUE(cv::imwrite((dir / "faint.png").string(), faint));
+  std::ofstream(dir / "broken.png") << "not a picture";
+  const auto r = testing::run_program(KIOSKCTL_BINARY " finger quality --finger 1 " +
+                                      (dir / "good.png").string() + " " +
+                                      (dir / "faint.png").string() + " " +
+                                      (dir / "broken.png").string());
+  EXPECT_EQ(r.exit_code, 1) << "an unreadable image fails the command";
+  EXPECT_THAT(r.output, AllOf(HasSubstr("good.png: quality"), HasSubstr("accepted (threshold 30)"),
+                              HasSubstr("faint.png: quality"), HasSubstr("retry (threshold 30): press_harder"),
+                              HasSubstr("broken.png: not an image")));
+}
+
+TEST(Kioskctl, FingerQualityJsonIsOneObjectPerLine) {
+  testing::ScratchDir dir;
+  const cv::Mat good = sim::synthesize_fingerprint({});
+  ASSERT_TRUE(cv::imwrite((dir / "good.png").string(), good));
+  const cv::Mat blank(400, 300, CV_8U, cv::Scalar(255));
+  ASSERT_TRUE(cv::imwrite((dir / "blank.png").string(), blank));
+  const auto r = testing::run_program(KIOSKCTL_BINARY " finger quality --json " +
+                                      (dir / "good.png").string() + " " +
+                                      (dir / "blank.png").string() + " 2>/dev/null");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  std::istringstream lines(r.output);
+  std::string line;
+  std::vector<nlohmann::json> objects;
+  while (std::getline(lines, line)) objects.push_back(nlohmann::json::parse(line));
+  ASSERT_EQ(objects.size(), 2u) << r.output;
+  EXPECT_GE(objects[0]["score"].get<int>(), 30);
+  EXPECT_GT(objects[0]["measures"]["minutiae"].get<int>(), 10);
+  EXPECT_EQ(objects[1]["score"].get<int>(), 0);
+  EXPECT_EQ(objects[1]["feedback"], "no_finger");
 }
 
 TEST(Kioskctl, UnknownCommandShowsUsage) {

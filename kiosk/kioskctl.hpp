@@ -1,0 +1,13 @@
+// kioskctl's commands, one file per subject; kioskctl.cpp picks one from the command line.
+#pragma once
+
+namespace kiosk::ctl {
+
+// Printed after a usage error, and by --help.
+extern const char* const kUsage;
+
+int an2k_dump(const char* path);
+int finger_record(int argc, char** argv);   // argv[3..]: options
+int finger_quality(int argc, char** argv);  // argv[3..]: images and options
+
+}  // namespace kiosk::ctl
