@@ -23,7 +23,7 @@ struct Singularities {
 
 // Positions as fractions of the image, jittered by the seed so that fingers differ.
 Singularities singularities_for(FingerPattern pattern, int w, int h, std::mt19937& rng) {
-  std::uniform_real_distribution<double> jitter(-0.04, 0.04);
+  std::uniform_real_distribution<double> jitter(-0.07, 0.07);
   auto at = [&](double fx, double fy) {
     return cv::Point2d((fx + jitter(rng)) * w, (fy + jitter(rng)) * h);
   };
@@ -44,6 +44,9 @@ cv::Mat orientation_field(const FingerprintSpec& spec, std::mt19937& rng) {
   const Singularities s = singularities_for(spec.pattern, w, h, rng);
   std::uniform_real_distribution<double> bend(0.6, 1.2);
   const double arch_bend = bend(rng);
+  // A finger is never laid down at quite the same angle (the global term of Sherlock and Monro).
+  std::uniform_real_distribution<double> tilt(-0.2, 0.2);
+  const double rotation = tilt(rng);
   cv::Mat theta(h, w, CV_64F);
   for (int y = 0; y < h; ++y) {
     for (int x = 0; x < w; ++x) {
@@ -60,7 +63,7 @@ cv::Mat orientation_field(const FingerprintSpec& spec, std::mt19937& rng) {
         for (const auto& d : s.deltas) t -= std::arg(z - std::complex<double>(d.x, d.y));
         t *= 0.5;
       }
-      t = std::fmod(t, kPi);
+      t = std::fmod(t + rotation, kPi);
       if (t < 0) t += kPi;
       theta.at<double>(y, x) = t;
     }

@@ -18,7 +18,7 @@ constexpr int kBlock = 32;                   // NFIQ 2's local block at 500 ppi
 constexpr double kMinBlockSpread = 4.0;      // grey levels: below, the block is empty platen
 constexpr double kMinBlockCertainty = 0.25;  // below, no ridge flow: noise or smudge
 constexpr double kContactScaleMm2 = 100;  // contact area at which area counts 63 %
-constexpr double kAmplitudeScale = 18;   // ridge wave amplitude (grey) at which contrast counts 63 %
+constexpr double kAmplitudeScale = 18;   // ridge wave amplitude (grey levels): contrast counts 63 %
 constexpr int kMinutiaeEnough = 20;
 constexpr double kMinPeriod = 3, kMaxPeriod = 15;  // ridge periods (px at 500 ppi) for FDA
 
@@ -267,7 +267,7 @@ QualityReport assess_quality(const cv::Mat& input, double pixels_per_inch,
   t.ridges = between(m.orientation_certainty, 0.15, 0.9) * between(m.local_clarity, 0.5, 0.85) *
              std::sqrt(between(m.frequency_domain, 0.1, 0.45)) *
              std::exp(-m.ridge_valley_uniformity / 4);
-  t.contrast = 1 - std::exp(-std::pow(m.ridge_amplitude / kAmplitudeScale, 1.5));
+  t.contrast = 1 - std::exp(-std::pow(m.ridge_amplitude / kAmplitudeScale, 2));
   t.area = 1 - std::exp(-m.foreground_mm2 / kContactScaleMm2);
   t.centre = std::clamp(1 - 2 * std::max(0.0, m.centre_offset - 0.05), 0.0, 1.0);
   if (minutiae) t.minutiae = std::min(1.0, static_cast<double>(*minutiae) / kMinutiaeEnough);
