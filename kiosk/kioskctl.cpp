@@ -11,8 +11,9 @@ namespace kiosk::ctl {
 const char* const kUsage =
     "usage: kioskctl an2k dump FILE   list the records and fields of an ANSI/NIST-ITL file\n"
     "       kioskctl finger record --out FILE.an2 [--finger N=IMAGE]... [--missing N=XX|UP]...\n"
-    "                              [--ppi 500] [--ori AGENCY] [--tcn NUMBER]\n"
-    "                              write a ten-print transaction (N: 1 right thumb .. 10 left\n"
+    "                              [--ppi 500] [--ori AGENCY] [--tcn NUMBER] [--format an2k|iso]\n"
+    "                              write a ten-print ANSI/NIST-ITL transaction, or an ISO/IEC\n"
+    "                              19794-4 finger image record (N: 1 right thumb .. 10 left\n"
     "                              little; XX amputated, UP unable to print)\n"
     "       kioskctl finger quality IMAGE... [--json] [--ppi 500] [--finger N | --threshold 30]\n"
     "                              score fingerprint images 0..100 and say what the applicant\n"

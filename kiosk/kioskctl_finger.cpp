@@ -2,7 +2,9 @@
 // quality` scores fingerprint images and says what the applicant would be told.
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
+#include <expected>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -13,6 +15,7 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "capture/an2k/transaction.hpp"
+#include "capture/finger/iso_finger_record.hpp"
 #include "capture/finger/quality.hpp"
 #include "capture/finger/ten_print_record.hpp"
 #include "config/config.hpp"
@@ -41,6 +44,7 @@ bool position_and_value(const std::string& arg, int& position, std::string& valu
 
 int finger_record(int argc, char** argv) {
   std::string out;
+  std::string format = "an2k";
   int ppi = 500;
   kiosk::finger::TransactionInfo info;
   info.originating_agency = "KIOSK";
@@ -58,6 +62,8 @@ int finger_record(int argc, char** argv) {
     std::string what;
     if (option == "--out") {
       out = value;
+    } else if (option == "--format" && (value == "an2k" || value == "iso")) {
+      format = value;
     } else if (option == "--ppi") {
       ppi = std::atoi(value.c_str());
     } else if (option == "--ori") {
@@ -86,12 +92,15 @@ int finger_record(int argc, char** argv) {
     return 2;
   }
   for (auto& f : fingers) f.pixels_per_inch = ppi;
-  const auto transaction = kiosk::finger::ten_print_transaction(info, fingers, missing);
-  if (!transaction) {
-    std::fprintf(stderr, "kioskctl: %s\n", transaction.error().c_str());
-    return 1;
+  std::expected<std::string, std::string> bytes;
+  if (format == "iso") {
+    // ISO/IEC 19794-4 has no place for a missing finger: those are left out.
+    bytes = kiosk::finger::iso_finger_record(fingers, std::chrono::system_clock::now());
+  } else {
+    const auto transaction = kiosk::finger::ten_print_transaction(info, fingers, missing);
+    bytes = transaction ? kiosk::an2k::encode(*transaction)
+                        : std::unexpected(transaction.error());
   }
-  const auto bytes = kiosk::an2k::encode(*transaction);
   if (!bytes) {
     std::fprintf(stderr, "kioskctl: %s\n", bytes.error().c_str());
     return 1;

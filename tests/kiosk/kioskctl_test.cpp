@@ -101,6 +101,21 @@ TEST(Kioskctl, FingerRecordRefusesTheSameFingerTwice) {
   EXPECT_THAT(r.output, HasSubstr("position 3 is given twice"));
 }
 
+TEST(Kioskctl, FingerRecordWritesAnIsoRecordOnRequest) {
+  testing::ScratchDir dir;
+  ASSERT_TRUE(cv::imwrite((dir / "thumb.png").string(), sim::synthesize_fingerprint({})));
+  const auto out = dir / "enrolment.iso";
+  const auto r = testing::run_program(KIOSKCTL_BINARY " finger record --format iso --out " +
+                                      out.string() + " --finger 1=" + (dir / "thumb.png").string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const std::string bytes = testing::read_file(out);
+  EXPECT_EQ(bytes.substr(0, 8), std::string("FIR\0" "020\0", 8));
+  const auto bad = testing::run_program(KIOSKCTL_BINARY " finger record --format pdf --out " +
+                                        out.string() + " --finger 1=" +
+                                        (dir / "thumb.png").string());
+  EXPECT_EQ(bad.exit_code, 2);
+}
+
 TEST(Kioskctl, FingerQualityScoresEachImageAndTellsWhatToSay) {
   testing::ScratchDir dir;
   sim::FingerprintSpec spec;
