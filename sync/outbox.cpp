@@ -1,0 +1,396 @@
+// The durable outbox; see outbox.hpp.
+#include "sync/outbox.hpp"
+
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+
+namespace kiosk::sync {
+namespace {
+
+constexpr const char* kSuffix = ".cms";
+constexpr const char* kTemporary = ".tmp";
+
+std::int64_t millis(Clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+Clock::time_point from_millis(std::int64_t ms) {
+  return Clock::time_point(std::chrono::milliseconds(ms));
+}
+
+std::optional<PacketState> state_of(std::string_view s) {
+  for (PacketState st : {PacketState::kSealed, PacketState::kUploading, PacketState::kAcknowledged,
+                         PacketState::kPurged}) {
+    if (to_string(st) == s) return st;
+  }
+  return std::nullopt;
+}
+
+// A packet id names a file: letters, digits and dashes only.
+bool safe_id(const std::string& id) {
+  return !id.empty() && id.size() <= 64 &&
+         id.find_first_not_of("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-") ==
+             std::string::npos;
+}
+
+std::string errno_text(int error) {
+  if (error == ENOSPC || error == EDQUOT) return "the disk is full";
+  return std::strerror(error);
+}
+
+Expected<void> fsync_path(const std::filesystem::path& path, int flags) {
+  const int fd = ::open(path.c_str(), flags | O_CLOEXEC);
+  if (fd < 0) return std::unexpected("cannot open " + path.string() + ": " + errno_text(errno));
+  const int rc = ::fsync(fd);
+  const int error = errno;
+  ::close(fd);
+  if (rc != 0) return std::unexpected("cannot flush " + path.string() + ": " + errno_text(error));
+  return {};
+}
+
+// temp → write → fsync → rename → fsync(directory).
+Expected<void> write_durably(const std::filesystem::path& target, std::string_view bytes) {
+  const std::filesystem::path temporary = target.parent_path() / ("." + target.filename().string() + kTemporary);
+  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return std::unexpected("cannot create " + temporary.string() + ": " + errno_text(errno));
+  std::size_t done = 0;
+  int error = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      error = errno;
+      break;
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  if (error == 0 && ::fsync(fd) != 0) error = errno;
+  ::close(fd);
+  if (error == 0 && ::rename(temporary.c_str(), target.c_str()) != 0) error = errno;
+  if (error != 0) {
+    ::unlink(temporary.c_str());
+    return std::unexpected("cannot write " + target.string() + ": " + errno_text(error));
+  }
+  return fsync_path(target.parent_path(), O_RDONLY | O_DIRECTORY);
+}
+
+struct Statement {
+  sqlite3* db;
+  sqlite3_stmt* stmt = nullptr;
+  Statement(sqlite3* database, const char* sql) : db(database) {
+    sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr);
+  }
+  ~Statement() { sqlite3_finalize(stmt); }
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+  Statement& text(int i, const std::string& v) {
+    sqlite3_bind_text(stmt, i, v.c_str(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  Statement& integer(int i, std::int64_t v) {
+    sqlite3_bind_int64(stmt, i, v);
+    return *this;
+  }
+  std::string column_text(int i) const {
+    const auto* t = reinterpret_cast<const char*>(sqlite3_column_text(stmt, i));
+    return t ? t : "";
+  }
+};
+
+std::unexpected<std::string> db_failure(sqlite3* db, std::string_view what) {
+  return std::unexpected("outbox database: " + std::string(what) + ": " + sqlite3_errmsg(db));
+}
+
+Expected<void> exec(sqlite3* db, const char* sql) {
+  if (sqlite3_exec(db, sql, nullptr, nullptr, nullptr) != SQLITE_OK) return db_failure(db, sql);
+  return {};
+}
+
+constexpr const char* kColumns =
+    "id, sha256, bytes, state, sealed_at, acknowledged_at, upload_url, attempts, "
+    "next_attempt_at, last_error";
+
+OutboxEntry entry_of(const Statement& s) {
+  OutboxEntry e;
+  e.id = s.column_text(0);
+  e.sha256 = s.column_text(1);
+  e.bytes = static_cast<std::uint64_t>(sqlite3_column_int64(s.stmt, 2));
+  e.state = state_of(s.column_text(3)).value_or(PacketState::kSealed);
+  e.sealed_at = from_millis(sqlite3_column_int64(s.stmt, 4));
+  if (sqlite3_column_type(s.stmt, 5) != SQLITE_NULL) {
+    e.acknowledged_at = from_millis(sqlite3_column_int64(s.stmt, 5));
+  }
+  e.upload_url = s.column_text(6);
+  e.attempts = sqlite3_column_int(s.stmt, 7);
+  e.next_attempt_at = from_millis(sqlite3_column_int64(s.stmt, 8));
+  e.last_error = s.column_text(9);
+  return e;
+}
+
+}  // namespace
+
+std::string_view to_string(PacketState state) {
+  switch (state) {
+    case PacketState::kSealed: return "sealed";
+    case PacketState::kUploading: return "uploading";
+    case PacketState::kAcknowledged: return "acknowledged";
+    case PacketState::kPurged: return "purged";
+  }
+  return "unknown";
+}
+
+void Outbox::Closer::operator()(sqlite3* db) const { sqlite3_close(db); }
+
+Outbox::Outbox(std::unique_ptr<sqlite3, Closer> db, std::filesystem::path dir, OutboxLimits limits)
+    : db_(std::move(db)), dir_(std::move(dir)), limits_(limits) {}
+Outbox::~Outbox() = default;
+Outbox::Outbox(Outbox&&) noexcept = default;
+Outbox& Outbox::operator=(Outbox&&) noexcept = default;
+
+Expected<Outbox> Outbox::open(const std::filesystem::path& dir, OutboxLimits limits) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir / "packets", ec);
+  if (ec) return std::unexpected("cannot create the outbox in " + dir.string() + ": " + ec.message());
+  sqlite3* raw = nullptr;
+  const auto file = dir / "outbox.db";
+  const int rc = sqlite3_open_v2(file.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+                                 nullptr);
+  std::unique_ptr<sqlite3, Closer> db(raw);
+  if (rc != SQLITE_OK) {
+    return std::unexpected("cannot open " + file.string() + ": " +
+                           (raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc)));
+  }
+  sqlite3_busy_timeout(raw, 10000);
+  for (const char* sql :
+       {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL",
+        "CREATE TABLE IF NOT EXISTS packets ("
+        " id TEXT PRIMARY KEY,"
+        " sha256 TEXT NOT NULL,"
+        " bytes INTEGER NOT NULL,"
+        " state TEXT NOT NULL CHECK (state IN ('sealed','uploading','acknowledged','purged')),"
+        " sealed_at INTEGER NOT NULL,"
+        " acknowledged_at INTEGER,"
+        " upload_url TEXT NOT NULL DEFAULT '',"
+        " attempts INTEGER NOT NULL DEFAULT 0,"
+        " next_attempt_at INTEGER NOT NULL DEFAULT 0,"
+        " last_error TEXT NOT NULL DEFAULT '')",
+        "CREATE INDEX IF NOT EXISTS waiting ON packets (sealed_at)"
+        " WHERE state IN ('sealed','uploading')",
+        "CREATE INDEX IF NOT EXISTS acknowledged ON packets (acknowledged_at)"
+        " WHERE state = 'acknowledged'"}) {
+    if (auto ok = exec(raw, sql); !ok) return std::unexpected(ok.error());
+  }
+  Outbox outbox(std::move(db), dir, limits);
+  if (auto ok = outbox.recover(); !ok) return std::unexpected(ok.error());
+  return outbox;
+}
+
+std::filesystem::path Outbox::file_of(const std::string& id) const {
+  return dir_ / "packets" / (id + kSuffix);
+}
+
+Expected<void> Outbox::recover() {
+  std::error_code ec;
+  for (const auto& item : std::filesystem::directory_iterator(dir_ / "packets", ec)) {
+    const std::string name = item.path().filename().string();
+    if (name.ends_with(kTemporary)) {  // an enqueue that never returned: nobody was told "sent"
+      std::filesystem::remove(item.path(), ec);
+      continue;
+    }
+    if (!name.ends_with(kSuffix)) continue;
+    const std::string id = name.substr(0, name.size() - std::strlen(kSuffix));
+    auto known = find(id);
+    if (!known) return std::unexpected(known.error());
+    if (!*known) {
+      // Renamed into place but not recorded before the kiosk stopped: the packet is whole.
+      std::ifstream in(item.path(), std::ios::binary);
+      const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      if (auto ok = record(id, sha256_hex(bytes), bytes.size(), Clock::now()); !ok) return ok;
+    } else if ((*known)->state == PacketState::kPurged) {
+      std::filesystem::remove(item.path(), ec);  // purged, but the file outlived a crash
+    }
+  }
+  if (ec) return std::unexpected("cannot list " + (dir_ / "packets").string() + ": " + ec.message());
+  return {};
+}
+
+Expected<void> Outbox::admit() const {
+  struct statvfs fs {};
+  if (::statvfs(dir_.c_str(), &fs) != 0) {
+    return std::unexpected("cannot check free space in " + dir_.string() + ": " + errno_text(errno));
+  }
+  const std::uint64_t free = static_cast<std::uint64_t>(fs.f_bavail) * fs.f_frsize;
+  if (free < limits_.reserve_bytes + limits_.applicant_bytes) {
+    return std::unexpected("the kiosk's disk is nearly full (" + std::to_string(free >> 20) +
+                           " MiB free): no new applicant until the outbox is sent");
+  }
+  auto s = status();
+  if (!s) return std::unexpected(s.error());
+  if (s->bytes_on_disk + limits_.applicant_bytes > limits_.quota_bytes) {
+    return std::unexpected("the outbox is full (" + std::to_string(s->bytes_on_disk >> 20) +
+                           " MiB waiting to be sent): no new applicant until it is sent");
+  }
+  return {};
+}
+
+Expected<void> Outbox::record(const std::string& id, const std::string& sha256,
+                              std::uint64_t bytes, Clock::time_point now) {
+  Statement s(db_.get(),
+              "INSERT INTO packets (id, sha256, bytes, state, sealed_at) VALUES (?, ?, ?, "
+              "'sealed', ?)");
+  s.text(1, id).text(2, sha256).integer(3, static_cast<std::int64_t>(bytes)).integer(4, millis(now));
+  if (sqlite3_step(s.stmt) != SQLITE_DONE) return db_failure(db_.get(), "record " + id);
+  return {};
+}
+
+Expected<void> Outbox::enqueue(const SealedPacket& packet, Clock::time_point now) {
+  if (!safe_id(packet.id)) return std::unexpected("'" + packet.id + "' is not a packet id");
+  auto known = find(packet.id);
+  if (!known) return std::unexpected(known.error());
+  if (*known) {
+    if ((*known)->sha256 == packet.sha256) return {};  // the same packet again
+    return std::unexpected("packet " + packet.id + " is already queued with other contents");
+  }
+  if (auto ok = write_durably(file_of(packet.id), packet.bytes); !ok) return ok;
+  return record(packet.id, packet.sha256, packet.bytes.size(), now);
+}
+
+Expected<std::optional<OutboxEntry>> Outbox::find(const std::string& id) const {
+  const std::string sql = std::string("SELECT ") + kColumns + " FROM packets WHERE id = ?";
+  Statement s(db_.get(), sql.c_str());
+  s.text(1, id);
+  const int rc = sqlite3_step(s.stmt);
+  if (rc == SQLITE_DONE) return std::optional<OutboxEntry>();
+  if (rc != SQLITE_ROW) return db_failure(db_.get(), "find");
+  return std::optional(entry_of(s));
+}
+
+Expected<std::optional<OutboxEntry>> Outbox::next_due(Clock::time_point now) const {
+  const std::string sql = std::string("SELECT ") + kColumns +
+                          " FROM packets WHERE state IN ('sealed','uploading') AND "
+                          "next_attempt_at <= ? ORDER BY sealed_at LIMIT 1";
+  Statement s(db_.get(), sql.c_str());
+  s.integer(1, millis(now));
+  const int rc = sqlite3_step(s.stmt);
+  if (rc == SQLITE_DONE) return std::optional<OutboxEntry>();
+  if (rc != SQLITE_ROW) return db_failure(db_.get(), "next");
+  return std::optional(entry_of(s));
+}
+
+Expected<std::vector<OutboxEntry>> Outbox::list() const {
+  const std::string sql = std::string("SELECT ") + kColumns + " FROM packets ORDER BY sealed_at";
+  Statement s(db_.get(), sql.c_str());
+  std::vector<OutboxEntry> out;
+  int rc;
+  while ((rc = sqlite3_step(s.stmt)) == SQLITE_ROW) out.push_back(entry_of(s));
+  if (rc != SQLITE_DONE) return db_failure(db_.get(), "list");
+  return out;
+}
+
+Expected<std::string> Outbox::read(const std::string& id) const {
+  if (!safe_id(id)) return std::unexpected("'" + id + "' is not a packet id");
+  std::ifstream in(file_of(id), std::ios::binary);
+  if (!in) return std::unexpected("packet " + id + " has no file in the outbox");
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+Expected<OutboxStatus> Outbox::status() const {
+  Statement s(db_.get(),
+              "SELECT state, count(*), min(sealed_at), sum(bytes) FROM packets GROUP BY state");
+  OutboxStatus out;
+  int rc;
+  while ((rc = sqlite3_step(s.stmt)) == SQLITE_ROW) {
+    const auto state = state_of(s.column_text(0));
+    if (!state) continue;
+    out.count[*state] = sqlite3_column_int(s.stmt, 1);
+    const auto bytes = static_cast<std::uint64_t>(sqlite3_column_int64(s.stmt, 3));
+    if (*state != PacketState::kPurged) out.bytes_on_disk += bytes;
+    if (*state == PacketState::kSealed || *state == PacketState::kUploading) {
+      out.bytes_waiting += bytes;
+      const auto oldest = from_millis(sqlite3_column_int64(s.stmt, 2));
+      if (!out.oldest_waiting || oldest < *out.oldest_waiting) out.oldest_waiting = oldest;
+    }
+  }
+  if (rc != SQLITE_DONE) return db_failure(db_.get(), "status");
+  return out;
+}
+
+Expected<void> Outbox::update(const char* sql, const std::string& id,
+                              const std::vector<std::string>& values) {
+  Statement s(db_.get(), sql);
+  int i = 1;
+  for (const auto& v : values) s.text(i++, v);
+  s.text(i, id);
+  if (sqlite3_step(s.stmt) != SQLITE_DONE) return db_failure(db_.get(), "update " + id);
+  if (sqlite3_changes(db_.get()) == 0) return std::unexpected("no packet " + id + " to update");
+  return {};
+}
+
+Expected<void> Outbox::set_upload_url(const std::string& id, const std::string& url) {
+  return update(
+      "UPDATE packets SET upload_url = ?, state = 'uploading' WHERE state IN ('sealed', "
+      "'uploading') AND id = ?",
+      id, {url});
+}
+
+Expected<void> Outbox::record_failure(const std::string& id, const std::string& error,
+                                      Clock::time_point next_attempt) {
+  return update(
+      "UPDATE packets SET last_error = ?, next_attempt_at = CAST(? AS INTEGER), attempts = "
+      "attempts + 1 WHERE id = ?",
+      id, {error, std::to_string(millis(next_attempt))});
+}
+
+Expected<void> Outbox::retry_now(const std::string& id) {
+  return update(
+      "UPDATE packets SET next_attempt_at = 0 WHERE state IN ('sealed', 'uploading') AND id = ?",
+      id, {});
+}
+
+Expected<void> Outbox::acknowledge(const std::string& id, Clock::time_point now) {
+  auto known = find(id);
+  if (!known) return std::unexpected(known.error());
+  if (!*known) return std::unexpected("no packet " + id + " in the outbox");
+  if ((*known)->state == PacketState::kAcknowledged || (*known)->state == PacketState::kPurged) {
+    return {};
+  }
+  return update(
+      "UPDATE packets SET state = 'acknowledged', acknowledged_at = CAST(? AS INTEGER), "
+      "last_error = '' WHERE id = ?",
+      id, {std::to_string(millis(now))});
+}
+
+Expected<int> Outbox::purge(Clock::time_point now, std::chrono::seconds grace) {
+  std::vector<std::string> ids;
+  {
+    Statement s(db_.get(),
+                "SELECT id FROM packets WHERE state = 'acknowledged' AND acknowledged_at <= ?");
+    s.integer(1, millis(now - grace));
+    int rc;
+    while ((rc = sqlite3_step(s.stmt)) == SQLITE_ROW) ids.push_back(s.column_text(0));
+    if (rc != SQLITE_DONE) return db_failure(db_.get(), "purge");
+  }
+  for (const std::string& id : ids) {
+    // State first: a crash before the file is gone leaves a file recover() deletes, never a
+    // queued packet without its file.
+    if (auto ok = update("UPDATE packets SET state = 'purged' WHERE id = ?", id, {}); !ok) {
+      return std::unexpected(ok.error());
+    }
+    std::error_code ec;
+    std::filesystem::remove(file_of(id), ec);
+  }
+  if (!ids.empty()) {
+    if (auto ok = fsync_path(dir_ / "packets", O_RDONLY | O_DIRECTORY); !ok) {
+      return std::unexpected(ok.error());
+    }
+  }
+  return static_cast<int>(ids.size());
+}
+
+}  // namespace kiosk::sync

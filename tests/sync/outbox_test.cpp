@@ -1,0 +1,204 @@
+// The outbox keeps every packet it accepted through restarts and kills, sends the oldest first,
+// waits after failures, and frees the disk only after the office acknowledged.
+#include "sync/outbox.hpp"
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <random>
+#include <set>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "tests/support/test_support.hpp"
+
+namespace kiosk::sync {
+namespace {
+
+using namespace std::chrono_literals;
+using ::testing::HasSubstr;
+
+SealedPacket packet(const std::string& id, std::size_t size = 4096) {
+  std::string bytes(size, '\0');
+  for (std::size_t i = 0; i < size; ++i) bytes[i] = static_cast<char>((i * 31 + id.size() * 7 + id[0]) % 256);
+  return {id, bytes, sha256_hex(bytes)};
+}
+
+OutboxLimits roomy() {
+  OutboxLimits l;
+  l.reserve_bytes = 0;
+  l.applicant_bytes = 1;
+  return l;
+}
+
+TEST(Outbox, AcceptsAPacketOnceAndReadsItBack) {
+  testing::ScratchDir dir;
+  auto outbox = Outbox::open(dir.path(), roomy());
+  ASSERT_TRUE(outbox.has_value()) << outbox.error();
+  const SealedPacket p = packet("a1");
+  ASSERT_TRUE(outbox->enqueue(p).has_value());
+  ASSERT_TRUE(outbox->enqueue(p).has_value()) << "the same packet again is a success";
+  auto other = p;
+  other.bytes += "x";
+  other.sha256 = sha256_hex(other.bytes);
+  EXPECT_THAT(outbox->enqueue(other).error(), HasSubstr("already queued with other contents"));
+  EXPECT_THAT(outbox->enqueue(packet("../etc")).error(), HasSubstr("not a packet id"));
+
+  EXPECT_EQ(*outbox->read("a1"), p.bytes);
+  const auto status = outbox->status();
+  ASSERT_TRUE(status.has_value());
+  EXPECT_EQ(status->count.at(PacketState::kSealed), 1);
+  EXPECT_EQ(status->bytes_waiting, p.bytes.size());
+  EXPECT_EQ(std::filesystem::status(dir / "packets/a1.cms").permissions() &
+                std::filesystem::perms::others_read,
+            std::filesystem::perms::none);
+}
+
+TEST(Outbox, OldestFirstWaitAfterFailureAcknowledgeThenPurgeAfterGrace) {
+  testing::ScratchDir dir;
+  auto outbox = Outbox::open(dir.path(), roomy());
+  ASSERT_TRUE(outbox.has_value());
+  const auto t0 = Clock::now();
+  ASSERT_TRUE(outbox->enqueue(packet("first"), t0).has_value());
+  ASSERT_TRUE(outbox->enqueue(packet("second"), t0 + 1s).has_value());
+
+  EXPECT_EQ((*outbox->next_due(t0 + 2s))->id, "first");
+  ASSERT_TRUE(outbox->set_upload_url("first", "/files/first").has_value());
+  ASSERT_TRUE(outbox->record_failure("first", "connection reset", t0 + 60s).has_value());
+  const auto waiting = *outbox->find("first");
+  EXPECT_EQ(waiting->state, PacketState::kUploading);
+  EXPECT_EQ(waiting->attempts, 1);
+  EXPECT_EQ(waiting->last_error, "connection reset");
+  EXPECT_EQ(waiting->upload_url, "/files/first");
+  EXPECT_EQ((*outbox->next_due(t0 + 2s))->id, "second") << "first waits out its back-off";
+  ASSERT_TRUE(outbox->retry_now("first").has_value());
+  EXPECT_EQ((*outbox->next_due(t0 + 2s))->id, "first") << "the technician's retry";
+
+  ASSERT_TRUE(outbox->acknowledge("first", t0 + 3s).has_value());
+  ASSERT_TRUE(outbox->acknowledge("first", t0 + 4s).has_value()) << "twice is harmless";
+  EXPECT_EQ((*outbox->next_due(t0 + 5s))->id, "second");
+  EXPECT_EQ(*outbox->purge(t0 + 4s, 3600s), 0) << "within the grace period";
+  EXPECT_TRUE(std::filesystem::exists(dir / "packets/first.cms"));
+  EXPECT_EQ(*outbox->purge(t0 + 3s + 3600s, 3600s), 1);
+  EXPECT_FALSE(std::filesystem::exists(dir / "packets/first.cms")) << "gone once the office has it";
+  EXPECT_EQ((*outbox->find("first"))->state, PacketState::kPurged);
+  EXPECT_TRUE(outbox->enqueue(packet("first"), t0 + 2h).has_value()) << "a late re-send is no new entry";
+  EXPECT_EQ((*outbox->find("first"))->state, PacketState::kPurged);
+  const auto status = *outbox->status();
+  EXPECT_EQ(status.bytes_on_disk, packet("second").bytes.size());
+}
+
+TEST(Outbox, RecoversFromEveryPointAWriteCanStop) {
+  testing::ScratchDir dir;
+  {
+    auto outbox = Outbox::open(dir.path(), roomy());
+    ASSERT_TRUE(outbox.has_value());
+    ASSERT_TRUE(outbox->enqueue(packet("gone")).has_value());
+    ASSERT_TRUE(outbox->acknowledge("gone").has_value());
+    ASSERT_TRUE(outbox->purge(Clock::now() + 1h, 0s).has_value());
+  }
+  // A write cut before its rename, a rename not yet recorded, a purge cut before the delete.
+  std::ofstream(dir / "packets/.half.cms.tmp") << "partial";
+  const SealedPacket whole = packet("whole", 10000);
+  std::ofstream(dir / "packets/whole.cms", std::ios::binary) << whole.bytes;
+  std::ofstream(dir / "packets/gone.cms") << "outlived its purge";
+
+  auto outbox = Outbox::open(dir.path(), roomy());
+  ASSERT_TRUE(outbox.has_value()) << outbox.error();
+  EXPECT_FALSE(std::filesystem::exists(dir / "packets/.half.cms.tmp"));
+  EXPECT_FALSE(std::filesystem::exists(dir / "packets/gone.cms"));
+  const auto recorded = *outbox->find("whole");
+  ASSERT_TRUE(recorded.has_value()) << "a whole packet is never dropped";
+  EXPECT_EQ(recorded->sha256, whole.sha256);
+  EXPECT_EQ(recorded->state, PacketState::kSealed);
+}
+
+TEST(Outbox, SaysBeforeTheApplicantStartsWhenItIsFull) {
+  testing::ScratchDir dir;
+  OutboxLimits limits = roomy();
+  limits.quota_bytes = 10000;
+  limits.applicant_bytes = 4000;
+  auto outbox = Outbox::open(dir.path(), limits);
+  ASSERT_TRUE(outbox.has_value());
+  EXPECT_TRUE(outbox->admit().has_value());
+  ASSERT_TRUE(outbox->enqueue(packet("p1", 7000)).has_value());
+  const auto full = outbox->admit();
+  ASSERT_FALSE(full.has_value());
+  EXPECT_THAT(full.error(), HasSubstr("the outbox is full"));
+  ASSERT_TRUE(outbox->acknowledge("p1").has_value());
+  ASSERT_TRUE(outbox->purge(Clock::now(), 0s).has_value());
+  EXPECT_TRUE(outbox->admit().has_value()) << "room again once sent and purged";
+
+  limits.reserve_bytes = std::uint64_t{1} << 60;  // more free space than any disk has
+  auto tight = Outbox::open(dir.path(), limits);
+  ASSERT_TRUE(tight.has_value());
+  EXPECT_THAT(tight->admit().error(), HasSubstr("disk is nearly full"));
+}
+
+TEST(Outbox, ABrokenLocationIsAClearError) {
+  const auto outbox = Outbox::open("/proc/self/no-outbox-here");
+  ASSERT_FALSE(outbox.has_value());
+  EXPECT_THAT(outbox.error(), HasSubstr("/proc/self/no-outbox-here"));
+}
+
+// A kiosk killed (SIGKILL) at random instants while it queues packets: after every restart each
+// packet it had reported queued is there, whole, exactly once.
+TEST(Outbox, KilledAtRandomInstantsLosesNothingItAccepted) {
+  testing::ScratchDir dir;
+  std::mt19937 rng(20261121);
+  std::set<std::string> reported;
+  int next = 0;
+  for (int round = 0; round < 25; ++round) {
+    int pipe_fds[2];
+    ASSERT_EQ(::pipe(pipe_fds), 0);
+    const int first = next;
+    const pid_t child = ::fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+      ::close(pipe_fds[0]);
+      auto outbox = Outbox::open(dir.path(), roomy());
+      if (!outbox) ::_exit(3);
+      for (int i = first;; ++i) {
+        const std::string id = "k" + std::to_string(i);
+        if (!outbox->enqueue(packet(id, 20000 + static_cast<std::size_t>(i % 7) * 1000))) ::_exit(4);
+        const std::string line = id + "\n";
+        if (::write(pipe_fds[1], line.data(), line.size()) < 0) ::_exit(5);
+      }
+    }
+    ::close(pipe_fds[1]);
+    std::this_thread::sleep_for(std::chrono::milliseconds(5 + rng() % 40));
+    ::kill(child, SIGKILL);
+    int status = 0;
+    ::waitpid(child, &status, 0);
+    ASSERT_TRUE(WIFSIGNALED(status)) << "the child failed on its own, status " << status;
+    std::string buffer(1 << 16, '\0'), text;
+    ssize_t n;
+    while ((n = ::read(pipe_fds[0], buffer.data(), buffer.size())) > 0) text.append(buffer, 0, n);
+    ::close(pipe_fds[0]);
+    std::istringstream lines(text);
+    for (std::string id; std::getline(lines, id);) {
+      reported.insert(id);
+      next = std::max(next, std::stoi(id.substr(1)) + 1);
+    }
+    next += 1;  // the one the kill may have cut: never reported, so never counted
+
+    auto outbox = Outbox::open(dir.path(), roomy());
+    ASSERT_TRUE(outbox.has_value()) << "round " << round << ": " << outbox.error();
+    const auto all = *outbox->list();
+    std::set<std::string> ids;
+    for (const auto& e : all) {
+      EXPECT_TRUE(ids.insert(e.id).second) << e.id << " twice";
+      const auto bytes = outbox->read(e.id);
+      ASSERT_TRUE(bytes.has_value()) << e.id;
+      EXPECT_EQ(sha256_hex(*bytes), e.sha256) << e.id << " is damaged";
+    }
+    for (const auto& id : reported) EXPECT_TRUE(ids.contains(id)) << id << " was lost";
+  }
+  EXPECT_GT(reported.size(), 25u) << "the children queued hardly anything";
+}
+
+}  // namespace
+}  // namespace kiosk::sync
