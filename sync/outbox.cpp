@@ -1,18 +1,19 @@
 // The durable outbox; see outbox.hpp.
 #include "sync/outbox.hpp"
 
-#include <fcntl.h>
 #include <sqlite3.h>
 #include <sys/statvfs.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <iterator>
+
+#include "sync/storage.hpp"
 
 namespace kiosk::sync {
 namespace {
+
+using storage::errno_text;
+using storage::Statement;
 
 constexpr const char* kSuffix = ".cms";
 constexpr const char* kTemporary = ".tmp";
@@ -39,79 +40,6 @@ bool safe_id(const std::string& id) {
              std::string::npos;
 }
 
-std::string errno_text(int error) {
-  if (error == ENOSPC || error == EDQUOT) return "the disk is full";
-  return std::strerror(error);
-}
-
-Expected<void> fsync_path(const std::filesystem::path& path, int flags) {
-  const int fd = ::open(path.c_str(), flags | O_CLOEXEC);
-  if (fd < 0) return std::unexpected("cannot open " + path.string() + ": " + errno_text(errno));
-  const int rc = ::fsync(fd);
-  const int error = errno;
-  ::close(fd);
-  if (rc != 0) return std::unexpected("cannot flush " + path.string() + ": " + errno_text(error));
-  return {};
-}
-
-// temp → write → fsync → rename → fsync(directory).
-Expected<void> write_durably(const std::filesystem::path& target, std::string_view bytes) {
-  const std::filesystem::path temporary = target.parent_path() / ("." + target.filename().string() + kTemporary);
-  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return std::unexpected("cannot create " + temporary.string() + ": " + errno_text(errno));
-  std::size_t done = 0;
-  int error = 0;
-  while (done < bytes.size()) {
-    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      error = errno;
-      break;
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  if (error == 0 && ::fsync(fd) != 0) error = errno;
-  ::close(fd);
-  if (error == 0 && ::rename(temporary.c_str(), target.c_str()) != 0) error = errno;
-  if (error != 0) {
-    ::unlink(temporary.c_str());
-    return std::unexpected("cannot write " + target.string() + ": " + errno_text(error));
-  }
-  return fsync_path(target.parent_path(), O_RDONLY | O_DIRECTORY);
-}
-
-struct Statement {
-  sqlite3* db;
-  sqlite3_stmt* stmt = nullptr;
-  Statement(sqlite3* database, const char* sql) : db(database) {
-    sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr);
-  }
-  ~Statement() { sqlite3_finalize(stmt); }
-  Statement(const Statement&) = delete;
-  Statement& operator=(const Statement&) = delete;
-  Statement& text(int i, const std::string& v) {
-    sqlite3_bind_text(stmt, i, v.c_str(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
-    return *this;
-  }
-  Statement& integer(int i, std::int64_t v) {
-    sqlite3_bind_int64(stmt, i, v);
-    return *this;
-  }
-  std::string column_text(int i) const {
-    const auto* t = reinterpret_cast<const char*>(sqlite3_column_text(stmt, i));
-    return t ? t : "";
-  }
-};
-
-std::unexpected<std::string> db_failure(sqlite3* db, std::string_view what) {
-  return std::unexpected("outbox database: " + std::string(what) + ": " + sqlite3_errmsg(db));
-}
-
-Expected<void> exec(sqlite3* db, const char* sql) {
-  if (sqlite3_exec(db, sql, nullptr, nullptr, nullptr) != SQLITE_OK) return db_failure(db, sql);
-  return {};
-}
-
 constexpr const char* kColumns =
     "id, sha256, bytes, state, sealed_at, acknowledged_at, upload_url, attempts, "
     "next_attempt_at, last_error";
@@ -120,18 +48,33 @@ OutboxEntry entry_of(const Statement& s) {
   OutboxEntry e;
   e.id = s.column_text(0);
   e.sha256 = s.column_text(1);
-  e.bytes = static_cast<std::uint64_t>(sqlite3_column_int64(s.stmt, 2));
+  e.bytes = static_cast<std::uint64_t>(s.column_integer(2));
   e.state = state_of(s.column_text(3)).value_or(PacketState::kSealed);
-  e.sealed_at = from_millis(sqlite3_column_int64(s.stmt, 4));
-  if (sqlite3_column_type(s.stmt, 5) != SQLITE_NULL) {
-    e.acknowledged_at = from_millis(sqlite3_column_int64(s.stmt, 5));
-  }
+  e.sealed_at = from_millis(s.column_integer(4));
+  if (!s.column_null(5)) e.acknowledged_at = from_millis(s.column_integer(5));
   e.upload_url = s.column_text(6);
-  e.attempts = sqlite3_column_int(s.stmt, 7);
-  e.next_attempt_at = from_millis(sqlite3_column_int64(s.stmt, 8));
+  e.attempts = static_cast<int>(s.column_integer(7));
+  e.next_attempt_at = from_millis(s.column_integer(8));
   e.last_error = s.column_text(9);
   return e;
 }
+
+constexpr const char* kSchema =
+    "CREATE TABLE IF NOT EXISTS packets ("
+    " id TEXT PRIMARY KEY,"
+    " sha256 TEXT NOT NULL,"
+    " bytes INTEGER NOT NULL,"
+    " state TEXT NOT NULL CHECK (state IN ('sealed','uploading','acknowledged','purged')),"
+    " sealed_at INTEGER NOT NULL,"
+    " acknowledged_at INTEGER,"
+    " upload_url TEXT NOT NULL DEFAULT '',"
+    " attempts INTEGER NOT NULL DEFAULT 0,"
+    " next_attempt_at INTEGER NOT NULL DEFAULT 0,"
+    " last_error TEXT NOT NULL DEFAULT '');"
+    "CREATE INDEX IF NOT EXISTS waiting ON packets (sealed_at)"
+    " WHERE state IN ('sealed','uploading');"
+    "CREATE INDEX IF NOT EXISTS acknowledged ON packets (acknowledged_at)"
+    " WHERE state = 'acknowledged';";
 
 }  // namespace
 
@@ -145,7 +88,7 @@ std::string_view to_string(PacketState state) {
   return "unknown";
 }
 
-void Outbox::Closer::operator()(sqlite3* db) const { sqlite3_close(db); }
+void Outbox::Closer::operator()(sqlite3* db) const { storage::close_database(db); }
 
 Outbox::Outbox(std::unique_ptr<sqlite3, Closer> db, std::filesystem::path dir, OutboxLimits limits)
     : db_(std::move(db)), dir_(std::move(dir)), limits_(limits) {}
@@ -157,36 +100,10 @@ Expected<Outbox> Outbox::open(const std::filesystem::path& dir, OutboxLimits lim
   std::error_code ec;
   std::filesystem::create_directories(dir / "packets", ec);
   if (ec) return std::unexpected("cannot create the outbox in " + dir.string() + ": " + ec.message());
-  sqlite3* raw = nullptr;
-  const auto file = dir / "outbox.db";
-  const int rc = sqlite3_open_v2(file.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
-                                 nullptr);
-  std::unique_ptr<sqlite3, Closer> db(raw);
-  if (rc != SQLITE_OK) {
-    return std::unexpected("cannot open " + file.string() + ": " +
-                           (raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc)));
-  }
-  sqlite3_busy_timeout(raw, 10000);
-  for (const char* sql :
-       {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL",
-        "CREATE TABLE IF NOT EXISTS packets ("
-        " id TEXT PRIMARY KEY,"
-        " sha256 TEXT NOT NULL,"
-        " bytes INTEGER NOT NULL,"
-        " state TEXT NOT NULL CHECK (state IN ('sealed','uploading','acknowledged','purged')),"
-        " sealed_at INTEGER NOT NULL,"
-        " acknowledged_at INTEGER,"
-        " upload_url TEXT NOT NULL DEFAULT '',"
-        " attempts INTEGER NOT NULL DEFAULT 0,"
-        " next_attempt_at INTEGER NOT NULL DEFAULT 0,"
-        " last_error TEXT NOT NULL DEFAULT '')",
-        "CREATE INDEX IF NOT EXISTS waiting ON packets (sealed_at)"
-        " WHERE state IN ('sealed','uploading')",
-        "CREATE INDEX IF NOT EXISTS acknowledged ON packets (acknowledged_at)"
-        " WHERE state = 'acknowledged'"}) {
-    if (auto ok = exec(raw, sql); !ok) return std::unexpected(ok.error());
-  }
-  Outbox outbox(std::move(db), dir, limits);
+  auto db = storage::open_database(dir / "outbox.db", kSchema);
+  if (!db) return std::unexpected(db.error());
+  std::unique_ptr<sqlite3, Closer> handle(*db);
+  Outbox outbox(std::move(handle), dir, limits);
   if (auto ok = outbox.recover(); !ok) return std::unexpected(ok.error());
   return outbox;
 }
@@ -209,9 +126,9 @@ Expected<void> Outbox::recover() {
     if (!known) return std::unexpected(known.error());
     if (!*known) {
       // Renamed into place but not recorded before the kiosk stopped: the packet is whole.
-      std::ifstream in(item.path(), std::ios::binary);
-      const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-      if (auto ok = record(id, sha256_hex(bytes), bytes.size(), Clock::now()); !ok) return ok;
+      auto bytes = storage::read_file(item.path());
+      if (!bytes) return std::unexpected(bytes.error());
+      if (auto ok = record(id, sha256_hex(*bytes), bytes->size(), Clock::now()); !ok) return ok;
     } else if ((*known)->state == PacketState::kPurged) {
       std::filesystem::remove(item.path(), ec);  // purged, but the file outlived a crash
     }
@@ -245,7 +162,7 @@ Expected<void> Outbox::record(const std::string& id, const std::string& sha256,
               "INSERT INTO packets (id, sha256, bytes, state, sealed_at) VALUES (?, ?, ?, "
               "'sealed', ?)");
   s.text(1, id).text(2, sha256).integer(3, static_cast<std::int64_t>(bytes)).integer(4, millis(now));
-  if (sqlite3_step(s.stmt) != SQLITE_DONE) return db_failure(db_.get(), "record " + id);
+  if (s.step() != SQLITE_DONE) return storage::failure(db_.get(), "record " + id);
   return {};
 }
 
@@ -257,7 +174,7 @@ Expected<void> Outbox::enqueue(const SealedPacket& packet, Clock::time_point now
     if ((*known)->sha256 == packet.sha256) return {};  // the same packet again
     return std::unexpected("packet " + packet.id + " is already queued with other contents");
   }
-  if (auto ok = write_durably(file_of(packet.id), packet.bytes); !ok) return ok;
+  if (auto ok = storage::write_durably(file_of(packet.id), packet.bytes); !ok) return ok;
   return record(packet.id, packet.sha256, packet.bytes.size(), now);
 }
 
@@ -265,9 +182,9 @@ Expected<std::optional<OutboxEntry>> Outbox::find(const std::string& id) const {
   const std::string sql = std::string("SELECT ") + kColumns + " FROM packets WHERE id = ?";
   Statement s(db_.get(), sql.c_str());
   s.text(1, id);
-  const int rc = sqlite3_step(s.stmt);
+  const int rc = s.step();
   if (rc == SQLITE_DONE) return std::optional<OutboxEntry>();
-  if (rc != SQLITE_ROW) return db_failure(db_.get(), "find");
+  if (rc != SQLITE_ROW) return storage::failure(db_.get(), "find");
   return std::optional(entry_of(s));
 }
 
@@ -277,9 +194,9 @@ Expected<std::optional<OutboxEntry>> Outbox::next_due(Clock::time_point now) con
                           "next_attempt_at <= ? ORDER BY sealed_at LIMIT 1";
   Statement s(db_.get(), sql.c_str());
   s.integer(1, millis(now));
-  const int rc = sqlite3_step(s.stmt);
+  const int rc = s.step();
   if (rc == SQLITE_DONE) return std::optional<OutboxEntry>();
-  if (rc != SQLITE_ROW) return db_failure(db_.get(), "next");
+  if (rc != SQLITE_ROW) return storage::failure(db_.get(), "next");
   return std::optional(entry_of(s));
 }
 
@@ -288,16 +205,16 @@ Expected<std::vector<OutboxEntry>> Outbox::list() const {
   Statement s(db_.get(), sql.c_str());
   std::vector<OutboxEntry> out;
   int rc;
-  while ((rc = sqlite3_step(s.stmt)) == SQLITE_ROW) out.push_back(entry_of(s));
-  if (rc != SQLITE_DONE) return db_failure(db_.get(), "list");
+  while ((rc = s.step()) == SQLITE_ROW) out.push_back(entry_of(s));
+  if (rc != SQLITE_DONE) return storage::failure(db_.get(), "list");
   return out;
 }
 
 Expected<std::string> Outbox::read(const std::string& id) const {
   if (!safe_id(id)) return std::unexpected("'" + id + "' is not a packet id");
-  std::ifstream in(file_of(id), std::ios::binary);
-  if (!in) return std::unexpected("packet " + id + " has no file in the outbox");
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto bytes = storage::read_file(file_of(id));
+  if (!bytes) return std::unexpected("packet " + id + " has no readable file in the outbox");
+  return bytes;
 }
 
 Expected<OutboxStatus> Outbox::status() const {
@@ -305,19 +222,19 @@ Expected<OutboxStatus> Outbox::status() const {
               "SELECT state, count(*), min(sealed_at), sum(bytes) FROM packets GROUP BY state");
   OutboxStatus out;
   int rc;
-  while ((rc = sqlite3_step(s.stmt)) == SQLITE_ROW) {
+  while ((rc = s.step()) == SQLITE_ROW) {
     const auto state = state_of(s.column_text(0));
     if (!state) continue;
-    out.count[*state] = sqlite3_column_int(s.stmt, 1);
-    const auto bytes = static_cast<std::uint64_t>(sqlite3_column_int64(s.stmt, 3));
+    out.count[*state] = static_cast<int>(s.column_integer(1));
+    const auto bytes = static_cast<std::uint64_t>(s.column_integer(3));
     if (*state != PacketState::kPurged) out.bytes_on_disk += bytes;
     if (*state == PacketState::kSealed || *state == PacketState::kUploading) {
       out.bytes_waiting += bytes;
-      const auto oldest = from_millis(sqlite3_column_int64(s.stmt, 2));
+      const auto oldest = from_millis(s.column_integer(2));
       if (!out.oldest_waiting || oldest < *out.oldest_waiting) out.oldest_waiting = oldest;
     }
   }
-  if (rc != SQLITE_DONE) return db_failure(db_.get(), "status");
+  if (rc != SQLITE_DONE) return storage::failure(db_.get(), "status");
   return out;
 }
 
@@ -327,7 +244,7 @@ Expected<void> Outbox::update(const char* sql, const std::string& id,
   int i = 1;
   for (const auto& v : values) s.text(i++, v);
   s.text(i, id);
-  if (sqlite3_step(s.stmt) != SQLITE_DONE) return db_failure(db_.get(), "update " + id);
+  if (s.step() != SQLITE_DONE) return storage::failure(db_.get(), "update " + id);
   if (sqlite3_changes(db_.get()) == 0) return std::unexpected("no packet " + id + " to update");
   return {};
 }
@@ -373,8 +290,8 @@ Expected<int> Outbox::purge(Clock::time_point now, std::chrono::seconds grace) {
                 "SELECT id FROM packets WHERE state = 'acknowledged' AND acknowledged_at <= ?");
     s.integer(1, millis(now - grace));
     int rc;
-    while ((rc = sqlite3_step(s.stmt)) == SQLITE_ROW) ids.push_back(s.column_text(0));
-    if (rc != SQLITE_DONE) return db_failure(db_.get(), "purge");
+    while ((rc = s.step()) == SQLITE_ROW) ids.push_back(s.column_text(0));
+    if (rc != SQLITE_DONE) return storage::failure(db_.get(), "purge");
   }
   for (const std::string& id : ids) {
     // State first: a crash before the file is gone leaves a file recover() deletes, never a
@@ -386,7 +303,7 @@ Expected<int> Outbox::purge(Clock::time_point now, std::chrono::seconds grace) {
     std::filesystem::remove(file_of(id), ec);
   }
   if (!ids.empty()) {
-    if (auto ok = fsync_path(dir_ / "packets", O_RDONLY | O_DIRECTORY); !ok) {
+    if (auto ok = storage::flush_directory(dir_ / "packets"); !ok) {
       return std::unexpected(ok.error());
     }
   }

@@ -1,0 +1,87 @@
+// The central office's store of uploads and received packets: partial uploads in
+// `DIR/uploads/`, whole packets in `DIR/packets/`, the index in `DIR/office.db` (SQLite, WAL,
+// synchronous=FULL). Every chunk is on disk and flushed before its offset is recorded, and a
+// packet counts as received only once its hash, the kiosk's signature and its manifest have been
+// checked and it has been renamed into place: only then does the kiosk hear "stored".
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "sync/packet.hpp"
+
+struct sqlite3;
+
+namespace kiosk::sync {
+
+using Clock = std::chrono::system_clock;
+
+struct UploadInfo {
+  enum class State { kUploading, kReceived, kRejected };
+  std::string id;
+  std::string sha256;  // lower-case hex, as the kiosk announced it
+  std::string kiosk;   // the client certificate's common name
+  std::uint64_t length = 0;
+  std::uint64_t offset = 0;
+  State state = State::kUploading;
+  std::string error;  // why a packet was rejected
+  Clock::time_point expires_at;
+};
+
+enum class StoreOutcome {
+  kOk,
+  kNotFound,
+  kGone,              // an unfinished upload that expired
+  kConflict,          // offset mismatch, or the id is taken by other contents or another kiosk
+  kChecksumMismatch,  // the chunk is not what its checksum says
+  kRejected,          // the whole packet failed its checks
+  kTooLarge,
+  kFailed,            // the store itself failed (disk, database)
+};
+
+struct StoreResult {
+  StoreOutcome outcome = StoreOutcome::kOk;
+  std::string message;
+  UploadInfo info;
+  bool created = false;  // create(): a new upload rather than an existing one
+};
+
+struct StoreLimits {
+  std::uint64_t max_packet_bytes = std::uint64_t{512} << 20;
+  std::chrono::seconds upload_lifetime{std::chrono::hours(24)};  // tus expiration
+};
+
+class OfficeStore {
+ public:
+  static Expected<OfficeStore> open(const std::filesystem::path& dir, PacketOpener opener,
+                                    StoreLimits limits = {});
+  ~OfficeStore();
+  OfficeStore(OfficeStore&&) noexcept;
+  OfficeStore& operator=(OfficeStore&&) noexcept;
+
+  // A new upload, or the existing one with the same id and hash (a re-send: its offset tells the
+  // kiosk how much is already here, all of it for a packet already received).
+  StoreResult create(const std::string& id, const std::string& sha256, std::uint64_t length,
+                     const std::string& kiosk, Clock::time_point now = Clock::now());
+  StoreResult head(const std::string& id, Clock::time_point now = Clock::now());
+  // Appends a chunk at `offset`; `digest` is the chunk's raw SHA-256 when the kiosk sent one.
+  // The last chunk completes the packet: checked, stored, and reported received or rejected.
+  StoreResult append(const std::string& id, const std::string& kiosk, std::uint64_t offset,
+                     std::string_view chunk, const std::optional<std::string>& digest,
+                     Clock::time_point now = Clock::now());
+  // Removes unfinished uploads past their expiry; returns how many.
+  int expire(Clock::time_point now = Clock::now());
+
+  std::filesystem::path packet_file(const std::string& id) const;
+
+ private:
+  struct Impl;
+  explicit OfficeStore(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace kiosk::sync

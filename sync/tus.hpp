@@ -1,0 +1,30 @@
+// The parts of the tus 1.0 resumable upload protocol both ends share: header names, the
+// Upload-Metadata and Upload-Checksum encodings, and the status codes it adds to HTTP.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace kiosk::sync::tus {
+
+inline constexpr std::string_view kVersion = "1.0.0";
+inline constexpr std::string_view kExtensions = "creation,checksum,expiration";
+inline constexpr std::string_view kChecksumAlgorithm = "sha256";
+inline constexpr std::string_view kOffsetStream = "application/offset+octet-stream";
+inline constexpr int kChecksumMismatch = 460;  // tus checksum extension
+
+std::string base64(std::string_view bytes);
+std::optional<std::string> unbase64(std::string_view text);
+
+// "key base64,key base64": the creation extension's Upload-Metadata.
+std::string encode_metadata(const std::map<std::string, std::string>& values);
+std::optional<std::map<std::string, std::string>> decode_metadata(std::string_view header);
+
+// "sha256 <base64 digest>" for a chunk, and its parse; nullopt for another algorithm or junk.
+std::string checksum_header(std::string_view chunk);
+std::optional<std::string> checksum_digest(std::string_view header);  // raw 32 bytes
+std::string sha256_raw(std::string_view bytes);
+
+}  // namespace kiosk::sync::tus
