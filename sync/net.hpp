@@ -2,6 +2,7 @@
 #pragma once
 
 // Boost 1.74's asio/awaitable.hpp uses std::exchange without including <utility>.
+#include <string_view>
 #include <utility>
 
 #include <boost/asio.hpp>
@@ -17,5 +18,8 @@ namespace beast = boost::beast;
 namespace http = boost::beast::http;
 namespace ssl = boost::asio::ssl;
 using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+
+// Beast 1.74 speaks boost::string_view.
+inline std::string_view std_view(beast::string_view s) { return {s.data(), s.size()}; }
 
 }  // namespace kiosk::sync

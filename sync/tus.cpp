@@ -71,7 +71,7 @@ std::string checksum_header(std::string_view chunk) {
 
 std::optional<std::string> checksum_digest(std::string_view header) {
   const auto space = header.find(' ');
-  if (space == std::string_view::npos || header.substr(0, space) != kChecksumAlgorithm) {
+  if (space == std::string_view::npos || header.substr(0, space) != std::string_view(kChecksumAlgorithm)) {
     return std::nullopt;
   }
   auto digest = unbase64(header.substr(space + 1));

@@ -9,10 +9,10 @@
 
 namespace kiosk::sync::tus {
 
-inline constexpr std::string_view kVersion = "1.0.0";
-inline constexpr std::string_view kExtensions = "creation,checksum,expiration";
-inline constexpr std::string_view kChecksumAlgorithm = "sha256";
-inline constexpr std::string_view kOffsetStream = "application/offset+octet-stream";
+inline constexpr const char* kVersion = "1.0.0";
+inline constexpr const char* kExtensions = "creation,checksum,expiration";
+inline constexpr const char* kChecksumAlgorithm = "sha256";
+inline constexpr const char* kOffsetStream = "application/offset+octet-stream";
 inline constexpr int kChecksumMismatch = 460;  // tus checksum extension
 
 std::string base64(std::string_view bytes);

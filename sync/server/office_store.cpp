@@ -1,0 +1,283 @@
+// The central office's uploads and packets; see office_store.hpp.
+#include "sync/server/office_store.hpp"
+
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "sync/storage.hpp"
+#include "sync/tus.hpp"
+
+namespace kiosk::sync {
+namespace {
+
+using storage::Statement;
+
+constexpr const char* kSchema =
+    "CREATE TABLE IF NOT EXISTS uploads ("
+    " id TEXT PRIMARY KEY,"
+    " sha256 TEXT NOT NULL,"
+    " kiosk TEXT NOT NULL,"
+    " length INTEGER NOT NULL,"
+    " offset INTEGER NOT NULL DEFAULT 0,"
+    " state TEXT NOT NULL CHECK (state IN ('uploading','received','rejected')),"
+    " error TEXT NOT NULL DEFAULT '',"
+    " created_at INTEGER NOT NULL,"
+    " expires_at INTEGER NOT NULL,"
+    " received_at INTEGER);"
+    "CREATE INDEX IF NOT EXISTS unfinished ON uploads (expires_at) WHERE state = 'uploading';";
+
+std::int64_t millis(Clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+
+bool safe_id(const std::string& id) {
+  return !id.empty() && id.size() <= 64 &&
+         id.find_first_not_of("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-") ==
+             std::string::npos;
+}
+
+bool hex_digest(const std::string& s) {
+  return s.size() == 64 && s.find_first_not_of("0123456789abcdef") == std::string::npos;
+}
+
+StoreResult result(StoreOutcome outcome, std::string message, UploadInfo info = {}) {
+  return {outcome, std::move(message), std::move(info), false};
+}
+
+}  // namespace
+
+struct OfficeStore::Impl {
+  sqlite3* db = nullptr;
+  std::filesystem::path dir;
+  PacketOpener opener;
+  StoreLimits limits;
+
+  Impl(sqlite3* database, std::filesystem::path d, PacketOpener o, StoreLimits l)
+      : db(database), dir(std::move(d)), opener(std::move(o)), limits(l) {}
+  ~Impl() { storage::close_database(db); }
+
+  std::filesystem::path partial(const std::string& id) const { return dir / "uploads" / (id + ".part"); }
+  std::filesystem::path whole(const std::string& id) const { return dir / "packets" / (id + ".cms"); }
+
+  std::optional<UploadInfo> find(const std::string& id) {
+    Statement s(db,
+                "SELECT id, sha256, kiosk, length, offset, state, error, expires_at FROM uploads "
+                "WHERE id = ?");
+    s.text(1, id);
+    if (s.step() != SQLITE_ROW) return std::nullopt;
+    UploadInfo u;
+    u.id = s.column_text(0);
+    u.sha256 = s.column_text(1);
+    u.kiosk = s.column_text(2);
+    u.length = static_cast<std::uint64_t>(s.column_integer(3));
+    u.offset = static_cast<std::uint64_t>(s.column_integer(4));
+    const std::string state = s.column_text(5);
+    u.state = state == "received"   ? UploadInfo::State::kReceived
+              : state == "rejected" ? UploadInfo::State::kRejected
+                                    : UploadInfo::State::kUploading;
+    u.error = s.column_text(6);
+    u.expires_at = Clock::time_point(std::chrono::milliseconds(s.column_integer(7)));
+    return u;
+  }
+
+  bool set(const char* sql, const std::string& id, std::int64_t number, const std::string& text) {
+    Statement s(db, sql);
+    s.integer(1, number).text(2, text).text(3, id);
+    return s.step() == SQLITE_DONE;
+  }
+
+  void drop_partial(const std::string& id) {
+    std::error_code ec;
+    std::filesystem::remove(partial(id), ec);
+  }
+
+  // The last chunk arrived: check the whole packet, then store it under its name.
+  StoreResult complete(UploadInfo info, Clock::time_point now) {
+    auto bytes = storage::read_file(partial(info.id));
+    if (!bytes) return result(StoreOutcome::kFailed, bytes.error(), info);
+    std::string why;
+    if (sha256_hex(*bytes) != info.sha256) {
+      why = "the packet's SHA-256 is not the one announced";
+    } else if (auto opened = opener.open(*bytes); !opened) {
+      why = "the packet does not open: " + opened.error();
+    } else if (opened->signer != info.kiosk) {
+      why = "the packet is signed by " + opened->signer + ", not by the uploading kiosk " +
+            info.kiosk;
+    } else if (opened->manifest.value("packet_id", "") != info.id) {
+      why = "the packet's manifest names another packet id";
+    }
+    if (!why.empty()) {
+      drop_partial(info.id);
+      set("UPDATE uploads SET offset = ?, error = ?, state = 'rejected' WHERE id = ?", info.id, 0,
+          why);
+      info.state = UploadInfo::State::kRejected;
+      info.error = why;
+      info.offset = 0;
+      return result(StoreOutcome::kRejected, why, info);
+    }
+    std::error_code ec;
+    std::filesystem::rename(partial(info.id), whole(info.id), ec);
+    if (ec) return result(StoreOutcome::kFailed, "cannot store the packet: " + ec.message(), info);
+    if (auto ok = storage::flush_directory(dir / "packets"); !ok) {
+      return result(StoreOutcome::kFailed, ok.error(), info);
+    }
+    if (!set("UPDATE uploads SET received_at = ?, error = ?, state = 'received' WHERE id = ?",
+             info.id, millis(now), "")) {
+      return result(StoreOutcome::kFailed, storage::failure(db, "receive").error(), info);
+    }
+    info.state = UploadInfo::State::kReceived;
+    return result(StoreOutcome::kOk, "received", info);
+  }
+};
+
+OfficeStore::OfficeStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+OfficeStore::~OfficeStore() = default;
+OfficeStore::OfficeStore(OfficeStore&&) noexcept = default;
+OfficeStore& OfficeStore::operator=(OfficeStore&&) noexcept = default;
+
+Expected<OfficeStore> OfficeStore::open(const std::filesystem::path& dir, PacketOpener opener,
+                                        StoreLimits limits) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir / "uploads", ec);
+  std::filesystem::create_directories(dir / "packets", ec);
+  if (ec) return std::unexpected("cannot create the store in " + dir.string() + ": " + ec.message());
+  auto db = storage::open_database(dir / "office.db", kSchema);
+  if (!db) return std::unexpected(db.error());
+  return OfficeStore(std::make_unique<Impl>(*db, dir, std::move(opener), limits));
+}
+
+std::filesystem::path OfficeStore::packet_file(const std::string& id) const {
+  return impl_->whole(id);
+}
+
+StoreResult OfficeStore::create(const std::string& id, const std::string& sha256,
+                                std::uint64_t length, const std::string& kiosk,
+                                Clock::time_point now) {
+  if (!safe_id(id) || !hex_digest(sha256)) {
+    return result(StoreOutcome::kConflict, "the upload needs a packet id and its SHA-256");
+  }
+  if (length == 0 || length > impl_->limits.max_packet_bytes) {
+    return result(StoreOutcome::kTooLarge, "a packet is 1 to " +
+                                               std::to_string(impl_->limits.max_packet_bytes) +
+                                               " bytes");
+  }
+  if (auto known = impl_->find(id)) {
+    if (known->sha256 != sha256 || known->length != length || known->kiosk != kiosk) {
+      return result(StoreOutcome::kConflict,
+                    "packet " + id + " was announced with other contents or by another kiosk");
+    }
+    if (known->state == UploadInfo::State::kRejected) {
+      // A rejected packet sent again starts afresh.
+      impl_->set("UPDATE uploads SET offset = ?, error = ?, state = 'uploading' WHERE id = ?", id,
+                 0, "");
+      known = impl_->find(id);
+    } else if (known->state == UploadInfo::State::kUploading && known->expires_at <= now) {
+      impl_->drop_partial(id);
+      impl_->set("UPDATE uploads SET offset = ?, error = ? WHERE id = ?", id, 0, "");
+      Statement s(impl_->db, "UPDATE uploads SET expires_at = ? WHERE id = ?");
+      s.integer(1, millis(now + impl_->limits.upload_lifetime)).text(2, id);
+      s.step();
+      known = impl_->find(id);
+    }
+    return {StoreOutcome::kOk, "known", *known, false};
+  }
+  Statement s(impl_->db,
+              "INSERT INTO uploads (id, sha256, kiosk, length, state, created_at, expires_at) "
+              "VALUES (?, ?, ?, ?, 'uploading', ?, ?)");
+  s.text(1, id).text(2, sha256).text(3, kiosk).integer(4, static_cast<std::int64_t>(length));
+  s.integer(5, millis(now)).integer(6, millis(now + impl_->limits.upload_lifetime));
+  if (s.step() != SQLITE_DONE) {
+    return result(StoreOutcome::kFailed, storage::failure(impl_->db, "create").error());
+  }
+  return {StoreOutcome::kOk, "created", *impl_->find(id), true};
+}
+
+StoreResult OfficeStore::head(const std::string& id, Clock::time_point now) {
+  const auto known = safe_id(id) ? impl_->find(id) : std::nullopt;
+  if (!known) return result(StoreOutcome::kNotFound, "no upload " + id);
+  if (known->state == UploadInfo::State::kUploading && known->expires_at <= now) {
+    return result(StoreOutcome::kGone, "the upload of " + id + " expired", *known);
+  }
+  return {StoreOutcome::kOk, "", *known, false};
+}
+
+StoreResult OfficeStore::append(const std::string& id, const std::string& kiosk,
+                                std::uint64_t offset, std::string_view chunk,
+                                const std::optional<std::string>& digest, Clock::time_point now) {
+  StoreResult current = head(id, now);
+  if (current.outcome != StoreOutcome::kOk) return current;
+  UploadInfo info = current.info;
+  if (info.kiosk != kiosk) {
+    return result(StoreOutcome::kConflict, "the upload belongs to another kiosk", info);
+  }
+  if (info.state == UploadInfo::State::kReceived) {
+    return result(StoreOutcome::kConflict, "packet " + id + " is already received", info);
+  }
+  if (info.state == UploadInfo::State::kRejected) {
+    return result(StoreOutcome::kRejected, info.error, info);
+  }
+  if (offset != info.offset) {
+    return result(StoreOutcome::kConflict,
+                  "the upload is at " + std::to_string(info.offset) + ", not " +
+                      std::to_string(offset),
+                  info);
+  }
+  if (info.offset + chunk.size() > info.length) {
+    return result(StoreOutcome::kTooLarge, "the chunk runs past the announced length", info);
+  }
+  if (digest && *digest != tus::sha256_raw(chunk)) {
+    return result(StoreOutcome::kChecksumMismatch, "the chunk does not match its checksum", info);
+  }
+  // Bytes beyond the recorded offset are the remains of a chunk whose offset never got recorded.
+  const auto file = impl_->partial(id);
+  const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    return result(StoreOutcome::kFailed, "cannot open " + file.string() + ": " +
+                                             storage::errno_text(errno), info);
+  }
+  int error = 0;
+  if (::ftruncate(fd, static_cast<off_t>(info.offset)) != 0) error = errno;
+  std::size_t done = 0;
+  while (error == 0 && done < chunk.size()) {
+    const ssize_t n = ::pwrite(fd, chunk.data() + done, chunk.size() - done,
+                               static_cast<off_t>(info.offset + done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) error = errno;
+    else done += static_cast<std::size_t>(n);
+  }
+  if (error == 0 && ::fsync(fd) != 0) error = errno;
+  ::close(fd);
+  if (error != 0) {
+    return result(StoreOutcome::kFailed, "cannot store the chunk: " + storage::errno_text(error),
+                  info);
+  }
+  if (info.offset == 0) storage::flush_directory(impl_->dir / "uploads");
+  info.offset += chunk.size();
+  if (!impl_->set("UPDATE uploads SET offset = ?, error = ? WHERE id = ?", id,
+                  static_cast<std::int64_t>(info.offset), "")) {
+    return result(StoreOutcome::kFailed, storage::failure(impl_->db, "offset").error(), info);
+  }
+  if (info.offset == info.length) return impl_->complete(info, now);
+  return {StoreOutcome::kOk, "", info, false};
+}
+
+int OfficeStore::expire(Clock::time_point now) {
+  std::vector<std::string> ids;
+  {
+    Statement s(impl_->db, "SELECT id FROM uploads WHERE state = 'uploading' AND expires_at <= ?");
+    s.integer(1, millis(now));
+    while (s.step() == SQLITE_ROW) ids.push_back(s.column_text(0));
+  }
+  for (const auto& id : ids) {
+    Statement s(impl_->db, "DELETE FROM uploads WHERE id = ?");
+    s.text(1, id);
+    s.step();
+    impl_->drop_partial(id);
+  }
+  return static_cast<int>(ids.size());
+}
+
+}  // namespace kiosk::sync
