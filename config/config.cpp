@@ -126,6 +126,37 @@ void read_usb(JsonReader r, UsbSection& s) {
   s.device_table = load_device_table(s.device_table_file);
 }
 
+void read_sync(JsonReader r, SyncSection& s) {
+  s.enabled = r.boolean("enabled").value_or(s.enabled);
+  s.office_host = r.string("office_host").value_or(s.office_host);
+  s.office_port = static_cast<std::uint16_t>(r.integer("office_port", 1, 65535).value_or(s.office_port));
+  s.office_ca = r.path("office_ca").value_or("");
+  s.certificate = r.path("certificate").value_or("");
+  s.key = r.path("key").value_or("");
+  s.office_packet_certificate = r.path("office_packet_certificate").value_or("");
+  constexpr std::int64_t kKib = 1024, kMib = 1024 * 1024;
+  s.chunk_bytes = static_cast<std::size_t>(r.integer("chunk_kib", 16, 65536).value_or(1024) * kKib);
+  s.bandwidth_bytes_per_second =
+      static_cast<std::uint64_t>(r.integer("bandwidth_kib_s", 0, 10 * 1024 * 1024).value_or(0) * kKib);
+  s.outbox_quota_bytes =
+      static_cast<std::uint64_t>(r.integer("outbox_quota_mib", 64, 1024 * 1024).value_or(4096) * kMib);
+  s.disk_reserve_bytes =
+      static_cast<std::uint64_t>(r.integer("disk_reserve_mib", 0, 1024 * 1024).value_or(1024) * kMib);
+  s.applicant_bytes =
+      static_cast<std::uint64_t>(r.integer("applicant_mib", 1, 4096).value_or(64) * kMib);
+  s.purge_grace = std::chrono::hours(r.integer("purge_grace_h", 0, 24 * 365).value_or(24));
+  if (s.enabled) {
+    for (const auto& [key, value] : {std::pair{"office_ca", &s.office_ca},
+                                     std::pair{"certificate", &s.certificate},
+                                     std::pair{"key", &s.key},
+                                     std::pair{"office_packet_certificate",
+                                               &s.office_packet_certificate}}) {
+      if (value->empty()) r.fail(key, "is required while sync is enabled");
+    }
+  }
+  r.reject_unknown_keys();
+}
+
 }  // namespace
 
 std::vector<DeviceTableEntry> load_device_table(const std::filesystem::path& file) {
@@ -161,6 +192,7 @@ Config load(const std::filesystem::path& file) {
   read_scanner(r.object("scanner"), c.scanner);
   read_camera(r.object("camera"), c.camera);
   read_usb(r.object("usb"), c.usb);
+  read_sync(r.object("sync"), c.sync);
   r.reject_unknown_keys();
   return c;
 }

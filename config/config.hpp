@@ -87,6 +87,23 @@ struct UsbSection {
   std::vector<DeviceTableEntry> device_table;  // loaded from device_table_file
 };
 
+// The link to the central office (sync/): where it is, the kiosk's TLS identity, the outbox.
+struct SyncSection {
+  bool enabled = false;  // the shipped profiles turn it on
+  std::string office_host = "localhost";  // must match the office's certificate
+  std::uint16_t office_port = 8443;
+  std::filesystem::path office_ca;                  // the consulate's CA, pinned
+  std::filesystem::path certificate;                // the kiosk's certificate (TLS and signing)
+  std::filesystem::path key;
+  std::filesystem::path office_packet_certificate;  // packets are sealed to this key
+  std::size_t chunk_bytes = std::size_t{1} << 20;
+  std::uint64_t bandwidth_bytes_per_second = 0;     // 0: no cap
+  std::uint64_t outbox_quota_bytes = std::uint64_t{4} << 30;
+  std::uint64_t disk_reserve_bytes = std::uint64_t{1} << 30;
+  std::uint64_t applicant_bytes = std::uint64_t{64} << 20;  // room one applicant's packet needs
+  std::chrono::hours purge_grace{24};  // delivered packets stay this long, then are deleted
+};
+
 struct Config {
   std::filesystem::path source;  // the file this was loaded from
   KioskSection kiosk;
@@ -96,6 +113,7 @@ struct Config {
   ScannerSection scanner;
   CameraSection camera;
   UsbSection usb;
+  SyncSection sync;
 };
 
 // Loads and validates a configuration file. Relative paths in it are taken relative to the file's

@@ -9,5 +9,6 @@ extern const char* const kUsage;
 int an2k_dump(const char* path);
 int finger_record(int argc, char** argv);   // argv[3..]: options
 int finger_quality(int argc, char** argv);  // argv[3..]: images and options
+int outbox(int argc, char** argv);          // argv[2]: status or retry
 
 }  // namespace kiosk::ctl

@@ -1,8 +1,11 @@
 // The durable outbox; see outbox.hpp.
 #include "sync/outbox.hpp"
 
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/file.h>
 #include <sys/statvfs.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -90,8 +93,20 @@ std::string_view to_string(PacketState state) {
 
 void Outbox::Closer::operator()(sqlite3* db) const { storage::close_database(db); }
 
-Outbox::Outbox(std::unique_ptr<sqlite3, Closer> db, std::filesystem::path dir, OutboxLimits limits)
-    : db_(std::move(db)), dir_(std::move(dir)), limits_(limits) {}
+Outbox::LockFile& Outbox::LockFile::operator=(LockFile&& o) noexcept {
+  if (this != &o) {
+    if (fd >= 0) ::close(fd);
+    fd = std::exchange(o.fd, -1);
+  }
+  return *this;
+}
+Outbox::LockFile::~LockFile() {
+  if (fd >= 0) ::close(fd);  // releases the lock
+}
+
+Outbox::Outbox(std::unique_ptr<sqlite3, Closer> db, std::filesystem::path dir, OutboxLimits limits,
+               int lock)
+    : db_(std::move(db)), dir_(std::move(dir)), limits_(limits), lock_(lock) {}
 Outbox::~Outbox() = default;
 Outbox::Outbox(Outbox&&) noexcept = default;
 Outbox& Outbox::operator=(Outbox&&) noexcept = default;
@@ -100,12 +115,35 @@ Expected<Outbox> Outbox::open(const std::filesystem::path& dir, OutboxLimits lim
   std::error_code ec;
   std::filesystem::create_directories(dir / "packets", ec);
   if (ec) return std::unexpected("cannot create the outbox in " + dir.string() + ": " + ec.message());
-  auto db = storage::open_database(dir / "outbox.db", kSchema);
-  if (!db) return std::unexpected(db.error());
-  std::unique_ptr<sqlite3, Closer> handle(*db);
-  Outbox outbox(std::move(handle), dir, limits);
-  if (auto ok = outbox.recover(); !ok) return std::unexpected(ok.error());
+  const auto lock_file = dir / "lock";
+  const int lock = ::open(lock_file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (lock < 0) {
+    return std::unexpected("cannot open " + lock_file.string() + ": " + errno_text(errno));
+  }
+  if (::flock(lock, LOCK_EX | LOCK_NB) != 0) {
+    ::close(lock);
+    return std::unexpected("the outbox in " + dir.string() + " is in use by another kiosk process");
+  }
+  auto outbox = connect(dir, limits, lock);
+  if (!outbox) return outbox;
+  if (auto ok = outbox->recover(); !ok) return std::unexpected(ok.error());
   return outbox;
+}
+
+Expected<Outbox> Outbox::attach(const std::filesystem::path& dir) {
+  if (!std::filesystem::exists(dir / "outbox.db")) {
+    return std::unexpected("there is no outbox in " + dir.string());
+  }
+  return connect(dir, {}, -1);
+}
+
+Expected<Outbox> Outbox::connect(const std::filesystem::path& dir, OutboxLimits limits, int lock) {
+  auto db = storage::open_database(dir / "outbox.db", kSchema);
+  if (!db) {
+    if (lock >= 0) ::close(lock);
+    return std::unexpected(db.error());
+  }
+  return Outbox(std::unique_ptr<sqlite3, Closer>(*db), dir, limits, lock);
 }
 
 std::filesystem::path Outbox::file_of(const std::string& id) const {

@@ -13,6 +13,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "sync/packet.hpp"
@@ -54,10 +55,13 @@ struct OutboxLimits {
 
 class Outbox {
  public:
-  // Opens or creates the outbox in `dir`, and recovers from an interrupted run: a packet file
-  // renamed but not yet recorded is recorded; leftovers of unfinished writes and files of purged
-  // packets are removed.
+  // Opens or creates the outbox in `dir` for the kiosk, which owns it from now on (a lock file;
+  // a second owner is refused), and recovers from an interrupted run: a packet file renamed but
+  // not yet recorded is recorded; leftovers of unfinished writes and files of purged packets are
+  // removed.
   static Expected<Outbox> open(const std::filesystem::path& dir, OutboxLimits limits = {});
+  // The same outbox for the technician's tools while the kiosk runs: no lock, no recovery.
+  static Expected<Outbox> attach(const std::filesystem::path& dir);
   ~Outbox();
   Outbox(Outbox&&) noexcept;
   Outbox& operator=(Outbox&&) noexcept;
@@ -91,7 +95,9 @@ class Outbox {
   struct Closer {
     void operator()(sqlite3* db) const;
   };
-  Outbox(std::unique_ptr<sqlite3, Closer> db, std::filesystem::path dir, OutboxLimits limits);
+  Outbox(std::unique_ptr<sqlite3, Closer> db, std::filesystem::path dir, OutboxLimits limits,
+         int lock);
+  static Expected<Outbox> connect(const std::filesystem::path& dir, OutboxLimits limits, int lock);
   std::filesystem::path file_of(const std::string& id) const;
   Expected<void> recover();
   Expected<void> record(const std::string& id, const std::string& sha256, std::uint64_t bytes,
@@ -102,6 +108,13 @@ class Outbox {
   std::unique_ptr<sqlite3, Closer> db_;
   std::filesystem::path dir_;
   OutboxLimits limits_;
+  struct LockFile {
+    int fd = -1;
+    explicit LockFile(int f) : fd(f) {}
+    LockFile(LockFile&& o) noexcept : fd(std::exchange(o.fd, -1)) {}
+    LockFile& operator=(LockFile&& o) noexcept;
+    ~LockFile();
+  } lock_;
 };
 
 }  // namespace kiosk::sync

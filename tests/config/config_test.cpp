@@ -76,6 +76,19 @@ TEST_F(ConfigTest, FingerprintRulesAreConfiguration) {
                                       HasSubstr("above exempt_below_age")));
 }
 
+TEST_F(ConfigTest, SyncSectionNamesTheOfficeAndTheKiosksCertificates) {
+  const Config c = load(kDefaults / "simulation.json");
+  EXPECT_TRUE(c.sync.enabled);
+  EXPECT_EQ(c.sync.office_port, 8443);
+  EXPECT_EQ(c.sync.certificate.filename(), "kiosk-SIM-KIOSK-01.pem");
+  EXPECT_TRUE(c.sync.office_ca.is_absolute());
+  EXPECT_EQ(c.sync.chunk_bytes, 1u << 20);
+  EXPECT_EQ(c.sync.purge_grace, std::chrono::hours(24));
+  const auto file = write("sync.json", minimal(R"({})").replace(
+      0, 1, R"({"sync": {"enabled": true, "office_host": "x"},)"));
+  EXPECT_THAT(message_of(file), AllOf(HasSubstr("'sync.office_ca'"), HasSubstr("is required")));
+}
+
 TEST_F(ConfigTest, ListOfStringsRefusesOtherItems) {
   const auto file = write("list.json", minimal(R"({})").replace(
       0, 1, R"({"fingerprint": {"drivers": ["virtual_image", 3]},)"));

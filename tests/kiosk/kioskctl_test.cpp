@@ -11,6 +11,7 @@
 
 #include "capture/an2k/transaction.hpp"
 #include "sim/fingerprint_synth.hpp"
+#include "sync/outbox.hpp"
 #include "tests/support/test_support.hpp"
 
 namespace kiosk {
@@ -154,6 +155,33 @@ TEST(Kioskctl, FingerQualityJsonIsOneObjectPerLine) {
   EXPECT_GT(objects[0]["measures"]["minutiae"].get<int>(), 10);
   EXPECT_EQ(objects[1]["score"].get<int>(), 0);
   EXPECT_EQ(objects[1]["feedback"], "no_finger");
+}
+
+TEST(Kioskctl, OutboxStatusAndRetryLookIntoTheKiosksOutbox) {
+  testing::ScratchDir dir;
+  const auto config = dir / "kiosk.json";
+  std::ofstream(config) << R"({"kiosk": {"id": "K1", "state_dir": "state"}, "camera": {},
+      "usb": {"device_table": ")" << KIOSK_SOURCE_DIR << R"(/config/defaults/devices.json"}})";
+  {
+    auto box = sync::Outbox::open(dir / "state" / "outbox");
+    ASSERT_TRUE(box.has_value()) << box.error();
+    const std::string bytes(3 << 20, 'p');
+    ASSERT_TRUE(box->enqueue({"packet-1", bytes, sync::sha256_hex(bytes)}).has_value());
+    ASSERT_TRUE(box->record_failure("packet-1", "connection refused",
+                                    sync::Clock::now() + std::chrono::hours(1)).has_value());
+  }
+  const auto status = testing::run_program(KIOSKCTL_BINARY " outbox status --config " + config.string());
+  EXPECT_EQ(status.exit_code, 0) << status.output;
+  EXPECT_THAT(status.output, AllOf(HasSubstr("sealed        1"), HasSubstr("waiting: 3.0 MiB"),
+                                   HasSubstr("packet-1"), HasSubstr("connection refused")));
+  const auto retry = testing::run_program(KIOSKCTL_BINARY " outbox retry packet-1 --config " + config.string());
+  EXPECT_EQ(retry.exit_code, 0) << retry.output;
+  auto box = sync::Outbox::attach(dir / "state" / "outbox");
+  ASSERT_TRUE(box.has_value());
+  EXPECT_EQ((*box->next_due())->id, "packet-1") << "no longer waiting out its back-off";
+  const auto unknown = testing::run_program(KIOSKCTL_BINARY " outbox retry nope --config " + config.string());
+  EXPECT_EQ(unknown.exit_code, 1);
+  EXPECT_THAT(unknown.output, HasSubstr("nope: not waiting to be sent"));
 }
 
 TEST(Kioskctl, UnknownCommandShowsUsage) {

@@ -132,10 +132,26 @@ TEST(Outbox, SaysBeforeTheApplicantStartsWhenItIsFull) {
   ASSERT_TRUE(outbox->purge(Clock::now(), 0s).has_value());
   EXPECT_TRUE(outbox->admit().has_value()) << "room again once sent and purged";
 
+  outbox = std::unexpected(std::string("closed"));
   limits.reserve_bytes = std::uint64_t{1} << 60;  // more free space than any disk has
   auto tight = Outbox::open(dir.path(), limits);
   ASSERT_TRUE(tight.has_value());
   EXPECT_THAT(tight->admit().error(), HasSubstr("disk is nearly full"));
+}
+
+TEST(Outbox, OneKioskOwnsItAndTheTechniciansToolsLookIn) {
+  testing::ScratchDir dir;
+  auto kiosk = Outbox::open(dir.path(), roomy());
+  ASSERT_TRUE(kiosk.has_value());
+  ASSERT_TRUE(kiosk->enqueue(packet("p1")).has_value());
+  EXPECT_THAT(Outbox::open(dir.path(), roomy()).error(), HasSubstr("in use by another kiosk process"));
+  auto tool = Outbox::attach(dir.path());
+  ASSERT_TRUE(tool.has_value()) << tool.error();
+  EXPECT_EQ(tool->status()->count.at(PacketState::kSealed), 1);
+  ASSERT_TRUE(tool->record_failure("p1", "link down", Clock::now() + 1h).has_value());
+  ASSERT_TRUE(tool->retry_now("p1").has_value());
+  EXPECT_EQ((*kiosk->next_due())->id, "p1");
+  EXPECT_THAT(Outbox::attach(dir / "elsewhere").error(), HasSubstr("no outbox"));
 }
 
 TEST(Outbox, ABrokenLocationIsAClearError) {
