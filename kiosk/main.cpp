@@ -1,5 +1,6 @@
 // The kiosk program: loads the configuration, sets up the devices (simulated ones by default in
-// the simulation profile), checks each device once, and runs until SIGTERM or SIGINT.
+// the simulation profile), checks each device once, starts sending the outbox to the central
+// office, and runs until SIGTERM or SIGINT.
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -12,6 +13,7 @@
 #include "drivers/environment.hpp"
 #include "kiosk/device_check.hpp"
 #include "kiosk/devices.hpp"
+#include "kiosk/sync_link.hpp"
 #include "sim/rig.hpp"
 
 namespace {
@@ -74,6 +76,8 @@ int main(int argc, char** argv) {
 
   boost::asio::io_context io;
   kiosk::app::Devices devices = kiosk::app::make_devices(io.get_executor(), config);
+  kiosk::app::SyncLink sync;
+  if (!options.self_test) sync = kiosk::app::start_sync(io.get_executor(), config);
   int exit_code = 0;
 
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
@@ -83,6 +87,7 @@ int main(int argc, char** argv) {
     devices.fingerprint->cancel();
     devices.scanner->cancel();
     devices.camera->stop();
+    if (sync.uploader) sync.uploader->stop();
     io.stop();
   });
 

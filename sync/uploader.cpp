@@ -225,6 +225,9 @@ Uploader::~Uploader() { stop(); }
 
 Expected<void> Uploader::load() {
   Impl& i = *impl_;
+  for (const auto& file : {i.config.office_ca, i.config.certificate, i.config.key}) {
+    if (!std::filesystem::exists(file)) return std::unexpected(file.string() + " does not exist");
+  }
   boost::system::error_code ec;
   SSL_CTX_set_min_proto_version(i.tls.native_handle(), TLS1_3_VERSION);
   i.tls.set_verify_mode(ssl::verify_peer);

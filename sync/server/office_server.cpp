@@ -230,6 +230,9 @@ OfficeServer::~OfficeServer() { stop(); }
 
 Expected<void> OfficeServer::start() {
   Impl& i = *impl_;
+  for (const auto& file : {i.config.certificate, i.config.key, i.config.client_ca}) {
+    if (!std::filesystem::exists(file)) return std::unexpected(file.string() + " does not exist");
+  }
   boost::system::error_code ec;
   SSL_CTX_set_min_proto_version(i.tls.native_handle(), TLS1_3_VERSION);
   i.tls.use_certificate_chain_file(i.config.certificate.string(), ec);

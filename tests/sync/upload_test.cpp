@@ -15,6 +15,7 @@
 #include "sync/server/office_store.hpp"
 #include "sync/tus.hpp"
 #include "sync/uploader.hpp"
+#include "tests/support/office.hpp"
 #include "tests/support/test_support.hpp"
 
 namespace kiosk::sync {
@@ -22,61 +23,8 @@ namespace {
 
 using namespace std::chrono_literals;
 using ::testing::HasSubstr;
-
-std::filesystem::path make_pki(const std::filesystem::path& dir) {
-  const auto r = testing::run_program(std::string(KIOSK_SOURCE_DIR) + "/tools/make-sim-pki " +
-                                      dir.string() + " KIOSK-7 KIOSK-8");
-  EXPECT_EQ(r.exit_code, 0) << r.output;
-  return dir;
-}
-
-// The central office, on its own thread as it would be on its own machine.
-class Office {
- public:
-  Office(const std::filesystem::path& pki, const std::filesystem::path& store_dir,
-         unsigned short port = 0) {
-    auto opener = PacketOpener::load(pki / "office-packet.pem", pki / "office-packet.key",
-                                     pki / "ca.pem");
-    EXPECT_TRUE(opener.has_value()) << opener.error();
-    auto store = OfficeStore::open(store_dir, std::move(*opener));
-    EXPECT_TRUE(store.has_value()) << store.error();
-    store_ = std::make_unique<OfficeStore>(std::move(*store));
-    OfficeServerConfig config;
-    config.port = port;
-    config.certificate = pki / "office-tls.pem";
-    config.key = pki / "office-tls.key";
-    config.client_ca = pki / "ca.pem";
-    server_ = std::make_unique<OfficeServer>(io_.get_executor(), config, *store_);
-    const auto started = server_->start();
-    EXPECT_TRUE(started.has_value()) << started.error();
-    port_ = server_->port();
-    thread_ = std::thread([this] {
-      auto guard = asio::make_work_guard(io_);
-      io_.run();
-    });
-  }
-  ~Office() {
-    asio::post(io_, [this] { server_->stop(); });
-    io_.stop();
-    thread_.join();
-    server_.reset();
-  }
-  unsigned short port() const { return port_; }
-  // Store calls from the test thread, made on the server's thread.
-  template <typename F>
-  auto on_server(F f) {
-    std::promise<decltype(f(*store_))> promise;
-    asio::post(io_, [&] { promise.set_value(f(*store_)); });
-    return promise.get_future().get();
-  }
-
- private:
-  asio::io_context io_;
-  std::unique_ptr<OfficeStore> store_;
-  std::unique_ptr<OfficeServer> server_;
-  unsigned short port_ = 0;
-  std::thread thread_;
-};
+using testing::make_pki;
+using testing::Office;
 
 // A TCP relay that can cut every connection after so many bytes from the kiosk, like a link
 // that drops mid-upload.

@@ -1,0 +1,31 @@
+// The kiosk's link to the central office, made from the configuration: the sealer (the kiosk's
+// key, the office's certificate), the outbox in the state folder, and the uploader that empties
+// it in the background.
+#pragma once
+
+#include <memory>
+#include <optional>
+
+#include <boost/asio/any_io_executor.hpp>
+
+#include "config/config.hpp"
+#include "sync/outbox.hpp"
+#include "sync/packet.hpp"
+#include "sync/uploader.hpp"
+
+namespace kiosk::app {
+
+struct SyncLink {
+  std::optional<sync::Sealer> sealer;
+  std::unique_ptr<sync::Outbox> outbox;  // the uploader holds on to it: its address stays
+  std::unique_ptr<sync::Uploader> uploader;
+
+  // Whether an applicant can start: the kiosk can seal, and the outbox has room.
+  sync::Expected<void> ready_for_applicant() const;
+};
+
+// Opens the outbox, loads the keys and starts the uploader. What cannot be set up is logged and
+// left empty; ready_for_applicant() then says why no applicant can start.
+SyncLink start_sync(const boost::asio::any_io_executor& executor, const config::Config& config);
+
+}  // namespace kiosk::app

@@ -1,0 +1,67 @@
+// The kiosk's link to the office as the configuration sets it up: a record sealed and queued
+// there reaches a real office server; without keys no applicant is let in.
+#include "kiosk/sync_link.hpp"
+
+#include <fstream>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "tests/support/office.hpp"
+#include "tests/support/test_support.hpp"
+
+namespace kiosk::app {
+namespace {
+
+using namespace std::chrono_literals;
+using ::testing::HasSubstr;
+
+config::Config kiosk_config(const std::filesystem::path& state, const std::filesystem::path& pki,
+                            unsigned short port) {
+  config::Config c;
+  c.kiosk.id = "KIOSK-9";
+  c.kiosk.state_dir = state;
+  c.sync.enabled = true;
+  c.sync.office_port = port;
+  c.sync.office_ca = pki / "ca.pem";
+  c.sync.certificate = pki / "kiosk-KIOSK-9.pem";
+  c.sync.key = pki / "kiosk-KIOSK-9.key";
+  c.sync.office_packet_certificate = pki / "office-packet.pem";
+  c.sync.disk_reserve_bytes = 0;
+  return c;
+}
+
+TEST(SyncLink, ARecordQueuedAtTheKioskReachesTheOffice) {
+  testing::ScratchDir pki, state, store;
+  testing::make_pki(pki.path(), "KIOSK-9");
+  testing::Office office(pki.path(), store.path());
+  boost::asio::io_context io;
+  SyncLink link = start_sync(io.get_executor(), kiosk_config(state.path(), pki.path(), office.port()));
+  ASSERT_TRUE(link.ready_for_applicant().has_value()) << link.ready_for_applicant().error();
+  ASSERT_TRUE(link.uploader);
+
+  sync::PacketContents contents{sync::new_packet_id(), {{"service", "passport-renewal"}},
+                                {{"enrolment.an2", "application/vnd.ansi-nist-itl", "record"}}};
+  const auto sealed = link.sealer->seal(contents);
+  ASSERT_TRUE(sealed.has_value()) << sealed.error();
+  ASSERT_TRUE(link.outbox->enqueue(*sealed).has_value());
+  link.uploader->poke();
+  ASSERT_TRUE(testing::run_until(io, [&] {
+    const auto e = link.outbox->find(sealed->id);
+    return e && *e && (*e)->state == sync::PacketState::kAcknowledged;
+  }, 20s)) << (*link.outbox->find(sealed->id))->last_error;
+  link.uploader->stop();
+  EXPECT_TRUE(std::filesystem::exists(store / "packets" / (sealed->id + ".cms")));
+}
+
+TEST(SyncLink, WithoutItsKeysTheKioskTakesNoApplicant) {
+  testing::ScratchDir state;
+  boost::asio::io_context io;
+  const SyncLink link = start_sync(io.get_executor(), kiosk_config(state.path(), "/nonexistent", 1));
+  const auto ready = link.ready_for_applicant();
+  ASSERT_FALSE(ready.has_value());
+  EXPECT_THAT(ready.error(), HasSubstr("cannot seal"));
+}
+
+}  // namespace
+}  // namespace kiosk::app
