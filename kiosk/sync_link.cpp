@@ -41,11 +41,11 @@ SyncLink start_sync(const boost::asio::any_io_executor& executor, const config::
     log->info("outbox: {} bytes waiting for the central office", status->bytes_waiting);
   }
   sync::UploaderConfig u;
-  u.host = s.office_host;
-  u.port = std::to_string(s.office_port);
-  u.office_ca = s.office_ca;
-  u.certificate = s.certificate;
-  u.key = s.key;
+  u.office.host = s.office_host;
+  u.office.port = std::to_string(s.office_port);
+  u.office.office_ca = s.office_ca;
+  u.office.certificate = s.certificate;
+  u.office.key = s.key;
   u.chunk_bytes = s.chunk_bytes;
   u.bytes_per_second = s.bandwidth_bytes_per_second;
   link.uploader = std::make_unique<sync::Uploader>(executor, *link.outbox, u);

@@ -1,8 +1,6 @@
 // The tus uploader; see uploader.hpp.
 #include "sync/uploader.hpp"
 
-#include <openssl/ssl.h>
-
 #include <random>
 
 #include "config/log.hpp"
@@ -11,7 +9,7 @@
 namespace kiosk::sync {
 namespace {
 
-using Response = http::response<http::string_body>;
+using Response = OfficeResponse;
 
 std::optional<std::uint64_t> number(beast::string_view text) {
   if (text.empty() || text.size() > 19 || text.find_first_not_of("0123456789") != beast::string_view::npos) {
@@ -32,7 +30,7 @@ struct Uploader::Impl : std::enable_shared_from_this<Impl> {
   asio::any_io_executor executor;
   Outbox& outbox;
   UploaderConfig config;
-  ssl::context tls{ssl::context::tls_client};
+  std::shared_ptr<ssl::context> tls;
   asio::steady_timer idle;
   bool running = false;
   std::function<void(const UploadEvent&)> handler;
@@ -55,50 +53,17 @@ struct Uploader::Impl : std::enable_shared_from_this<Impl> {
     return std::chrono::milliseconds(step / 2 + jitter(random));
   }
 
-  // One request on an open connection, its deadline armed afresh.
-  asio::awaitable<Expected<Response>> exchange(TlsStream& stream, http::request<http::string_body> request) {
-    beast::error_code ec;
-    request.set(http::field::host, config.host);
-    request.set("Tus-Resumable", tus::kVersion);
-    request.prepare_payload();
-    beast::get_lowest_layer(stream).expires_after(config.io_timeout);
-    co_await http::async_write(stream, request, asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) co_return std::unexpected("sending " + std::string(request.method_string()) + ": " + ec.message());
-    beast::flat_buffer buffer;
-    http::response_parser<http::string_body> parser;
-    parser.body_limit(1 << 20);
-    if (request.method() == http::verb::head) parser.skip(true);
-    co_await http::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) co_return std::unexpected("waiting for the office: " + ec.message());
-    co_return parser.release();
-  }
-
   asio::awaitable<Expected<void>> attempt(const OutboxEntry& entry) {
     auto packet = outbox.read(entry.id);
     if (!packet) co_return std::unexpected(packet.error());
-    beast::error_code ec;
-    asio::ip::tcp::resolver resolver(executor);
-    const auto endpoints = co_await resolver.async_resolve(
-        config.host, config.port, asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) co_return std::unexpected("cannot resolve " + config.host + ": " + ec.message());
-    TlsStream stream(executor, tls);
-    SSL_set_tlsext_host_name(stream.native_handle(), config.host.c_str());
-    stream.set_verify_callback(ssl::host_name_verification(config.host));
-    beast::get_lowest_layer(stream).expires_after(config.connect_timeout);
-    co_await beast::get_lowest_layer(stream).async_connect(
-        endpoints, asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) co_return std::unexpected("cannot connect to " + config.host + ": " + ec.message());
-    co_await stream.async_handshake(ssl::stream_base::client,
-                                    asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) co_return std::unexpected("TLS with " + config.host + " failed: " + ec.message());
-
-    auto result = co_await upload(stream, entry, *packet);
-    beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(2));
-    co_await stream.async_shutdown(asio::redirect_error(asio::use_awaitable, ec));
+    auto connection = co_await OfficeConnection::open(executor, tls, config.office);
+    if (!connection) co_return std::unexpected(connection.error());
+    auto result = co_await upload(**connection, entry, *packet);
+    co_await (*connection)->close();
     co_return result;
   }
 
-  asio::awaitable<Expected<void>> upload(TlsStream& stream, const OutboxEntry& entry,
+  asio::awaitable<Expected<void>> upload(OfficeConnection& office, const OutboxEntry& entry,
                                          const std::string& packet) {
     std::string url = entry.upload_url;
     const auto started = std::chrono::steady_clock::now();
@@ -111,7 +76,7 @@ struct Uploader::Impl : std::enable_shared_from_this<Impl> {
         post.set("Upload-Length", std::to_string(packet.size()));
         post.set("Upload-Metadata",
                  tus::encode_metadata({{"packet_id", entry.id}, {"sha256", entry.sha256}}));
-        auto created = co_await exchange(stream, std::move(post));
+        auto created = co_await office.request(std::move(post));
         if (!created) co_return std::unexpected(created.error());
         if (created->result_int() != 201 || (*created)[http::field::location].empty()) {
           co_return std::unexpected("the office refused the packet: " + describe(*created));
@@ -119,7 +84,7 @@ struct Uploader::Impl : std::enable_shared_from_this<Impl> {
         url = std::string((*created)[http::field::location]);
         if (auto ok = outbox.set_upload_url(entry.id, url); !ok) co_return std::unexpected(ok.error());
       }
-      auto head = co_await exchange(stream, http::request<http::string_body>{http::verb::head, url, 11});
+      auto head = co_await office.request(http::request<http::string_body>{http::verb::head, url, 11});
       if (!head) co_return std::unexpected(head.error());
       if (head->result_int() == 404 || head->result_int() == 410) {
         url.clear();  // expired or forgotten: announce it again
@@ -143,7 +108,7 @@ struct Uploader::Impl : std::enable_shared_from_this<Impl> {
         patch.set("Upload-Offset", std::to_string(*offset));
         patch.set("Upload-Checksum", tus::checksum_header(chunk));
         patch.body() = std::string(chunk);
-        auto answer = co_await exchange(stream, std::move(patch));
+        auto answer = co_await office.request(std::move(patch));
         if (!answer) co_return std::unexpected(answer.error());
         switch (answer->result_int()) {
           case 204: {
@@ -224,20 +189,9 @@ Uploader::Uploader(asio::any_io_executor executor, Outbox& outbox, UploaderConfi
 Uploader::~Uploader() { stop(); }
 
 Expected<void> Uploader::load() {
-  Impl& i = *impl_;
-  for (const auto& file : {i.config.office_ca, i.config.certificate, i.config.key}) {
-    if (!std::filesystem::exists(file)) return std::unexpected(file.string() + " does not exist");
-  }
-  boost::system::error_code ec;
-  SSL_CTX_set_min_proto_version(i.tls.native_handle(), TLS1_3_VERSION);
-  i.tls.set_verify_mode(ssl::verify_peer);
-  // Only the office's CA: the system's store is not consulted.
-  i.tls.load_verify_file(i.config.office_ca.string(), ec);
-  if (ec) return std::unexpected("office CA " + i.config.office_ca.string() + ": " + ec.message());
-  i.tls.use_certificate_chain_file(i.config.certificate.string(), ec);
-  if (ec) return std::unexpected("kiosk certificate " + i.config.certificate.string() + ": " + ec.message());
-  i.tls.use_private_key_file(i.config.key.string(), ssl::context::pem, ec);
-  if (ec) return std::unexpected("kiosk key " + i.config.key.string() + ": " + ec.message());
+  auto tls = make_office_tls(impl_->config.office);
+  if (!tls) return std::unexpected(tls.error());
+  impl_->tls = std::move(*tls);
   return {};
 }
 

@@ -1,5 +1,5 @@
-// Sends the outbox to the central office: HTTPS over TLS 1.3 with the kiosk's client certificate,
-// the office's CA pinned and its host name verified, and the tus 1.0 resumable upload. The
+// Sends the outbox to the central office over an OfficeConnection (TLS 1.3, the kiosk's client
+// certificate, the office's CA pinned, its host name verified) with the tus 1.0 resumable upload. The
 // server's offset is authoritative: after any failure the upload resumes from where the server
 // says it is, after an exponential back-off with jitter. A packet counts as delivered only when
 // the server answers that it stored it; then the outbox marks it acknowledged.
@@ -13,19 +13,14 @@
 #include <string>
 
 #include "sync/net.hpp"
+#include "sync/office_connection.hpp"
 #include "sync/outbox.hpp"
 
 namespace kiosk::sync {
 
 struct UploaderConfig {
-  std::string host = "localhost";  // verified against the office's certificate
-  std::string port = "8443";
-  std::filesystem::path office_ca;    // the only CA trusted for the office (pinned)
-  std::filesystem::path certificate;  // the kiosk's client certificate
-  std::filesystem::path key;
+  OfficeEndpoint office;  // its io_timeout is re-armed for every chunk
   std::size_t chunk_bytes = std::size_t{1} << 20;
-  std::chrono::milliseconds connect_timeout{10000};
-  std::chrono::milliseconds io_timeout{30000};  // per request, re-armed for every chunk
   std::chrono::milliseconds backoff_first{1000};
   std::chrono::milliseconds backoff_max{std::chrono::minutes(5)};
   std::uint64_t bytes_per_second = 0;  // 0: no cap

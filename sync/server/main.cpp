@@ -1,6 +1,8 @@
 // kiosk-office: the central office's server and tools.
 //   kiosk-office serve --store DIR --pki DIR [--address 127.0.0.1] [--port 8443]
 //   kiosk-office open PACKET --pki DIR [--extract DIR]
+//   kiosk-office status CODE [STATE] --store DIR --pki DIR   an application's state, or set it
+//   kiosk-office kiosks --store DIR --pki DIR                each kiosk's latest heartbeat
 // --pki names a folder as tools/make-sim-pki makes it: office-tls.pem/.key (HTTPS),
 // office-packet.pem/.key (opens packets), ca.pem (certifies kiosks).
 #include <csignal>
@@ -18,7 +20,11 @@ using namespace kiosk::sync;
 
 constexpr const char* kUsage =
     "usage: kiosk-office serve --store DIR --pki DIR [--address 127.0.0.1] [--port 8443]\n"
-    "       kiosk-office open PACKET --pki DIR [--extract DIR]\n";
+    "       kiosk-office open PACKET --pki DIR [--extract DIR]\n"
+    "       kiosk-office status CODE [STATE] --store DIR --pki DIR\n"
+    "       kiosk-office kiosks --store DIR --pki DIR\n"
+    "STATE: open, under_review_at_mission, processing_at_ministry, awaiting_other_authorities,\n"
+    "       in_post_to_mission, ready_for_pickup, completed, awaiting_documents, cancelled\n";
 
 struct Options {
   std::string store, pki, address = "127.0.0.1", extract;
@@ -76,6 +82,58 @@ int open_packet(const Options& o) {
       }
     }
     std::printf("%zu parts written to %s\n", packet->parts.size(), o.extract.c_str());
+  }
+  return 0;
+}
+
+Expected<OfficeStore> open_store(const Options& o) {
+  if (o.store.empty() || o.pki.empty()) return std::unexpected(std::string("--store and --pki are needed"));
+  auto packet_opener = opener(o.pki);
+  if (!packet_opener) return std::unexpected(packet_opener.error());
+  return OfficeStore::open(o.store, std::move(*packet_opener));
+}
+
+int status(const Options& o) {
+  if (o.rest.empty() || o.rest.size() > 2) {
+    std::fputs(kUsage, stderr);
+    return 2;
+  }
+  auto store = open_store(o);
+  if (!store) {
+    std::fprintf(stderr, "kiosk-office: %s\n", store.error().c_str());
+    return 1;
+  }
+  if (o.rest.size() == 2) {
+    const auto state = application_state(o.rest[1]);
+    if (!state) {
+      std::fprintf(stderr, "kiosk-office: '%s' is not a state\n%s", o.rest[1].c_str(), kUsage);
+      return 2;
+    }
+    if (auto ok = store->set_application_state(o.rest[0], *state); !ok) {
+      std::fprintf(stderr, "kiosk-office: %s\n", ok.error().c_str());
+      return 1;
+    }
+  }
+  const auto application = store->application(o.rest[0]);
+  if (!application) {
+    std::fprintf(stderr, "kiosk-office: no application with tracking code %s\n", o.rest[0].c_str());
+    return 1;
+  }
+  std::printf("%s: %.*s since %s\n", application->tracking_code.c_str(),
+              static_cast<int>(to_string(application->state).size()),
+              to_string(application->state).data(), application->updated_at.c_str());
+  return 0;
+}
+
+int kiosks(const Options& o) {
+  auto store = open_store(o);
+  if (!store) {
+    std::fprintf(stderr, "kiosk-office: %s\n", store.error().c_str());
+    return 1;
+  }
+  for (const auto& beat : store->heartbeats()) {
+    std::printf("%s  last heard %s  %s\n", beat.kiosk.c_str(), beat.received_at.c_str(),
+                beat.report.c_str());
   }
   return 0;
 }
@@ -140,6 +198,8 @@ int main(int argc, char** argv) {
   const std::string_view command = argv[1];
   if (command == "serve") return serve(o);
   if (command == "open") return open_packet(o);
+  if (command == "status") return status(o);
+  if (command == "kiosks") return kiosks(o);
   std::fputs(kUsage, stderr);
   return 2;
 }

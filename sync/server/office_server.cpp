@@ -163,6 +163,27 @@ struct OfficeServer::Impl : std::enable_shared_from_this<Impl> {
       }
       return reply(request, 405);
     }
+    if (target == "/heartbeats" && method == http::verb::post) {
+      if (request.body().size() > 65536 || !nlohmann::json::accept(request.body())) {
+        return reply(request, 400, "a heartbeat is a JSON report of at most 64 KiB\n");
+      }
+      if (auto ok = store.record_heartbeat(kiosk, request.body()); !ok) {
+        return reply(request, 500, ok.error() + "\n");
+      }
+      return reply(request, 204);
+    }
+    if (target.starts_with("/applications/") && method == http::verb::get) {
+      const auto status = store.application(target.substr(14));
+      if (!status) return reply(request, 404, "no application with this tracking code\n");
+      Response r = reply(request, 200);
+      r.set(http::field::content_type, "application/json");
+      r.body() = nlohmann::json{{"tracking_code", status->tracking_code},
+                                {"state", to_string(status->state)},
+                                {"updated_at", status->updated_at}}
+                     .dump();
+      r.prepare_payload();
+      return r;
+    }
     if (target.starts_with("/packets/") && method == http::verb::get) {
       StoreResult s = store.head(target.substr(9));
       if (s.outcome == StoreOutcome::kNotFound || s.info.kiosk != kiosk) return reply(request, 404);

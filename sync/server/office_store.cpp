@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <ctime>
 
 #include "sync/storage.hpp"
 #include "sync/tus.hpp"
@@ -27,7 +28,25 @@ constexpr const char* kSchema =
     " created_at INTEGER NOT NULL,"
     " expires_at INTEGER NOT NULL,"
     " received_at INTEGER);"
-    "CREATE INDEX IF NOT EXISTS unfinished ON uploads (expires_at) WHERE state = 'uploading';";
+    "CREATE INDEX IF NOT EXISTS unfinished ON uploads (expires_at) WHERE state = 'uploading';"
+    "CREATE TABLE IF NOT EXISTS applications ("
+    " tracking_code TEXT PRIMARY KEY,"
+    " packet_id TEXT NOT NULL,"
+    " state TEXT NOT NULL,"
+    " updated_at TEXT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS heartbeats ("
+    " kiosk TEXT PRIMARY KEY,"
+    " report TEXT NOT NULL,"
+    " received_at TEXT NOT NULL);";
+
+std::string iso_utc(Clock::time_point t) {
+  const std::time_t seconds = Clock::to_time_t(t);
+  std::tm tm{};
+  gmtime_r(&seconds, &tm);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return text;
+}
 
 std::int64_t millis(Clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
@@ -99,6 +118,7 @@ struct OfficeStore::Impl {
     auto bytes = storage::read_file(partial(info.id));
     if (!bytes) return result(StoreOutcome::kFailed, bytes.error(), info);
     std::string why;
+    nlohmann::json opened_manifest;
     if (sha256_hex(*bytes) != info.sha256) {
       why = "the packet's SHA-256 is not the one announced";
     } else if (auto opened = opener.open(*bytes); !opened) {
@@ -108,6 +128,8 @@ struct OfficeStore::Impl {
             info.kiosk;
     } else if (opened->manifest.value("packet_id", "") != info.id) {
       why = "the packet's manifest names another packet id";
+    } else {
+      opened_manifest = std::move(opened->manifest);
     }
     if (!why.empty()) {
       drop_partial(info.id);
@@ -127,6 +149,13 @@ struct OfficeStore::Impl {
     if (!set("UPDATE uploads SET received_at = ?, error = ?, state = 'received' WHERE id = ?",
              info.id, millis(now), "")) {
       return result(StoreOutcome::kFailed, storage::failure(db, "receive").error(), info);
+    }
+    if (const std::string code = opened_manifest.value("tracking_code", ""); !code.empty()) {
+      Statement a(db,
+                  "INSERT OR IGNORE INTO applications (tracking_code, packet_id, state, updated_at)"
+                  " VALUES (?, ?, 'open', ?)");
+      a.text(1, code).text(2, info.id).text(3, iso_utc(now));
+      a.step();
     }
     info.state = UploadInfo::State::kReceived;
     return result(StoreOutcome::kOk, "received", info);
@@ -278,6 +307,44 @@ int OfficeStore::expire(Clock::time_point now) {
     impl_->drop_partial(id);
   }
   return static_cast<int>(ids.size());
+}
+
+std::optional<ApplicationStatus> OfficeStore::application(const std::string& tracking_code) {
+  Statement s(impl_->db, "SELECT state, updated_at FROM applications WHERE tracking_code = ?");
+  s.text(1, tracking_code);
+  if (s.step() != SQLITE_ROW) return std::nullopt;
+  const auto state = application_state(s.column_text(0));
+  if (!state) return std::nullopt;
+  return ApplicationStatus{tracking_code, *state, s.column_text(1)};
+}
+
+Expected<void> OfficeStore::set_application_state(const std::string& tracking_code,
+                                                  ApplicationState state, Clock::time_point now) {
+  Statement s(impl_->db, "UPDATE applications SET state = ?, updated_at = ? WHERE tracking_code = ?");
+  s.text(1, to_string(state)).text(2, iso_utc(now)).text(3, tracking_code);
+  if (s.step() != SQLITE_DONE) return storage::failure(impl_->db, "application state");
+  if (sqlite3_changes(impl_->db) == 0) {
+    return std::unexpected("no application with tracking code " + tracking_code);
+  }
+  return {};
+}
+
+Expected<void> OfficeStore::record_heartbeat(const std::string& kiosk, const std::string& report,
+                                             Clock::time_point now) {
+  Statement s(impl_->db,
+              "INSERT INTO heartbeats (kiosk, report, received_at) VALUES (?, ?, ?) "
+              "ON CONFLICT(kiosk) DO UPDATE SET report = excluded.report, "
+              "received_at = excluded.received_at");
+  s.text(1, kiosk).text(2, report).text(3, iso_utc(now));
+  if (s.step() != SQLITE_DONE) return storage::failure(impl_->db, "heartbeat");
+  return {};
+}
+
+std::vector<OfficeStore::Heartbeat> OfficeStore::heartbeats() {
+  Statement s(impl_->db, "SELECT kiosk, report, received_at FROM heartbeats ORDER BY kiosk");
+  std::vector<Heartbeat> out;
+  while (s.step() == SQLITE_ROW) out.push_back({s.column_text(0), s.column_text(1), s.column_text(2)});
+  return out;
 }
 
 }  // namespace kiosk::sync

@@ -11,7 +11,9 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
+#include "sync/application_status.hpp"
 #include "sync/packet.hpp"
 
 struct sqlite3;
@@ -75,6 +77,20 @@ class OfficeStore {
                      Clock::time_point now = Clock::now());
   // Removes unfinished uploads past their expiry; returns how many.
   int expire(Clock::time_point now = Clock::now());
+
+  // Applications, by the tracking code on the applicant's receipt (the manifest's
+  // "tracking_code"): each received packet opens one.
+  std::optional<ApplicationStatus> application(const std::string& tracking_code);
+  Expected<void> set_application_state(const std::string& tracking_code, ApplicationState state,
+                                       Clock::time_point now = Clock::now());
+
+  // The latest health report of each kiosk (JSON), kept with the time it arrived.
+  Expected<void> record_heartbeat(const std::string& kiosk, const std::string& report,
+                                  Clock::time_point now = Clock::now());
+  struct Heartbeat {
+    std::string kiosk, report, received_at;
+  };
+  std::vector<Heartbeat> heartbeats();
 
   std::filesystem::path packet_file(const std::string& id) const;
 

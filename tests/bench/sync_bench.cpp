@@ -140,10 +140,10 @@ int run(const std::filesystem::path& root) {
     auto outbox = Outbox::open(root / "outbox-upload", roomy);
     asio::io_context io;
     UploaderConfig uc;
-    uc.port = std::to_string(server.port());
-    uc.office_ca = pki / "ca.pem";
-    uc.certificate = pki / "kiosk-BENCH.pem";
-    uc.key = pki / "kiosk-BENCH.key";
+    uc.office.port = std::to_string(server.port());
+    uc.office.office_ca = pki / "ca.pem";
+    uc.office.certificate = pki / "kiosk-BENCH.pem";
+    uc.office.key = pki / "kiosk-BENCH.key";
     uc.chunk_bytes = std::size_t{4} << 20;
     Uploader uploader(io.get_executor(), *outbox, uc);
     if (!uploader.load()) return 1;

@@ -109,14 +109,14 @@ class UploadTest : public ::testing::Test {
   UploaderConfig config(unsigned short port, const std::filesystem::path& kiosk_pki,
                         const std::string& kiosk = "KIOSK-7") {
     UploaderConfig c;
-    c.host = "localhost";
-    c.port = std::to_string(port);
-    c.office_ca = pki_->path() / "ca.pem";
-    c.certificate = kiosk_pki / ("kiosk-" + kiosk + ".pem");
-    c.key = kiosk_pki / ("kiosk-" + kiosk + ".key");
+    c.office.host = "localhost";
+    c.office.port = std::to_string(port);
+    c.office.office_ca = pki_->path() / "ca.pem";
+    c.office.certificate = kiosk_pki / ("kiosk-" + kiosk + ".pem");
+    c.office.key = kiosk_pki / ("kiosk-" + kiosk + ".key");
     c.chunk_bytes = 64 * 1024;
-    c.connect_timeout = 5s;
-    c.io_timeout = 5s;
+    c.office.connect_timeout = 5s;
+    c.office.io_timeout = 5s;
     c.backoff_first = 10ms;
     c.backoff_max = 50ms;
     c.idle_poll = 20ms;
@@ -309,7 +309,7 @@ TEST_F(UploadTest, AnOfficeWithAnotherCaIsNotTrusted) {
   const SealedPacket p = seal();
   ASSERT_TRUE(outbox_->enqueue(p).has_value());
   auto c = config(office_->port(), pki_->path());
-  c.office_ca = rogue_->path() / "ca.pem";  // pinned to a CA that did not issue this server's
+  c.office.office_ca = rogue_->path() / "ca.pem";  // pinned to a CA that did not issue this server's
   Uploader uploader(io_.get_executor(), *outbox_, c);
   ASSERT_TRUE(uploader.load().has_value());
   const auto r = send_once(uploader, p.id);

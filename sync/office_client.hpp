@@ -1,0 +1,32 @@
+// What the kiosk asks of the central office besides uploads: it reports its health (the
+// heartbeat) and looks up an application's state by the tracking code on the receipt.
+#pragma once
+
+#include <memory>
+
+#include <nlohmann/json.hpp>
+
+#include "sync/application_status.hpp"
+#include "sync/office_connection.hpp"
+
+namespace kiosk::sync {
+
+class OfficeClient {
+ public:
+  OfficeClient(asio::any_io_executor executor, OfficeEndpoint endpoint);
+  // Loads the TLS identity; the error names the file.
+  Expected<void> load();
+
+  asio::awaitable<Expected<void>> heartbeat(nlohmann::json report);
+  // The error says "unknown tracking code" when the office has no such application.
+  asio::awaitable<Expected<ApplicationStatus>> application_status(std::string tracking_code);
+
+ private:
+  asio::awaitable<Expected<OfficeResponse>> ask(http::request<http::string_body> request);
+
+  asio::any_io_executor executor_;
+  OfficeEndpoint endpoint_;
+  std::shared_ptr<ssl::context> tls_;
+};
+
+}  // namespace kiosk::sync

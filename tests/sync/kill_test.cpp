@@ -1,0 +1,85 @@
+// A kiosk killed (SIGKILL) at random instants while it seals, queues and uploads, restarted each
+// time, ends with every packet at the central office exactly once.
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+
+#include <random>
+#include <set>
+
+#include <gtest/gtest.h>
+
+#include "sync/outbox.hpp"
+#include "tests/support/office.hpp"
+
+extern char** environ;
+
+namespace kiosk::sync {
+namespace {
+
+using namespace std::chrono_literals;
+
+pid_t spawn_sender(const std::vector<std::string>& args) {
+  std::vector<char*> argv;
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  pid_t pid = -1;
+  if (posix_spawn(&pid, argv[0], nullptr, nullptr, argv.data(), environ) != 0) return -1;
+  return pid;
+}
+
+TEST(KillTest, EveryPacketArrivesExactlyOnceWhateverInstantTheKioskDies) {
+  testing::ScratchDir pki, kiosk, store;
+  testing::make_pki(pki.path());
+  testing::Office office(pki.path(), store.path());
+  constexpr int kPackets = 20;
+  const std::vector<std::string> args = {KIOSK_SENDER_BINARY, (kiosk / "outbox").string(),
+                                         pki.path().string(), "KIOSK-7",
+                                         std::to_string(office.port()), "applicant",
+                                         std::to_string(kPackets)};
+  std::mt19937 rng(20261121);
+  int killed = 0;
+  for (int round = 0; round < 50; ++round) {
+    const pid_t pid = spawn_sender(args);
+    ASSERT_GT(pid, 0);
+    std::this_thread::sleep_for(std::chrono::milliseconds(10 + rng() % 150));
+    ::kill(pid, SIGKILL);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    if (WIFSIGNALED(status)) ++killed;
+    else ASSERT_EQ(WEXITSTATUS(status), 0) << "the sender failed on its own in round " << round;
+  }
+  EXPECT_GT(killed, 25) << "too few kills landed before the work was done";
+  // Then left alone, it finishes.
+  const pid_t last = spawn_sender(args);
+  int status = 0;
+  ::waitpid(last, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "status " << status;
+
+  auto outbox = Outbox::attach(kiosk / "outbox");
+  ASSERT_TRUE(outbox.has_value());
+  const auto entries = *outbox->list();
+  ASSERT_EQ(entries.size(), static_cast<std::size_t>(kPackets));
+  auto opener = PacketOpener::load(pki / "office-packet.pem", pki / "office-packet.key",
+                                   pki / "ca.pem");
+  ASSERT_TRUE(opener.has_value());
+  std::set<std::string> stored;
+  for (const auto& f : std::filesystem::directory_iterator(store / "packets")) {
+    stored.insert(f.path().stem().string());
+  }
+  EXPECT_EQ(stored.size(), static_cast<std::size_t>(kPackets)) << "a packet missing or twice";
+  for (const auto& e : entries) {
+    EXPECT_EQ(e.state, PacketState::kAcknowledged) << e.id;
+    const auto view = office.on_server([&](OfficeStore& s) { return s.head(e.id); });
+    ASSERT_EQ(view.outcome, StoreOutcome::kOk) << e.id;
+    EXPECT_EQ(view.info.state, UploadInfo::State::kReceived) << e.id;
+    EXPECT_EQ(view.info.sha256, e.sha256) << e.id << ": the office holds another sealing";
+    const std::string bytes = testing::read_file(store / "packets" / (e.id + ".cms"));
+    const auto opened = opener->open(bytes);
+    ASSERT_TRUE(opened.has_value()) << e.id << ": " << opened.error();
+    EXPECT_EQ(opened->manifest["packet_id"], e.id);
+  }
+}
+
+}  // namespace
+}  // namespace kiosk::sync
