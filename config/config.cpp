@@ -145,6 +145,7 @@ void read_sync(JsonReader r, SyncSection& s) {
   s.applicant_bytes =
       static_cast<std::uint64_t>(r.integer("applicant_mib", 1, 4096).value_or(64) * kMib);
   s.purge_grace = std::chrono::hours(r.integer("purge_grace_h", 0, 24 * 365).value_or(24));
+  s.heartbeat = std::chrono::seconds(r.integer("heartbeat_s", 10, 86400).value_or(300));
   if (s.enabled) {
     for (const auto& [key, value] : {std::pair{"office_ca", &s.office_ca},
                                      std::pair{"certificate", &s.certificate},

@@ -102,6 +102,7 @@ struct SyncSection {
   std::uint64_t disk_reserve_bytes = std::uint64_t{1} << 30;
   std::uint64_t applicant_bytes = std::uint64_t{64} << 20;  // room one applicant's packet needs
   std::chrono::hours purge_grace{24};  // delivered packets stay this long, then are deleted
+  std::chrono::seconds heartbeat{300};  // how often the kiosk reports its health
 };
 
 struct Config {

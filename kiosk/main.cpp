@@ -77,7 +77,10 @@ int main(int argc, char** argv) {
   boost::asio::io_context io;
   kiosk::app::Devices devices = kiosk::app::make_devices(io.get_executor(), config);
   kiosk::app::SyncLink sync;
-  if (!options.self_test) sync = kiosk::app::start_sync(io.get_executor(), config);
+  if (!options.self_test) {
+    sync = kiosk::app::start_sync(io.get_executor(), config);
+    kiosk::app::start_heartbeat(io.get_executor(), config, sync);
+  }
   int exit_code = 0;
 
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
@@ -88,6 +91,7 @@ int main(int argc, char** argv) {
     devices.scanner->cancel();
     devices.camera->stop();
     if (sync.uploader) sync.uploader->stop();
+    *sync.running = false;
     io.stop();
   });
 

@@ -1,6 +1,8 @@
 // The kiosk's link to the central office; see sync_link.hpp.
 #include "kiosk/sync_link.hpp"
 
+#include <sys/statvfs.h>
+
 #include "config/log.hpp"
 
 namespace kiosk::app {
@@ -10,6 +12,51 @@ sync::Expected<void> SyncLink::ready_for_applicant() const {
   if (!outbox) return std::unexpected(std::string("the kiosk has no outbox (see its log)"));
   return outbox->admit();
 }
+
+nlohmann::json health_report(const config::Config& config, const SyncLink& link) {
+  nlohmann::json report = {{"kiosk_id", config.kiosk.id}, {"can_seal", link.sealer.has_value()}};
+  if (link.outbox) {
+    if (const auto status = link.outbox->status()) {
+      nlohmann::json counts = nlohmann::json::object();
+      for (const auto& [state, n] : status->count) counts[std::string(sync::to_string(state))] = n;
+      report["outbox"] = {{"packets", counts},
+                          {"bytes_waiting", status->bytes_waiting},
+                          {"bytes_on_disk", status->bytes_on_disk}};
+      if (status->oldest_waiting) {
+        report["outbox"]["oldest_waiting_s"] =
+            std::chrono::duration_cast<std::chrono::seconds>(sync::Clock::now() -
+                                                             *status->oldest_waiting)
+                .count();
+      }
+    }
+    const auto ready = link.outbox->admit();
+    report["accepting_applicants"] = ready.has_value();
+    if (!ready) report["not_accepting_because"] = ready.error();
+  }
+  struct statvfs fs {};
+  if (::statvfs(config.kiosk.state_dir.c_str(), &fs) == 0) {
+    report["disk_free_bytes"] = static_cast<std::uint64_t>(fs.f_bavail) * fs.f_frsize;
+  }
+  return report;
+}
+
+namespace {
+
+sync::asio::awaitable<void> heartbeat_loop(const config::Config* config, SyncLink* link,
+                                           std::shared_ptr<bool> running) {
+  auto log = log::get("sync");
+  sync::asio::steady_timer wait(co_await sync::asio::this_coro::executor);
+  while (*running) {
+    auto sent = co_await link->office->heartbeat(health_report(*config, *link));
+    if (!*running) co_return;
+    if (!sent) log->warn("heartbeat: {}", sent.error());
+    wait.expires_after(config->sync.heartbeat);
+    boost::system::error_code ec;
+    co_await wait.async_wait(sync::asio::redirect_error(sync::asio::use_awaitable, ec));
+  }
+}
+
+}  // namespace
 
 SyncLink start_sync(const boost::asio::any_io_executor& executor, const config::Config& config) {
   SyncLink link;
@@ -46,6 +93,8 @@ SyncLink start_sync(const boost::asio::any_io_executor& executor, const config::
   u.office.office_ca = s.office_ca;
   u.office.certificate = s.certificate;
   u.office.key = s.key;
+  link.office = std::make_unique<sync::OfficeClient>(executor, u.office);
+  if (!link.office->load()) link.office.reset();
   u.chunk_bytes = s.chunk_bytes;
   u.bytes_per_second = s.bandwidth_bytes_per_second;
   link.uploader = std::make_unique<sync::Uploader>(executor, *link.outbox, u);
@@ -57,6 +106,13 @@ SyncLink start_sync(const boost::asio::any_io_executor& executor, const config::
   link.uploader->start();
   log->info("sending to {}:{}", s.office_host, s.office_port);
   return link;
+}
+
+void start_heartbeat(const boost::asio::any_io_executor& executor, const config::Config& config,
+                     SyncLink& link) {
+  if (!link.office) return;
+  sync::asio::co_spawn(executor, heartbeat_loop(&config, &link, link.running),
+                       sync::asio::detached);
 }
 
 }  // namespace kiosk::app

@@ -9,6 +9,7 @@
 #include <boost/asio/any_io_executor.hpp>
 
 #include "config/config.hpp"
+#include "sync/office_client.hpp"
 #include "sync/outbox.hpp"
 #include "sync/packet.hpp"
 #include "sync/uploader.hpp"
@@ -19,13 +20,24 @@ struct SyncLink {
   std::optional<sync::Sealer> sealer;
   std::unique_ptr<sync::Outbox> outbox;  // the uploader holds on to it: its address stays
   std::unique_ptr<sync::Uploader> uploader;
+  std::unique_ptr<sync::OfficeClient> office;  // heartbeats, application status
+  std::shared_ptr<bool> running = std::make_shared<bool>(true);  // the heartbeat loop's switch
 
   // Whether an applicant can start: the kiosk can seal, and the outbox has room.
   sync::Expected<void> ready_for_applicant() const;
 };
 
+// The health report sent with every heartbeat: kiosk id, outbox counts, bytes waiting and the
+// oldest waiting packet, free disk. Never applicant data.
+nlohmann::json health_report(const config::Config& config, const SyncLink& link);
+
 // Opens the outbox, loads the keys and starts the uploader. What cannot be set up is logged and
 // left empty; ready_for_applicant() then says why no applicant can start.
 SyncLink start_sync(const boost::asio::any_io_executor& executor, const config::Config& config);
+
+// Reports the kiosk's health to the office now and every sync.heartbeat. `config` and `link`
+// must stay where they are while the executor runs; `*link.running = false` ends it.
+void start_heartbeat(const boost::asio::any_io_executor& executor, const config::Config& config,
+                     SyncLink& link);
 
 }  // namespace kiosk::app

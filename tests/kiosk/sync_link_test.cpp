@@ -52,6 +52,21 @@ TEST(SyncLink, ARecordQueuedAtTheKioskReachesTheOffice) {
   }, 20s)) << (*link.outbox->find(sealed->id))->last_error;
   link.uploader->stop();
   EXPECT_TRUE(std::filesystem::exists(store / "packets" / (sealed->id + ".cms")));
+
+  // The heartbeat tells the office that nothing is waiting any more.
+  const config::Config config = kiosk_config(state.path(), pki.path(), office.port());
+  start_heartbeat(io.get_executor(), config, link);
+  ASSERT_TRUE(testing::run_until(io, [&] {
+    return !office.on_server([](sync::OfficeStore& s) { return s.heartbeats(); }).empty();
+  }, 20s));
+  *link.running = false;
+  const auto beat = office.on_server([](sync::OfficeStore& s) { return s.heartbeats(); }).front();
+  EXPECT_EQ(beat.kiosk, "KIOSK-9");
+  const auto report = nlohmann::json::parse(beat.report);
+  EXPECT_EQ(report["outbox"]["bytes_waiting"], 0);
+  EXPECT_EQ(report["outbox"]["packets"]["acknowledged"], 1);
+  EXPECT_TRUE(report["accepting_applicants"].get<bool>());
+  EXPECT_EQ(beat.report.find("passport-renewal"), std::string::npos) << "no applicant data";
 }
 
 TEST(SyncLink, WithoutItsKeysTheKioskTakesNoApplicant) {
