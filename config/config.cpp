@@ -2,6 +2,7 @@
 #include "config/config.hpp"
 
 #include <algorithm>
+#include <limits>
 
 #include "config/json_reader.hpp"
 
@@ -196,6 +197,22 @@ Config load(const std::filesystem::path& file) {
   read_sync(r.object("sync"), c.sync);
   r.reject_unknown_keys();
   return c;
+}
+
+void apply_bundle(Config& config, std::string_view bundle_json, const std::string& origin) {
+  const nlohmann::json root = nlohmann::json::parse(bundle_json, nullptr, false);
+  if (!root.is_object()) throw ConfigError(origin + ": the bundle is not a JSON object");
+  Config updated = config;
+  JsonReader r(root, origin, "");
+  r.integer("version", 1, std::numeric_limits<long long>::max());
+  read_fingerprint_rules(r.object("fingerprint_rules"), updated.fingerprint_rules);
+  JsonReader prints = r.object("previous_prints");
+  updated.fingerprint_rules.previous_prints_key =
+      prints.string("key").value_or(updated.fingerprint_rules.previous_prints_key);
+  prints.array("entries");  // installed into the kiosk's database by the sync link
+  prints.reject_unknown_keys();
+  r.reject_unknown_keys();
+  config = std::move(updated);
 }
 
 std::string_view to_string(DeviceClass c) {

@@ -49,6 +49,8 @@ struct FingerprintRules {
   // Least quality (0..100) that accepts a finger at once, for thumb, index, middle, ring and
   // little finger of either hand; below it the applicant tries again, up to max_attempts.
   std::array<int, 5> min_quality = {30, 30, 20, 10, 10};
+  // The key of the previous-prints list; only the central office's configuration bundle sets it.
+  std::string previous_prints_key;
   int min_quality_for(int finger_position) const { return min_quality[(finger_position - 1) % 5]; }
 };
 
@@ -120,6 +122,12 @@ struct Config {
 // Loads and validates a configuration file. Relative paths in it are taken relative to the file's
 // folder. Throws ConfigError naming the file and the key on any unknown key or bad value.
 Config load(const std::filesystem::path& file);
+
+// Lays the central office's configuration bundle (the JSON text of a verified bundle) over
+// `config`. A bundle may set "fingerprint_rules" and "previous_prints" ({"key", "entries"}; the
+// entries are installed elsewhere); any other setting, unknown key or bad value throws ConfigError
+// naming `origin` and the key, and leaves `config` as it was.
+void apply_bundle(Config& config, std::string_view bundle_json, const std::string& origin);
 
 // Parses a device table (a JSON array of {vendor, product, class, model}).
 std::vector<DeviceTableEntry> load_device_table(const std::filesystem::path& file);

@@ -78,7 +78,9 @@ int main(int argc, char** argv) {
   kiosk::app::Devices devices = kiosk::app::make_devices(io.get_executor(), config);
   kiosk::app::SyncLink sync;
   if (!options.self_test) {
+    const std::int64_t config_version = kiosk::app::apply_stored_bundle(config);
     sync = kiosk::app::start_sync(io.get_executor(), config);
+    sync.config_version = config_version;
     kiosk::app::start_heartbeat(io.get_executor(), config, sync);
   }
   int exit_code = 0;

@@ -3,7 +3,9 @@
 
 #include <sys/statvfs.h>
 
+#include "capture/finger/previous_prints.hpp"
 #include "config/log.hpp"
+#include "sync/storage.hpp"
 
 namespace kiosk::app {
 
@@ -13,8 +15,72 @@ sync::Expected<void> SyncLink::ready_for_applicant() const {
   return outbox->admit();
 }
 
+namespace {
+
+std::filesystem::path bundle_file(const config::Config& config) {
+  return config.kiosk.state_dir / "config-bundle.cms";
+}
+
+}  // namespace
+
+std::int64_t apply_stored_bundle(config::Config& config) {
+  const auto file = bundle_file(config);
+  if (!config.sync.enabled || !std::filesystem::exists(file)) return 0;
+  auto log = log::get("sync");
+  auto bytes = sync::storage::read_file(file);
+  if (!bytes) {
+    log->error("configuration bundle: {}", bytes.error());
+    return 0;
+  }
+  auto bundle = sync::verify_bundle(*bytes, config.sync.office_ca);
+  if (!bundle) {
+    log->error("configuration bundle {} ignored: {}", file.string(), bundle.error());
+    return 0;
+  }
+  try {
+    config::apply_bundle(config, bundle->settings.dump(), file.string());
+  } catch (const config::ConfigError& e) {
+    log->error("configuration bundle ignored: {}", e.what());
+    return 0;
+  }
+  log->info("running with the central office's configuration version {}", bundle->version);
+  return bundle->version;
+}
+
+sync::Expected<void> install_bundle(const config::Config& config, const sync::ConfigBundle& bundle) {
+  // Check that it applies before keeping it: a bundle this kiosk cannot use is refused whole.
+  config::Config trial = config;
+  try {
+    config::apply_bundle(trial, bundle.settings.dump(), "configuration version " +
+                                                            std::to_string(bundle.version));
+  } catch (const config::ConfigError& e) {
+    return std::unexpected(std::string(e.what()));
+  }
+  if (bundle.settings.contains("previous_prints")) {
+    auto prints = finger::PreviousPrints::open(config.kiosk.state_dir / "kiosk.db",
+                                               trial.fingerprint_rules.previous_prints_key);
+    if (!prints) return std::unexpected(prints.error());
+    std::vector<finger::PreviousPrints::Entry> entries;
+    for (const auto& e : bundle.settings["previous_prints"].value("entries", nlohmann::json::array())) {
+      int y = 0;
+      unsigned m = 0, d = 0;
+      const std::string date = e.value("date", "");
+      if (std::sscanf(date.c_str(), "%4d-%2u-%2u", &y, &m, &d) != 3) {
+        return std::unexpected("previous prints: '" + date + "' is not a date");
+      }
+      entries.push_back({e.value("passport_id", ""),
+                         std::chrono::year_month_day{std::chrono::year(y), std::chrono::month(m),
+                                                     std::chrono::day(d)}});
+    }
+    if (auto ok = prints->replace_all(entries); !ok) return ok;
+  }
+  return sync::storage::write_durably(bundle_file(config), bundle.signed_bytes);
+}
+
 nlohmann::json health_report(const config::Config& config, const SyncLink& link) {
-  nlohmann::json report = {{"kiosk_id", config.kiosk.id}, {"can_seal", link.sealer.has_value()}};
+  nlohmann::json report = {{"kiosk_id", config.kiosk.id},
+                            {"can_seal", link.sealer.has_value()},
+                            {"config_version", link.config_version}};
   if (link.outbox) {
     if (const auto status = link.outbox->status()) {
       nlohmann::json counts = nlohmann::json::object();
@@ -50,6 +116,19 @@ sync::asio::awaitable<void> heartbeat_loop(const config::Config* config, SyncLin
     auto sent = co_await link->office->heartbeat(health_report(*config, *link));
     if (!*running) co_return;
     if (!sent) log->warn("heartbeat: {}", sent.error());
+    auto bundle = co_await link->office->config_bundle(link->config_version);
+    if (!*running) co_return;
+    if (!bundle) {
+      log->warn("configuration: {}", bundle.error());
+    } else if (*bundle) {
+      if (auto ok = install_bundle(*config, **bundle); !ok) {
+        log->error("configuration version {} refused: {}", (*bundle)->version, ok.error());
+      } else {
+        link->config_version = (*bundle)->version;
+        log->info("configuration version {} installed; its rules apply from the next start",
+                  (*bundle)->version);
+      }
+    }
     wait.expires_after(config->sync.heartbeat);
     boost::system::error_code ec;
     co_await wait.async_wait(sync::asio::redirect_error(sync::asio::use_awaitable, ec));

@@ -22,10 +22,20 @@ struct SyncLink {
   std::unique_ptr<sync::Uploader> uploader;
   std::unique_ptr<sync::OfficeClient> office;  // heartbeats, application status
   std::shared_ptr<bool> running = std::make_shared<bool>(true);  // the heartbeat loop's switch
+  std::int64_t config_version = 0;  // of the office's bundle the kiosk runs with; 0: none
 
   // Whether an applicant can start: the kiosk can seal, and the outbox has room.
   sync::Expected<void> ready_for_applicant() const;
 };
+
+// The office's configuration bundle, kept in the state folder, checked again at every start and
+// laid over the local configuration. Returns its version; 0 when there is none or it does not
+// verify (logged).
+std::int64_t apply_stored_bundle(config::Config& config);
+
+// Installs a newer bundle: stored durably, its previous-prints list into the kiosk's database.
+// Its rules apply from the next start.
+sync::Expected<void> install_bundle(const config::Config& config, const sync::ConfigBundle& bundle);
 
 // The health report sent with every heartbeat: kiosk id, outbox counts, bytes waiting and the
 // oldest waiting packet, free disk. Never applicant data.
@@ -35,7 +45,8 @@ nlohmann::json health_report(const config::Config& config, const SyncLink& link)
 // left empty; ready_for_applicant() then says why no applicant can start.
 SyncLink start_sync(const boost::asio::any_io_executor& executor, const config::Config& config);
 
-// Reports the kiosk's health to the office now and every sync.heartbeat. `config` and `link`
+// Reports the kiosk's health to the office now and every sync.heartbeat, and fetches a newer
+// configuration bundle each time. `config` and `link`
 // must stay where they are while the executor runs; `*link.running = false` ends it.
 void start_heartbeat(const boost::asio::any_io_executor& executor, const config::Config& config,
                      SyncLink& link);

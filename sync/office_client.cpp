@@ -55,4 +55,27 @@ asio::awaitable<Expected<ApplicationStatus>> OfficeClient::application_status(
   co_return ApplicationStatus{tracking_code, *state, json.value("updated_at", "")};
 }
 
+asio::awaitable<Expected<std::optional<ConfigBundle>>> OfficeClient::config_bundle(
+    std::int64_t current_version) {
+  http::request<http::string_body> request{http::verb::get, "/config", 11};
+  request.set("X-Config-Version", std::to_string(current_version));
+  auto response = co_await ask(std::move(request));
+  if (!response) co_return std::unexpected(response.error());
+  if (response->result_int() == 304 || response->result_int() == 404) {
+    co_return std::optional<ConfigBundle>();
+  }
+  if (response->result_int() != 200) {
+    co_return std::unexpected("the office could not send its configuration: HTTP " +
+                              std::to_string(response->result_int()));
+  }
+  auto bundle = verify_bundle(response->body(), endpoint_.office_ca);
+  if (!bundle) co_return std::unexpected(bundle.error());
+  if (bundle->version <= current_version) {
+    co_return std::unexpected("the office sent configuration version " +
+                              std::to_string(bundle->version) + ", not newer than " +
+                              std::to_string(current_version));
+  }
+  co_return std::optional(std::move(*bundle));
+}
+
 }  // namespace kiosk::sync

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sync/application_status.hpp"
+#include "sync/config_bundle.hpp"
 #include "sync/office_connection.hpp"
 
 namespace kiosk::sync {
@@ -20,6 +21,9 @@ class OfficeClient {
   asio::awaitable<Expected<void>> heartbeat(nlohmann::json report);
   // The error says "unknown tracking code" when the office has no such application.
   asio::awaitable<Expected<ApplicationStatus>> application_status(std::string tracking_code);
+  // The office's configuration bundle when it is newer than `current_version`, checked against
+  // the office CA (see config_bundle.hpp); nullopt when the kiosk is up to date.
+  asio::awaitable<Expected<std::optional<ConfigBundle>>> config_bundle(std::int64_t current_version);
 
  private:
   asio::awaitable<Expected<OfficeResponse>> ask(http::request<http::string_body> request);

@@ -15,102 +15,22 @@
 #include <ctime>
 #include <set>
 
+#include "sync/crypto.hpp"
+
 namespace kiosk::sync {
 namespace {
+
+using namespace crypto;
 
 constexpr const char* kFormat = "consular-kiosk-packet/1";
 constexpr const char* kManifestName = "manifest.json";
 constexpr std::size_t kLargestPart = std::size_t{1} << 30;  // refuse anything bigger when opening
-
-template <typename T, void (*Free)(T*)>
-struct Deleter {
-  void operator()(T* p) const { Free(p); }
-};
-using Bio = std::unique_ptr<BIO, Deleter<BIO, BIO_free_all>>;
-using X509Ptr = std::unique_ptr<X509, Deleter<X509, X509_free>>;
-using KeyPtr = std::unique_ptr<EVP_PKEY, Deleter<EVP_PKEY, EVP_PKEY_free>>;
-using CmsPtr = std::unique_ptr<CMS_ContentInfo, Deleter<CMS_ContentInfo, CMS_ContentInfo_free>>;
-using StorePtr = std::unique_ptr<X509_STORE, Deleter<X509_STORE, X509_STORE_free>>;
 
 void free_writer(archive* a) { archive_write_free(a); }
 void free_reader(archive* a) { archive_read_free(a); }
 using ArchiveWriter = std::unique_ptr<archive, Deleter<archive, free_writer>>;
 using ArchiveReader = std::unique_ptr<archive, Deleter<archive, free_reader>>;
 using Entry = std::unique_ptr<archive_entry, Deleter<archive_entry, archive_entry_free>>;
-
-// The last OpenSSL error in words, and the queue emptied.
-std::string openssl_error() {
-  std::string text;
-  while (const unsigned long code = ERR_get_error()) {
-    char buffer[256];
-    ERR_error_string_n(code, buffer, sizeof buffer);
-    text = buffer;  // the last one is the most specific
-  }
-  return text.empty() ? "unknown OpenSSL error" : text;
-}
-
-std::unexpected<std::string> failure(const std::string& what) {
-  return std::unexpected(what + ": " + openssl_error());
-}
-
-// A BIO that appends to a std::string reserved up front: OpenSSL's memory BIO grows by a third at
-// a time and wipes every buffer it leaves, which costs more than the encryption of a large packet.
-const BIO_METHOD* string_sink_method() {
-  static BIO_METHOD* method = [] {
-    BIO_METHOD* m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "string sink");
-    BIO_meth_set_write(m, [](BIO* bio, const char* data, int length) {
-      static_cast<std::string*>(BIO_get_data(bio))->append(data, static_cast<std::size_t>(length));
-      return length;
-    });
-    BIO_meth_set_ctrl(m, [](BIO*, int command, long, void*) -> long {
-      return command == BIO_CTRL_FLUSH ? 1 : 0;
-    });
-    BIO_meth_set_create(m, [](BIO* bio) {
-      BIO_set_init(bio, 1);
-      return 1;
-    });
-    return m;
-  }();
-  return method;
-}
-
-Bio string_sink(std::string& target) {
-  Bio bio(BIO_new(string_sink_method()));
-  BIO_set_data(bio.get(), &target);
-  return bio;
-}
-
-Bio memory_bio(std::string_view bytes) {
-  return Bio(BIO_new_mem_buf(bytes.data(), static_cast<int>(bytes.size())));
-}
-
-std::string bio_contents(BIO* bio) {
-  char* data = nullptr;
-  const long length = BIO_get_mem_data(bio, &data);
-  return std::string(data, static_cast<std::size_t>(length));
-}
-
-Expected<X509Ptr> read_certificate(const std::filesystem::path& file) {
-  Bio bio(BIO_new_file(file.c_str(), "r"));
-  if (!bio) return failure("cannot read certificate " + file.string());
-  X509Ptr cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
-  if (!cert) return failure(file.string() + " is not a PEM certificate");
-  return cert;
-}
-
-Expected<KeyPtr> read_key(const std::filesystem::path& file) {
-  Bio bio(BIO_new_file(file.c_str(), "r"));
-  if (!bio) return failure("cannot read key " + file.string());
-  KeyPtr key(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
-  if (!key) return failure(file.string() + " is not a PEM private key");
-  return key;
-}
-
-std::string common_name(X509* cert) {
-  char name[256] = {};
-  X509_NAME_get_text_by_NID(X509_get_subject_name(cert), NID_commonName, name, sizeof name);
-  return name;
-}
 
 std::string utc_timestamp(std::chrono::system_clock::time_point t) {
   const std::time_t seconds = std::chrono::system_clock::to_time_t(t);
@@ -334,13 +254,11 @@ Expected<PacketOpener> PacketOpener::load(const std::filesystem::path& office_ce
   if (X509_check_private_key(cert->get(), key->get()) != 1) {
     return failure(office_key.string() + " does not belong to " + office_certificate.string());
   }
-  StorePtr store(X509_STORE_new());
-  if (X509_STORE_load_file(store.get(), kiosk_ca.c_str()) != 1) {
-    return failure("cannot load the kiosk CA " + kiosk_ca.string());
-  }
+  auto store = read_trust(kiosk_ca);
+  if (!store) return std::unexpected(store.error());
   keys->office_certificate = std::move(*cert);
   keys->office_key = std::move(*key);
-  keys->trust = std::move(store);
+  keys->trust = std::move(*store);
   return PacketOpener(std::move(keys));
 }
 

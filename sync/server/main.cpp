@@ -3,6 +3,7 @@
 //   kiosk-office open PACKET --pki DIR [--extract DIR]
 //   kiosk-office status CODE [STATE] --store DIR --pki DIR   an application's state, or set it
 //   kiosk-office kiosks --store DIR --pki DIR                each kiosk's latest heartbeat
+//   kiosk-office publish BUNDLE.json --store DIR --pki DIR   sign and serve a configuration
 // --pki names a folder as tools/make-sim-pki makes it: office-tls.pem/.key (HTTPS),
 // office-packet.pem/.key (opens packets), ca.pem (certifies kiosks).
 #include <csignal>
@@ -12,6 +13,7 @@
 
 #include "config/log.hpp"
 #include "sync/server/office_server.hpp"
+#include "sync/config_bundle.hpp"
 #include "sync/storage.hpp"
 
 namespace {
@@ -23,6 +25,7 @@ constexpr const char* kUsage =
     "       kiosk-office open PACKET --pki DIR [--extract DIR]\n"
     "       kiosk-office status CODE [STATE] --store DIR --pki DIR\n"
     "       kiosk-office kiosks --store DIR --pki DIR\n"
+    "       kiosk-office publish BUNDLE.json --store DIR --pki DIR\n"
     "STATE: open, under_review_at_mission, processing_at_ministry, awaiting_other_authorities,\n"
     "       in_post_to_mission, ready_for_pickup, completed, awaiting_documents, cancelled\n";
 
@@ -138,6 +141,37 @@ int kiosks(const Options& o) {
   return 0;
 }
 
+int publish(const Options& o) {
+  if (o.rest.size() != 1) {
+    std::fputs(kUsage, stderr);
+    return 2;
+  }
+  auto store = open_store(o);
+  auto text = storage::read_file(o.rest[0]);
+  if (!store || !text) {
+    std::fprintf(stderr, "kiosk-office: %s\n", (!store ? store.error() : text.error()).c_str());
+    return 1;
+  }
+  const auto settings = nlohmann::json::parse(*text, nullptr, false, /*ignore_comments=*/true);
+  if (settings.is_discarded()) {
+    std::fprintf(stderr, "kiosk-office: %s is not JSON\n", o.rest[0].c_str());
+    return 1;
+  }
+  const std::filesystem::path pki = o.pki;
+  auto signed_bytes = sign_bundle(settings, pki / "office-sign.pem", pki / "office-sign.key");
+  if (!signed_bytes) {
+    std::fprintf(stderr, "kiosk-office: %s\n", signed_bytes.error().c_str());
+    return 1;
+  }
+  const auto version = settings["version"].get<std::int64_t>();
+  if (auto ok = store->publish_bundle(version, *signed_bytes); !ok) {
+    std::fprintf(stderr, "kiosk-office: %s\n", ok.error().c_str());
+    return 1;
+  }
+  std::printf("configuration version %lld signed and published\n", static_cast<long long>(version));
+  return 0;
+}
+
 int serve(const Options& o) {
   if (o.store.empty() || o.pki.empty()) {
     std::fputs(kUsage, stderr);
@@ -200,6 +234,7 @@ int main(int argc, char** argv) {
   if (command == "open") return open_packet(o);
   if (command == "status") return status(o);
   if (command == "kiosks") return kiosks(o);
+  if (command == "publish") return publish(o);
   std::fputs(kUsage, stderr);
   return 2;
 }

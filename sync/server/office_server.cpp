@@ -163,6 +163,22 @@ struct OfficeServer::Impl : std::enable_shared_from_this<Impl> {
       }
       return reply(request, 405);
     }
+    if (target == "/config" && method == http::verb::get) {
+      const auto bundle = store.bundle();
+      const auto have = number(std_view(request["X-Config-Version"]));
+      if (!bundle) return reply(request, 404, "no configuration bundle is published\n");
+      if (have && *have >= static_cast<std::uint64_t>(bundle->version)) {
+        Response r = reply(request, 304);
+        r.set("X-Config-Version", std::to_string(bundle->version));
+        return r;
+      }
+      Response r = reply(request, 200);
+      r.set(http::field::content_type, "application/pkcs7-mime");
+      r.set("X-Config-Version", std::to_string(bundle->version));
+      r.body() = bundle->signed_bytes;
+      r.prepare_payload();
+      return r;
+    }
     if (target == "/heartbeats" && method == http::verb::post) {
       if (request.body().size() > 65536 || !nlohmann::json::accept(request.body())) {
         return reply(request, 400, "a heartbeat is a JSON report of at most 64 KiB\n");

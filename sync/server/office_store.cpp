@@ -34,6 +34,7 @@ constexpr const char* kSchema =
     " packet_id TEXT NOT NULL,"
     " state TEXT NOT NULL,"
     " updated_at TEXT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS bundles (version INTEGER PRIMARY KEY, published_at TEXT NOT NULL);"
     "CREATE TABLE IF NOT EXISTS heartbeats ("
     " kiosk TEXT PRIMARY KEY,"
     " report TEXT NOT NULL,"
@@ -172,6 +173,7 @@ Expected<OfficeStore> OfficeStore::open(const std::filesystem::path& dir, Packet
   std::error_code ec;
   std::filesystem::create_directories(dir / "uploads", ec);
   std::filesystem::create_directories(dir / "packets", ec);
+  std::filesystem::create_directories(dir / "config", ec);
   if (ec) return std::unexpected("cannot create the store in " + dir.string() + ": " + ec.message());
   auto db = storage::open_database(dir / "office.db", kSchema);
   if (!db) return std::unexpected(db.error());
@@ -327,6 +329,28 @@ Expected<void> OfficeStore::set_application_state(const std::string& tracking_co
     return std::unexpected("no application with tracking code " + tracking_code);
   }
   return {};
+}
+
+Expected<void> OfficeStore::publish_bundle(std::int64_t version, const std::string& signed_bytes) {
+  if (const auto current = bundle(); current && current->version >= version) {
+    return std::unexpected("version " + std::to_string(version) + " is not above the published " +
+                           std::to_string(current->version));
+  }
+  const auto file = impl_->dir / "config" / ("bundle-" + std::to_string(version) + ".cms");
+  if (auto ok = storage::write_durably(file, signed_bytes); !ok) return ok;
+  Statement s(impl_->db, "INSERT INTO bundles (version, published_at) VALUES (?, ?)");
+  s.integer(1, version).text(2, iso_utc(Clock::now()));
+  if (s.step() != SQLITE_DONE) return storage::failure(impl_->db, "publish");
+  return {};
+}
+
+std::optional<OfficeStore::Bundle> OfficeStore::bundle() {
+  Statement s(impl_->db, "SELECT max(version) FROM bundles");
+  if (s.step() != SQLITE_ROW || s.column_null(0)) return std::nullopt;
+  const std::int64_t version = s.column_integer(0);
+  auto bytes = storage::read_file(impl_->dir / "config" / ("bundle-" + std::to_string(version) + ".cms"));
+  if (!bytes) return std::nullopt;
+  return Bundle{version, std::move(*bytes)};
 }
 
 Expected<void> OfficeStore::record_heartbeat(const std::string& kiosk, const std::string& report,

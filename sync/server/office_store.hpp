@@ -84,6 +84,15 @@ class OfficeStore {
   Expected<void> set_application_state(const std::string& tracking_code, ApplicationState state,
                                        Clock::time_point now = Clock::now());
 
+  // The configuration bundle kiosks are to run with (signed, see config_bundle.hpp): published
+  // with a version above the current one, kept durably, served to every kiosk.
+  Expected<void> publish_bundle(std::int64_t version, const std::string& signed_bytes);
+  struct Bundle {
+    std::int64_t version = 0;
+    std::string signed_bytes;
+  };
+  std::optional<Bundle> bundle();
+
   // The latest health report of each kiosk (JSON), kept with the time it arrived.
   Expected<void> record_heartbeat(const std::string& kiosk, const std::string& report,
                                   Clock::time_point now = Clock::now());

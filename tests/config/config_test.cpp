@@ -89,6 +89,23 @@ TEST_F(ConfigTest, SyncSectionNamesTheOfficeAndTheKiosksCertificates) {
   EXPECT_THAT(message_of(file), AllOf(HasSubstr("'sync.office_ca'"), HasSubstr("is required")));
 }
 
+TEST_F(ConfigTest, TheOfficesBundleMaySetRulesButNothingElse) {
+  Config c = load(kDefaults / "simulation.json");
+  apply_bundle(c, R"({"version": 2, "fingerprint_rules": {"max_attempts": 4}})", "bundle v2");
+  EXPECT_EQ(c.fingerprint_rules.max_attempts, 4);
+  EXPECT_EQ(c.fingerprint_rules.exempt_below_age, 14);
+  try {
+    apply_bundle(c, R"({"version": 3, "sync": {"office_host": "evil"}})", "bundle v3");
+    FAIL() << "a bundle set the office's address";
+  } catch (const ConfigError& e) {
+    EXPECT_THAT(e.what(), AllOf(HasSubstr("bundle v3"), HasSubstr("'sync'")));
+  }
+  EXPECT_EQ(c.sync.office_host, "localhost");
+  EXPECT_THROW(apply_bundle(c, R"({"version": 4, "fingerprint_rules": {"max_attempts": 99}})", "v4"),
+               ConfigError);
+  EXPECT_EQ(c.fingerprint_rules.max_attempts, 4) << "a refused bundle changes nothing";
+}
+
 TEST_F(ConfigTest, ListOfStringsRefusesOtherItems) {
   const auto file = write("list.json", minimal(R"({})").replace(
       0, 1, R"({"fingerprint": {"drivers": ["virtual_image", 3]},)"));

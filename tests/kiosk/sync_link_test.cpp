@@ -7,6 +7,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "capture/finger/previous_prints.hpp"
+#include "sync/config_bundle.hpp"
 #include "tests/support/office.hpp"
 #include "tests/support/test_support.hpp"
 
@@ -67,6 +69,54 @@ TEST(SyncLink, ARecordQueuedAtTheKioskReachesTheOffice) {
   EXPECT_EQ(report["outbox"]["packets"]["acknowledged"], 1);
   EXPECT_TRUE(report["accepting_applicants"].get<bool>());
   EXPECT_EQ(beat.report.find("passport-renewal"), std::string::npos) << "no applicant data";
+}
+
+TEST(SyncLink, TheOfficesSignedConfigurationIsInstalledAndRulesTheNextStart) {
+  testing::ScratchDir pki, state, store;
+  testing::make_pki(pki.path(), "KIOSK-9");
+  testing::Office office(pki.path(), store.path());
+  boost::asio::io_context io;
+  config::Config config = kiosk_config(state.path(), pki.path(), office.port());
+  SyncLink link = start_sync(io.get_executor(), config);
+
+  // The office publishes version 3: a stricter thumb, and the list of recent enrolments.
+  const std::string key = "office-secret";
+  auto list = finger::PreviousPrints::open(state / "scratch.db", key);
+  const std::string id = list->passport_id("UTO", "L898902C3");
+  const nlohmann::json settings = {
+      {"version", 3},
+      {"fingerprint_rules", {{"min_quality", {{"thumb", 45}}}}},
+      {"previous_prints", {{"key", key}, {"entries", {{{"passport_id", id}, {"date", "2024-02-29"}}}}}}};
+  const auto signed_bundle =
+      sync::sign_bundle(settings, pki / "office-sign.pem", pki / "office-sign.key");
+  ASSERT_TRUE(signed_bundle.has_value()) << signed_bundle.error();
+  ASSERT_TRUE(office.on_server([&](sync::OfficeStore& s) {
+    return s.publish_bundle(3, *signed_bundle);
+  }).has_value());
+
+  start_heartbeat(io.get_executor(), config, link);
+  ASSERT_TRUE(testing::run_until(io, [&] { return link.config_version == 3; }, 20s));
+  *link.running = false;
+  EXPECT_EQ(config.fingerprint_rules.min_quality_for(1), 30) << "not before the next start";
+
+  config::Config next = kiosk_config(state.path(), pki.path(), office.port());
+  EXPECT_EQ(apply_stored_bundle(next), 3);
+  EXPECT_EQ(next.fingerprint_rules.min_quality_for(1), 45);
+  EXPECT_EQ(next.fingerprint_rules.min_quality_for(2), 30) << "what the bundle leaves alone stays";
+  auto prints = finger::PreviousPrints::open(state / "kiosk.db", next.fingerprint_rules.previous_prints_key);
+  ASSERT_TRUE(prints.has_value());
+  const auto last = prints->last_prints("UTO", "L898902C3");
+  ASSERT_TRUE(last && *last);
+  EXPECT_EQ(**last, std::chrono::year(2024) / 2 / 29);
+
+  // A bundle signed by anyone but the office's configuration key is refused.
+  const auto forged = sync::sign_bundle({{"version", 9}}, pki / "kiosk-KIOSK-9.pem", pki / "kiosk-KIOSK-9.key");
+  ASSERT_TRUE(forged.has_value());
+  EXPECT_THAT(sync::verify_bundle(*forged, pki / "ca.pem").error(), HasSubstr("not by the office"));
+  std::ofstream(state / "config-bundle.cms", std::ios::binary) << *forged;
+  config::Config tampered = kiosk_config(state.path(), pki.path(), office.port());
+  EXPECT_EQ(apply_stored_bundle(tampered), 0);
+  EXPECT_EQ(tampered.fingerprint_rules.min_quality_for(1), 30);
 }
 
 TEST(SyncLink, WithoutItsKeysTheKioskTakesNoApplicant) {
