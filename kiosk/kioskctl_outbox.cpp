@@ -1,7 +1,6 @@
 // `kioskctl outbox status` and `kioskctl outbox retry ID...`: what waits to be sent to the central
 // office, and "try this one now". Safe while the kiosk runs: it looks in without taking over.
 #include <cstdio>
-#include <ctime>
 #include <string>
 #include <string_view>
 
@@ -14,14 +13,7 @@ namespace {
 
 constexpr const char* kDefaultConfig = "/etc/kiosk/kiosk.json";
 
-std::string when(sync::Clock::time_point t) {
-  const std::time_t seconds = sync::Clock::to_time_t(t);
-  std::tm tm{};
-  gmtime_r(&seconds, &tm);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S UTC", &tm);
-  return text;
-}
+std::string when(sync::Clock::time_point t) { return sync::utc_text(t, "%Y-%m-%d %H:%M:%S UTC"); }
 
 std::string mib(std::uint64_t bytes) {
   char text[32];

@@ -32,14 +32,6 @@ using ArchiveWriter = std::unique_ptr<archive, Deleter<archive, free_writer>>;
 using ArchiveReader = std::unique_ptr<archive, Deleter<archive, free_reader>>;
 using Entry = std::unique_ptr<archive_entry, Deleter<archive_entry, archive_entry_free>>;
 
-std::string utc_timestamp(std::chrono::system_clock::time_point t) {
-  const std::time_t seconds = std::chrono::system_clock::to_time_t(t);
-  std::tm tm{};
-  gmtime_r(&seconds, &tm);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return text;
-}
 
 // The manifest and the parts as one tar archive (POSIX pax), in memory.
 Expected<std::string> pack(const std::string& manifest, const std::vector<PacketPart>& parts,
@@ -113,6 +105,15 @@ Expected<std::vector<PacketPart>> unpack(std::string_view tar) {
 
 }  // namespace
 
+std::string utc_text(std::chrono::system_clock::time_point t, const char* format) {
+  const std::time_t seconds = std::chrono::system_clock::to_time_t(t);
+  std::tm tm{};
+  gmtime_r(&seconds, &tm);
+  char text[64];
+  std::strftime(text, sizeof text, format, &tm);
+  return text;
+}
+
 std::string sha256_hex(std::string_view bytes) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
@@ -184,7 +185,7 @@ Expected<SealedPacket> Sealer::seal(const PacketContents& contents,
   manifest["format"] = kFormat;
   manifest["packet_id"] = contents.id;
   manifest["kiosk_id"] = keys_->kiosk_id;
-  manifest["sealed_at"] = utc_timestamp(now);
+  manifest["sealed_at"] = utc_text(now);
   manifest["parts"] = nlohmann::json::array();
   for (const PacketPart& part : contents.parts) {
     if (part.name.empty() || part.name.find('/') != std::string::npos ||

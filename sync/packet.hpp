@@ -40,6 +40,10 @@ struct SealedPacket {
   std::string sha256;  // of `bytes`, lower-case hex: the upload's checksum and idempotency key
 };
 
+// A time as UTC text in a strftime `format`: "%Y-%m-%dT%H:%M:%SZ" (ISO 8601) by default.
+std::string utc_text(std::chrono::system_clock::time_point t,
+                     const char* format = "%Y-%m-%dT%H:%M:%SZ");
+
 // A random packet id (UUID version 4, from OpenSSL's generator).
 std::string new_packet_id();
 std::string sha256_hex(std::string_view bytes);

@@ -4,7 +4,6 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
-#include <ctime>
 
 #include <nlohmann/json.hpp>
 
@@ -17,14 +16,7 @@ namespace {
 using Request = http::request<http::string_body>;
 using Response = http::response<http::string_body>;
 
-std::string http_date(Clock::time_point t) {
-  const std::time_t seconds = Clock::to_time_t(t);
-  std::tm tm{};
-  gmtime_r(&seconds, &tm);
-  char text[40];
-  std::strftime(text, sizeof text, "%a, %d %b %Y %H:%M:%S GMT", &tm);
-  return text;
-}
+std::string http_date(Clock::time_point t) { return utc_text(t, "%a, %d %b %Y %H:%M:%S GMT"); }
 
 std::string_view state_name(UploadInfo::State s) {
   switch (s) {

@@ -6,7 +6,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <ctime>
 
 #include "sync/storage.hpp"
 #include "sync/tus.hpp"
@@ -40,14 +39,7 @@ constexpr const char* kSchema =
     " report TEXT NOT NULL,"
     " received_at TEXT NOT NULL);";
 
-std::string iso_utc(Clock::time_point t) {
-  const std::time_t seconds = Clock::to_time_t(t);
-  std::tm tm{};
-  gmtime_r(&seconds, &tm);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return text;
-}
+
 
 std::int64_t millis(Clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
@@ -155,7 +147,7 @@ struct OfficeStore::Impl {
       Statement a(db,
                   "INSERT OR IGNORE INTO applications (tracking_code, packet_id, state, updated_at)"
                   " VALUES (?, ?, 'open', ?)");
-      a.text(1, code).text(2, info.id).text(3, iso_utc(now));
+      a.text(1, code).text(2, info.id).text(3, utc_text(now));
       a.step();
     }
     info.state = UploadInfo::State::kReceived;
@@ -323,7 +315,7 @@ std::optional<ApplicationStatus> OfficeStore::application(const std::string& tra
 Expected<void> OfficeStore::set_application_state(const std::string& tracking_code,
                                                   ApplicationState state, Clock::time_point now) {
   Statement s(impl_->db, "UPDATE applications SET state = ?, updated_at = ? WHERE tracking_code = ?");
-  s.text(1, to_string(state)).text(2, iso_utc(now)).text(3, tracking_code);
+  s.text(1, to_string(state)).text(2, utc_text(now)).text(3, tracking_code);
   if (s.step() != SQLITE_DONE) return storage::failure(impl_->db, "application state");
   if (sqlite3_changes(impl_->db) == 0) {
     return std::unexpected("no application with tracking code " + tracking_code);
@@ -339,7 +331,7 @@ Expected<void> OfficeStore::publish_bundle(std::int64_t version, const std::stri
   const auto file = impl_->dir / "config" / ("bundle-" + std::to_string(version) + ".cms");
   if (auto ok = storage::write_durably(file, signed_bytes); !ok) return ok;
   Statement s(impl_->db, "INSERT INTO bundles (version, published_at) VALUES (?, ?)");
-  s.integer(1, version).text(2, iso_utc(Clock::now()));
+  s.integer(1, version).text(2, utc_text(Clock::now()));
   if (s.step() != SQLITE_DONE) return storage::failure(impl_->db, "publish");
   return {};
 }
@@ -359,7 +351,7 @@ Expected<void> OfficeStore::record_heartbeat(const std::string& kiosk, const std
               "INSERT INTO heartbeats (kiosk, report, received_at) VALUES (?, ?, ?) "
               "ON CONFLICT(kiosk) DO UPDATE SET report = excluded.report, "
               "received_at = excluded.received_at");
-  s.text(1, kiosk).text(2, report).text(3, iso_utc(now));
+  s.text(1, kiosk).text(2, report).text(3, utc_text(now));
   if (s.step() != SQLITE_DONE) return storage::failure(impl_->db, "heartbeat");
   return {};
 }

@@ -8,6 +8,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "tests/support/office.hpp"
 #include "tests/support/test_support.hpp"
 
 namespace kiosk::sync {
@@ -15,21 +16,13 @@ namespace {
 
 using ::testing::HasSubstr;
 
-// A consulate's certificates, made by the same tool tools/run uses.
-std::filesystem::path make_pki(const std::filesystem::path& dir) {
-  const auto r = testing::run_program(std::string(KIOSK_SOURCE_DIR) + "/tools/make-sim-pki " +
-                                      dir.string() + " KIOSK-7");
-  EXPECT_EQ(r.exit_code, 0) << r.output;
-  return dir;
-}
-
 class PacketTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     pki_ = new testing::ScratchDir;
     other_ = new testing::ScratchDir;
-    make_pki(pki_->path());
-    make_pki(other_->path());
+    testing::make_pki(pki_->path());
+    testing::make_pki(other_->path());
   }
   static void TearDownTestSuite() {
     delete pki_;
