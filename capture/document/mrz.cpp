@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cstdio>
 #include <functional>
 #include <optional>
 
@@ -186,6 +187,72 @@ int mrz_check_digit(std::string_view field) {
   int sum = 0;
   for (std::size_t i = 0; i < field.size(); ++i) sum += value_of(field[i]) * kWeights[i % 3];
   return sum % 10;
+}
+
+namespace {
+
+// A name part in the zone's alphabet: spaces and hyphens as "<", apostrophes dropped.
+std::optional<std::string> zone_text(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    const char u = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    if ((u >= 'A' && u <= 'Z') || (u >= '0' && u <= '9')) out += u;
+    else if (u == ' ' || u == '-') out += '<';
+    else if (u == '\'' || u == '.' || u == ',') continue;
+    else return std::nullopt;
+  }
+  return out;
+}
+
+std::string padded(std::string s, std::size_t width) {
+  s.resize(width, '<');
+  return s;
+}
+
+std::string yymmdd(std::chrono::year_month_day d) {
+  char text[16];
+  std::snprintf(text, sizeof text, "%02d%02u%02u", static_cast<int>(d.year()) % 100,
+                static_cast<unsigned>(d.month()) % 100, static_cast<unsigned>(d.day()) % 100);
+  return text;
+}
+
+}  // namespace
+
+std::expected<std::vector<std::string>, std::string> compose_td3(const MrzFields& f) {
+  const auto surname = zone_text(f.surname);
+  const auto given = zone_text(f.given_names);
+  const auto number = zone_text(f.document_number);
+  const auto optional = zone_text(f.optional_data);
+  if (!surname || !given || !number || !optional || surname->empty()) {
+    return std::unexpected(std::string("a field holds characters a zone cannot"));
+  }
+  if (number->size() > 9 || optional->size() > 14 || f.issuing_state.size() > 3 ||
+      f.nationality.size() > 3 || f.document_code.empty() || f.document_code.size() > 2) {
+    return std::unexpected(std::string("a field is longer than its place in the zone"));
+  }
+  // Names: 39 places. Cut the given names first (down to their initial), then the surname.
+  constexpr std::size_t kNamePlaces = 39;
+  std::string s = *surname, g = *given;
+  const auto total = [&] { return s.size() + (g.empty() ? 0 : 2 + g.size()); };
+  while (total() > kNamePlaces && g.size() > 1) g.pop_back();
+  while (total() > kNamePlaces && s.size() > 1) s.pop_back();
+  while (!g.empty() && g.back() == '<') g.pop_back();
+  const std::string names = g.empty() ? s : s + "<<" + g;
+  if (names.size() > kNamePlaces) return std::unexpected(std::string("the names do not fit"));
+
+  std::vector<std::string> lines(2);
+  lines[0] = padded(f.document_code, 2) + padded(f.issuing_state, 3) + padded(names, kNamePlaces);
+  const auto digit = [](const std::string& field) {
+    return std::string(1, static_cast<char>('0' + mrz_check_digit(field)));
+  };
+  const std::string doc = padded(*number, 9), birth = yymmdd(f.date_of_birth),
+                    expiry = yymmdd(f.date_of_expiry), personal = padded(*optional, 14);
+  const std::string sex = f.sex == "M" || f.sex == "F" ? f.sex : "<";
+  std::string line = doc + digit(doc) + padded(f.nationality, 3) + birth + digit(birth) + sex +
+                     expiry + digit(expiry) + personal +
+                     (optional->empty() ? std::string("<") : digit(personal));
+  lines[1] = line + digit(line.substr(0, 10) + line.substr(13, 7) + line.substr(21, 22));
+  return lines;
 }
 
 std::expected<MrzFields, std::string> parse_mrz(const std::vector<std::string>& raw,

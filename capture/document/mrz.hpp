@@ -35,6 +35,12 @@ struct MrzFields {
 // 7-3-1 over digits (0-9), letters (A=10 ... Z=35) and "<" (0).
 int mrz_check_digit(std::string_view field);
 
+// The two lines of a passport's (TD3) zone from its fields, with every check digit. Names are
+// written as ICAO 9303 says: spaces and hyphens become "<", other punctuation goes, and a name too
+// long for the 39 places is cut at the end (the given names first, keeping at least their
+// initial). Fields must already be in the zone's alphabet (A-Z, 0-9, space, hyphen).
+std::expected<std::vector<std::string>, std::string> compose_td3(const MrzFields& fields);
+
 // Reads the zone from its lines as OCR gave them (spaces and lower case are tolerated; line
 // lengths decide the format). `today` is the application date, for the centuries of the dates.
 // The error is for the applicant's screen and the technician: which check failed, and that the

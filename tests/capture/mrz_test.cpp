@@ -147,5 +147,42 @@ TEST(Mrz, ALongNameThatFillsTheFieldIsMarkedAsPossiblyCut) {
   EXPECT_EQ(f->surname, "VANDERSTEENHOVENBERGHEKAMP");
 }
 
+TEST(Mrz, ComposedZonesReadBackFieldForField) {
+  MrzFields f;
+  f.document_code = "P";
+  f.issuing_state = "UTO";
+  f.surname = "Eriksson";
+  f.given_names = "Anna Maria";
+  f.document_number = "L898902C3";
+  f.nationality = "UTO";
+  f.date_of_birth = year(1974) / 8 / 12;
+  f.sex = "F";
+  f.date_of_expiry = year(2012) / 4 / 15;
+  f.optional_data = "ZE184226B";
+  const auto lines = compose_td3(f);
+  ASSERT_TRUE(lines.has_value()) << lines.error();
+  EXPECT_EQ(*lines, kTd3) << "the ICAO specimen, character for character";
+
+  f.surname = "Vanderstein-Hovenberghe d'Almeida";
+  f.given_names = "Maximiliana Philippa Josephine";
+  f.optional_data = "";
+  const auto long_name = compose_td3(f);
+  ASSERT_TRUE(long_name.has_value());
+  EXPECT_EQ((*long_name)[0], "P<UTOVANDERSTEIN<HOVENBERGHE<DALMEIDA<<MAXIM");
+  const auto back = parse_mrz(*long_name, kToday);
+  ASSERT_TRUE(back.has_value()) << back.error();
+  EXPECT_EQ(back->surname, "VANDERSTEIN HOVENBERGHE DALMEIDA");
+  EXPECT_EQ(back->given_names, "MAXIM");
+  EXPECT_TRUE(back->names_truncated);
+  EXPECT_EQ(back->optional_data, "");
+  EXPECT_FALSE(compose_td3([&] {
+                 auto bad = f;
+                 bad.surname = "Müller";
+                 return bad;
+               }())
+                   .has_value())
+      << "transliteration is the issuer's business, not ours";
+}
+
 }  // namespace
 }  // namespace kiosk::document
