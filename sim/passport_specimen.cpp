@@ -1,0 +1,191 @@
+// Synthetic passport data pages; see passport_specimen.hpp.
+#include "sim/passport_specimen.hpp"
+
+#include <array>
+#include <cmath>
+#include <random>
+#include <stdexcept>
+
+#include <opencv2/freetype.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+namespace kiosk::sim {
+namespace {
+
+using namespace std::chrono;
+
+constexpr double kPxPerMm = kSpecimenDpi / 25.4;
+constexpr int px(double mm) { return static_cast<int>(mm * kPxPerMm + 0.5); }
+
+// Names of several origins and lengths, long ones among them so that some zones are cut.
+constexpr std::array<const char*, 16> kSurnames = {
+    "ERIKSSON", "OKONKWO", "NGUYEN", "GARCIA LOPEZ", "MUELLER", "WANG", "AL-RASHID", "KOWALSKA",
+    "VAN DER STEENHOVEN-BERGHEKAMP", "IVANOVA", "SANTOS DA SILVA", "O'BRIEN", "TANAKA",
+    "MOHAMMADI", "DE LA CRUZ FERNANDEZ DE CORDOBA", "LI"};
+constexpr std::array<const char*, 16> kGivenNames = {
+    "ANNA MARIA", "CHUKWUEMEKA", "THI LAN", "JOSE", "HANS PETER", "XIAOMING", "FATIMA", "ZOFIA",
+    "ALEXANDRA MAXIMILIANA JOSEPHINE", "OLGA", "JOAO", "SIOBHAN", "HIROSHI", "REZA",
+    "MARIA DEL CARMEN", "NA"};
+constexpr std::array<const char*, 10> kStates = {"UTO", "D", "FRA", "CHN", "NGA", "BRA", "IND",
+                                                 "IRN", "RUS", "GBR"};
+
+std::string random_document_number(std::mt19937& rng) {
+  constexpr std::string_view kLetters = "ABCDEFGHJKLMNPRSTUVWXYZ";
+  std::string n(1, kLetters[rng() % kLetters.size()]);
+  n += kLetters[rng() % kLetters.size()];
+  for (int i = 0; i < 7; ++i) n += static_cast<char>('0' + rng() % 10);
+  return n;
+}
+
+std::string date_text(year_month_day d) {
+  static constexpr std::array<const char*, 12> kMonths = {"JAN", "FEB", "MAR", "APR", "MAY", "JUN",
+                                                          "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"};
+  char text[32];
+  std::snprintf(text, sizeof text, "%02u %s %04d", static_cast<unsigned>(d.day()),
+                kMonths[static_cast<unsigned>(d.month()) - 1], static_cast<int>(d.year()));
+  return text;
+}
+
+cv::Ptr<cv::freetype::FreeType2> load_font(const std::filesystem::path& file) {
+  if (!std::filesystem::exists(file)) {
+    throw std::runtime_error("font " + file.string() + " is missing (tools/bootstrap installs it)");
+  }
+  auto font = cv::freetype::createFreeType2();
+  font->loadFontData(file.string(), 0);
+  return font;
+}
+
+void apply_defects(cv::Mat& page, const ScanDefects& d, std::mt19937& rng) {
+  if (d.uneven_light > 0) {
+    cv::Mat light(page.size(), CV_32F);
+    for (int y = 0; y < page.rows; ++y) {
+      float* row = light.ptr<float>(y);
+      for (int x = 0; x < page.cols; ++x) {
+        const double far = (static_cast<double>(x) / page.cols + static_cast<double>(y) / page.rows) / 2;
+        row[x] = static_cast<float>(1.0 - d.uneven_light * far);
+      }
+    }
+    cv::Mat channels[3];
+    cv::split(page, channels);
+    for (auto& c : channels) {
+      c.convertTo(c, CV_32F);
+      c = c.mul(light);
+      c.convertTo(c, CV_8U);
+    }
+    cv::merge(channels, 3, page);
+  }
+  if (d.rotation_deg != 0) {
+    const cv::Point2f centre(page.cols / 2.0f, page.rows / 2.0f);
+    const cv::Mat turn = cv::getRotationMatrix2D(centre, d.rotation_deg, 1.0);
+    cv::warpAffine(page, page, turn, page.size(), cv::INTER_LINEAR, cv::BORDER_CONSTANT,
+                   cv::Scalar(255, 255, 255));
+  }
+  if (d.blur_sigma > 0) cv::GaussianBlur(page, page, cv::Size(0, 0), d.blur_sigma);
+  if (d.noise_sigma > 0) {
+    cv::Mat noise(page.size(), CV_16SC3);
+    cv::RNG(static_cast<std::uint64_t>(rng())).fill(noise, cv::RNG::NORMAL, 0, d.noise_sigma);
+    cv::Mat wide;
+    page.convertTo(wide, CV_16SC3);
+    wide += noise;
+    wide.convertTo(page, CV_8UC3);
+  }
+  if (d.jpeg_quality > 0) {
+    std::vector<std::uint8_t> jpeg;
+    cv::imencode(".jpg", page, jpeg, {cv::IMWRITE_JPEG_QUALITY, d.jpeg_quality});
+    page = cv::imdecode(jpeg, cv::IMREAD_COLOR);
+  }
+  if (d.upside_down) cv::rotate(page, page, cv::ROTATE_180);
+}
+
+}  // namespace
+
+Specimen render_td3_specimen(std::uint32_t seed, const cv::Mat& portrait, const ScanDefects& defects,
+                             const SpecimenFonts& fonts) {
+  std::mt19937 rng(seed);
+  Specimen s;
+  document::MrzFields& f = s.fields;
+  f.document_code = "P";
+  f.issuing_state = kStates[rng() % kStates.size()];
+  f.nationality = rng() % 4 == 0 ? kStates[rng() % kStates.size()] : f.issuing_state;
+  f.surname = kSurnames[rng() % kSurnames.size()];
+  f.given_names = kGivenNames[rng() % kGivenNames.size()];
+  f.document_number = random_document_number(rng);
+  f.sex = rng() % 2 ? "F" : "M";
+  f.date_of_birth = year(1940 + static_cast<int>(rng() % 80)) / month(1 + rng() % 12) / day(1 + rng() % 28);
+  const year_month_day issued = year(2017 + static_cast<int>(rng() % 9)) / month(1 + rng() % 12) /
+                                day(1 + rng() % 28);
+  f.date_of_expiry = year_month_day(issued.year() + years(10), issued.month(), issued.day());
+  auto lines = document::compose_td3(f);
+  if (!lines) throw std::runtime_error("specimen: " + lines.error());
+  s.mrz = *lines;
+
+  // The page: pale security background, fine guilloche lines.
+  s.page = cv::Mat(px(88), px(125), CV_8UC3, cv::Scalar(236, 241, 244));
+  for (int i = 0; i < 40; ++i) {
+    std::vector<cv::Point> wave;
+    for (int x = 0; x < s.page.cols; x += 6) {
+      wave.emplace_back(x, static_cast<int>(i * 22 + 14 * std::sin(x / 45.0 + i)));
+    }
+    cv::polylines(s.page, wave, false, cv::Scalar(220, 228, 236), 1, cv::LINE_AA);
+  }
+  auto text = load_font(fonts.text);
+  auto ocr_b = load_font(fonts.ocr_b);
+
+  s.portrait_box = cv::Rect(px(5), px(17), px(32), px(42));
+  if (!portrait.empty()) {
+    // Cropped to the box's proportions around the middle, then scaled: never squashed.
+    const double aspect = static_cast<double>(s.portrait_box.width) / s.portrait_box.height;
+    cv::Rect crop(0, 0, portrait.cols, portrait.rows);
+    if (static_cast<double>(portrait.cols) / portrait.rows > aspect) {
+      crop.width = static_cast<int>(portrait.rows * aspect);
+      crop.x = (portrait.cols - crop.width) / 2;
+    } else {
+      crop.height = static_cast<int>(portrait.cols / aspect);
+      crop.y = (portrait.rows - crop.height) / 2;
+    }
+    cv::Mat scaled;
+    cv::resize(portrait(crop), scaled, s.portrait_box.size(), 0, 0, cv::INTER_AREA);
+    scaled.copyTo(s.page(s.portrait_box));
+  } else {
+    s.page(s.portrait_box).setTo(cv::Scalar(200, 200, 200));
+    cv::ellipse(s.page, (s.portrait_box.tl() + s.portrait_box.br()) / 2, {px(10), px(13)}, 0, 0, 360,
+                cv::Scalar(120, 120, 120), cv::FILLED, cv::LINE_AA);
+  }
+
+  const cv::Scalar ink(40, 30, 30), label(110, 100, 90);
+  const auto field = [&](const std::string& caption, const std::string& value, double x_mm, double y_mm) {
+    text->putText(s.page, caption, {px(x_mm), px(y_mm)}, px(1.6), label, cv::FILLED, cv::LINE_AA, false);
+    text->putText(s.page, value, {px(x_mm), px(y_mm + 4.2)}, px(2.6), ink, cv::FILLED, cv::LINE_AA, false);
+  };
+  text->putText(s.page, "PASSPORT / PASSEPORT", {px(42), px(8)}, px(3.2), ink, cv::FILLED, cv::LINE_AA, false);
+  field("Type", "P", 42, 14);
+  field("Code", f.issuing_state, 55, 14);
+  field("Passport No.", f.document_number, 80, 14);
+  field("Surname", f.surname, 42, 22);
+  field("Given names", f.given_names, 42, 30);
+  field("Nationality", f.nationality, 42, 38);
+  field("Date of birth", date_text(f.date_of_birth), 42, 46);
+  field("Sex", f.sex, 90, 46);
+  field("Date of issue", date_text(issued), 42, 54);
+  field("Date of expiry", date_text(f.date_of_expiry), 80, 54);
+
+  // The zone: 2.54 mm per character, drawn one by one so the pitch is exact whatever the
+  // font's advance; baselines 8 mm and 3.8 mm above the bottom edge.
+  const int pitch = px(2.54), height = px(3.2);
+  const int left = (s.page.cols - 44 * pitch) / 2;
+  const std::array<int, 2> baselines = {s.page.rows - px(8.0), s.page.rows - px(3.8)};
+  for (std::size_t line = 0; line < 2; ++line) {
+    for (std::size_t i = 0; i < 44; ++i) {
+      ocr_b->putText(s.page, std::string(1, s.mrz[line][i]),
+                     {left + static_cast<int>(i) * pitch, baselines[line]}, height,
+                     cv::Scalar(20, 20, 20), cv::FILLED, cv::LINE_AA, true);
+    }
+  }
+  s.mrz_box = cv::Rect(left - px(1), baselines[0] - height - px(1), 44 * pitch + px(2),
+                       baselines[1] - baselines[0] + height + px(2.5));
+  apply_defects(s.page, defects, rng);
+  return s;
+}
+
+}  // namespace kiosk::sim

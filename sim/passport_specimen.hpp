@@ -1,0 +1,48 @@
+// Synthetic passport data pages (ICAO TD3, 125 × 88 mm) at 300 dpi, as a scanner would give
+// them: a portrait, the printed fields, and a machine-readable zone in OCR-B (Debian's
+// fonts-ocr-b) at ICAO's 2.54 mm pitch with correct check digits; random names (long ones cut as
+// ICAO says), nationalities, dates and document numbers; and the perturbations of a real scan:
+// rotation, blur, noise, JPEG artefacts, uneven light, a page turned upside down.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <opencv2/core.hpp>
+
+#include "capture/document/mrz.hpp"
+
+namespace kiosk::sim {
+
+struct ScanDefects {
+  double rotation_deg = 0;   // up to ±5 on a real platen
+  double blur_sigma = 0;     // px
+  double noise_sigma = 0;    // grey levels
+  int jpeg_quality = 0;      // 0: no JPEG round trip
+  double uneven_light = 0;   // 0..1: how much darker the far corner is
+  bool upside_down = false;  // the page laid the wrong way round
+};
+
+struct SpecimenFonts {
+  std::filesystem::path ocr_b = "/usr/share/fonts/opentype/ocr-b/OCRB.otf";
+  std::filesystem::path text = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
+};
+
+struct Specimen {
+  cv::Mat page;                    // BGR, 1476 × 1039 px, defects applied
+  document::MrzFields fields;      // what the page says
+  std::vector<std::string> mrz;    // the zone's two lines as printed
+  cv::Rect mrz_box;                // where the zone is on the undisturbed page
+  cv::Rect portrait_box;
+};
+
+inline constexpr double kSpecimenDpi = 300;
+
+// The same seed gives the same page. `portrait` (BGR) is scaled into the photo box; an empty one
+// leaves a grey silhouette. Throws std::runtime_error when a font cannot be loaded.
+Specimen render_td3_specimen(std::uint32_t seed, const cv::Mat& portrait, const ScanDefects& defects,
+                             const SpecimenFonts& fonts = {});
+
+}  // namespace kiosk::sim
