@@ -113,6 +113,14 @@ sync::asio::awaitable<void> heartbeat_loop(const config::Config* config, SyncLin
   auto log = log::get("sync");
   sync::asio::steady_timer wait(co_await sync::asio::this_coro::executor);
   while (*running) {
+    // Delivered packets leave the kiosk once the grace period has passed.
+    if (link->outbox) {
+      if (auto purged = link->outbox->purge(sync::Clock::now(), config->sync.purge_grace); !purged) {
+        log->error("outbox: {}", purged.error());
+      } else if (*purged > 0) {
+        log->info("{} delivered packet(s) deleted from the kiosk", *purged);
+      }
+    }
     auto sent = co_await link->office->heartbeat(health_report(*config, *link));
     if (!*running) co_return;
     if (!sent) log->warn("heartbeat: {}", sent.error());

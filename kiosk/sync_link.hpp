@@ -45,8 +45,8 @@ nlohmann::json health_report(const config::Config& config, const SyncLink& link)
 // left empty; ready_for_applicant() then says why no applicant can start.
 SyncLink start_sync(const boost::asio::any_io_executor& executor, const config::Config& config);
 
-// Reports the kiosk's health to the office now and every sync.heartbeat, and fetches a newer
-// configuration bundle each time. `config` and `link`
+// Every sync.heartbeat, from now on: deletes delivered packets older than sync.purge_grace,
+// reports the kiosk's health to the office and fetches a newer configuration bundle. `config` and `link`
 // must stay where they are while the executor runs; `*link.running = false` ends it.
 void start_heartbeat(const boost::asio::any_io_executor& executor, const config::Config& config,
                      SyncLink& link);

@@ -55,8 +55,10 @@ TEST(SyncLink, ARecordQueuedAtTheKioskReachesTheOffice) {
   link.uploader->stop();
   EXPECT_TRUE(std::filesystem::exists(store / "packets" / (sealed->id + ".cms")));
 
-  // The heartbeat tells the office that nothing is waiting any more.
-  const config::Config config = kiosk_config(state.path(), pki.path(), office.port());
+  // The heartbeat tells the office that nothing is waiting any more, and (no grace here) the
+  // delivered packet leaves the kiosk.
+  config::Config config = kiosk_config(state.path(), pki.path(), office.port());
+  config.sync.purge_grace = std::chrono::hours(0);
   start_heartbeat(io.get_executor(), config, link);
   ASSERT_TRUE(testing::run_until(io, [&] {
     return !office.on_server([](sync::OfficeStore& s) { return s.heartbeats(); }).empty();
@@ -66,7 +68,8 @@ TEST(SyncLink, ARecordQueuedAtTheKioskReachesTheOffice) {
   EXPECT_EQ(beat.kiosk, "KIOSK-9");
   const auto report = nlohmann::json::parse(beat.report);
   EXPECT_EQ(report["outbox"]["bytes_waiting"], 0);
-  EXPECT_EQ(report["outbox"]["packets"]["acknowledged"], 1);
+  EXPECT_EQ(report["outbox"]["packets"]["purged"], 1);
+  EXPECT_FALSE(std::filesystem::exists(state / "outbox" / "packets" / (sealed->id + ".cms")));
   EXPECT_TRUE(report["accepting_applicants"].get<bool>());
   EXPECT_EQ(beat.report.find("passport-renewal"), std::string::npos) << "no applicant data";
 }
