@@ -36,13 +36,6 @@ std::optional<PacketState> state_of(std::string_view s) {
   return std::nullopt;
 }
 
-// A packet id names a file: letters, digits and dashes only.
-bool safe_id(const std::string& id) {
-  return !id.empty() && id.size() <= 64 &&
-         id.find_first_not_of("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-") ==
-             std::string::npos;
-}
-
 constexpr const char* kColumns =
     "id, sha256, bytes, state, sealed_at, acknowledged_at, upload_url, attempts, "
     "next_attempt_at, last_error";
@@ -205,7 +198,7 @@ Expected<void> Outbox::record(const std::string& id, const std::string& sha256,
 }
 
 Expected<void> Outbox::enqueue(const SealedPacket& packet, Clock::time_point now) {
-  if (!safe_id(packet.id)) return std::unexpected("'" + packet.id + "' is not a packet id");
+  if (!is_packet_id(packet.id)) return std::unexpected("'" + packet.id + "' is not a packet id");
   auto known = find(packet.id);
   if (!known) return std::unexpected(known.error());
   if (*known) {
@@ -249,7 +242,7 @@ Expected<std::vector<OutboxEntry>> Outbox::list() const {
 }
 
 Expected<std::string> Outbox::read(const std::string& id) const {
-  if (!safe_id(id)) return std::unexpected("'" + id + "' is not a packet id");
+  if (!is_packet_id(id)) return std::unexpected("'" + id + "' is not a packet id");
   auto bytes = storage::read_file(file_of(id));
   if (!bytes) return std::unexpected("packet " + id + " has no readable file in the outbox");
   return bytes;

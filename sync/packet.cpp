@@ -128,6 +128,12 @@ std::string sha256_hex(std::string_view bytes) {
   return hex;
 }
 
+bool is_packet_id(std::string_view id) {
+  return !id.empty() && id.size() <= 64 &&
+         id.find_first_not_of("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-") ==
+             std::string_view::npos;
+}
+
 std::string new_packet_id() {
   unsigned char b[16];
   RAND_bytes(b, sizeof b);

@@ -44,6 +44,9 @@ struct SealedPacket {
 std::string utc_text(std::chrono::system_clock::time_point t,
                      const char* format = "%Y-%m-%dT%H:%M:%SZ");
 
+// Whether `id` can name a packet (and its files): 1 to 64 letters, digits and dashes.
+bool is_packet_id(std::string_view id);
+
 // A random packet id (UUID version 4, from OpenSSL's generator).
 std::string new_packet_id();
 std::string sha256_hex(std::string_view bytes);

@@ -2,6 +2,7 @@
 // Upload-Metadata and Upload-Checksum encodings, and the status codes it adds to HTTP.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -14,6 +15,9 @@ inline constexpr const char* kExtensions = "creation,checksum,expiration";
 inline constexpr const char* kChecksumAlgorithm = "sha256";
 inline constexpr const char* kOffsetStream = "application/offset+octet-stream";
 inline constexpr int kChecksumMismatch = 460;  // tus checksum extension
+
+// An Upload-Offset or Upload-Length value: decimal digits only, nullopt otherwise.
+std::optional<std::uint64_t> parse_length(std::string_view text);
 
 std::string base64(std::string_view bytes);
 std::optional<std::string> unbase64(std::string_view text);

@@ -11,13 +11,6 @@ namespace {
 
 using Response = OfficeResponse;
 
-std::optional<std::uint64_t> number(beast::string_view text) {
-  if (text.empty() || text.size() > 19 || text.find_first_not_of("0123456789") != beast::string_view::npos) {
-    return std::nullopt;
-  }
-  return std::stoull(std::string(text));
-}
-
 std::string describe(const Response& r) {
   std::string body = r.body().substr(0, 200);
   while (!body.empty() && (body.back() == '\n' || body.back() == '\r')) body.pop_back();
@@ -96,7 +89,7 @@ struct Uploader::Impl : std::enable_shared_from_this<Impl> {
         url.clear();
         continue;
       }
-      auto offset = number((*head)["Upload-Offset"]);
+      auto offset = tus::parse_length(std_view((*head)["Upload-Offset"]));
       if (!offset || *offset > packet.size()) co_return std::unexpected(std::string("the office sent no usable offset"));
       bool resync = false;
       int bad_checksums = 0;
@@ -113,7 +106,7 @@ struct Uploader::Impl : std::enable_shared_from_this<Impl> {
         switch (answer->result_int()) {
           case 204: {
             if ((*answer)["X-Packet-State"] == "received") co_return Expected<void>();
-            const auto next = number((*answer)["Upload-Offset"]);
+            const auto next = tus::parse_length(std_view((*answer)["Upload-Offset"]));
             if (!next || *next <= *offset) co_return std::unexpected(std::string("the office did not advance the offset"));
             sent += *next - *offset;
             *offset = *next;

@@ -41,13 +41,6 @@ int status_of(StoreOutcome outcome) {
   return 500;
 }
 
-std::optional<std::uint64_t> number(std::string_view text) {
-  if (text.empty() || text.size() > 19 || text.find_first_not_of("0123456789") != std::string_view::npos) {
-    return std::nullopt;
-  }
-  return std::stoull(std::string(text));
-}
-
 std::string common_name_of_peer(TlsStream& stream) {
   X509* peer = SSL_get1_peer_certificate(stream.native_handle());
   if (peer == nullptr) return {};
@@ -107,7 +100,7 @@ struct OfficeServer::Impl : std::enable_shared_from_this<Impl> {
       return r;
     }
     if (target == "/files" && method == http::verb::post) {
-      const auto length = number(std_view(request["Upload-Length"]));
+      const auto length = tus::parse_length(std_view(request["Upload-Length"]));
       const auto metadata = tus::decode_metadata(std_view(request["Upload-Metadata"]));
       if (!length || !metadata || !metadata->contains("packet_id") || !metadata->contains("sha256")) {
         return reply(request, 400, "Upload-Length and Upload-Metadata (packet_id, sha256) are needed\n");
@@ -135,7 +128,7 @@ struct OfficeServer::Impl : std::enable_shared_from_this<Impl> {
         if (request[http::field::content_type] != tus::kOffsetStream) {
           return reply(request, 415, "Content-Type: application/offset+octet-stream is required\n");
         }
-        const auto offset = number(std_view(request["Upload-Offset"]));
+        const auto offset = tus::parse_length(std_view(request["Upload-Offset"]));
         if (!offset) return reply(request, 400, "Upload-Offset is required\n");
         std::optional<std::string> digest;
         if (const auto header = request["Upload-Checksum"]; !header.empty()) {
@@ -157,7 +150,7 @@ struct OfficeServer::Impl : std::enable_shared_from_this<Impl> {
     }
     if (target == "/config" && method == http::verb::get) {
       const auto bundle = store.bundle();
-      const auto have = number(std_view(request["X-Config-Version"]));
+      const auto have = tus::parse_length(std_view(request["X-Config-Version"]));
       if (!bundle) return reply(request, 404, "no configuration bundle is published\n");
       if (have && *have >= static_cast<std::uint64_t>(bundle->version)) {
         Response r = reply(request, 304);

@@ -45,12 +45,6 @@ std::int64_t millis(Clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
 }
 
-bool safe_id(const std::string& id) {
-  return !id.empty() && id.size() <= 64 &&
-         id.find_first_not_of("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-") ==
-             std::string::npos;
-}
-
 bool hex_digest(const std::string& s) {
   return s.size() == 64 && s.find_first_not_of("0123456789abcdef") == std::string::npos;
 }
@@ -179,7 +173,7 @@ std::filesystem::path OfficeStore::packet_file(const std::string& id) const {
 StoreResult OfficeStore::create(const std::string& id, const std::string& sha256,
                                 std::uint64_t length, const std::string& kiosk,
                                 Clock::time_point now) {
-  if (!safe_id(id) || !hex_digest(sha256)) {
+  if (!is_packet_id(id) || !hex_digest(sha256)) {
     return result(StoreOutcome::kConflict, "the upload needs a packet id and its SHA-256");
   }
   if (length == 0 || length > impl_->limits.max_packet_bytes) {
@@ -219,7 +213,7 @@ StoreResult OfficeStore::create(const std::string& id, const std::string& sha256
 }
 
 StoreResult OfficeStore::head(const std::string& id, Clock::time_point now) {
-  const auto known = safe_id(id) ? impl_->find(id) : std::nullopt;
+  const auto known = is_packet_id(id) ? impl_->find(id) : std::nullopt;
   if (!known) return result(StoreOutcome::kNotFound, "no upload " + id);
   if (known->state == UploadInfo::State::kUploading && known->expires_at <= now) {
     return result(StoreOutcome::kGone, "the upload of " + id + " expired", *known);
