@@ -30,11 +30,23 @@ constexpr std::array<const char*, 16> kGivenNames = {
 constexpr std::array<const char*, 10> kStates = {"UTO", "D", "FRA", "CHN", "NGA", "BRA", "IND",
                                                  "IRN", "RUS", "GBR"};
 
+// Issuers differ: two letters and seven digits, letters and digits anywhere (8 beside S, 0 beside
+// O), or a shorter number that leaves filler.
 std::string random_document_number(std::mt19937& rng) {
   constexpr std::string_view kLetters = "ABCDEFGHJKLMNPRSTUVWXYZ";
-  std::string n(1, kLetters[rng() % kLetters.size()]);
-  n += kLetters[rng() % kLetters.size()];
-  for (int i = 0; i < 7; ++i) n += static_cast<char>('0' + rng() % 10);
+  constexpr std::string_view kAny = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+  std::string n;
+  switch (rng() % 4) {
+    case 0:
+      for (int i = 0; i < 9; ++i) n += kAny[rng() % kAny.size()];
+      break;
+    case 1:
+      for (int i = 0; i < 8; ++i) n += static_cast<char>(i < 1 ? kLetters[rng() % kLetters.size()] : '0' + rng() % 10);
+      break;
+    default:
+      n = {kLetters[rng() % kLetters.size()], kLetters[rng() % kLetters.size()]};
+      for (int i = 0; i < 7; ++i) n += static_cast<char>('0' + rng() % 10);
+  }
   return n;
 }
 
@@ -57,6 +69,28 @@ cv::Ptr<cv::freetype::FreeType2> load_font(const std::filesystem::path& file) {
 }
 
 void apply_defects(cv::Mat& page, const ScanDefects& d, std::mt19937& rng) {
+  if (d.whole_platen) {
+    // The lid's white around the page, which lies anywhere on the glass, turned about its centre.
+    cv::Mat glass(px(297), px(216), CV_8UC3, cv::Scalar(246, 247, 248));
+    const double diagonal = std::hypot(page.cols, page.rows);
+    const cv::Point2f centre(
+        static_cast<float>(diagonal / 2 + (glass.cols - diagonal) * (rng() % 1000) / 1000.0),
+        static_cast<float>(diagonal / 2 + (glass.rows - diagonal) * (rng() % 1000) / 1000.0));
+    cv::Mat turn = cv::getRotationMatrix2D(cv::Point2f(page.cols / 2.0f, page.rows / 2.0f), d.rotation_deg, 1.0);
+    turn.at<double>(0, 2) += centre.x - page.cols / 2.0;
+    turn.at<double>(1, 2) += centre.y - page.rows / 2.0;
+    cv::warpAffine(page, glass, turn, glass.size(), cv::INTER_LINEAR, cv::BORDER_TRANSPARENT);
+    page = glass;
+  } else if (d.rotation_deg != 0) {
+    // Cropped by the scanner to the turned page's bounds, the lid's white in the corners.
+    const cv::Point2f centre(page.cols / 2.0f, page.rows / 2.0f);
+    const cv::Rect bounds = cv::RotatedRect(centre, cv::Size2f(page.size()), static_cast<float>(d.rotation_deg)).boundingRect();
+    cv::Mat turn = cv::getRotationMatrix2D(centre, d.rotation_deg, 1.0);
+    turn.at<double>(0, 2) += bounds.width / 2.0 - centre.x;
+    turn.at<double>(1, 2) += bounds.height / 2.0 - centre.y;
+    cv::warpAffine(page, page, turn, bounds.size(), cv::INTER_LINEAR, cv::BORDER_CONSTANT,
+                   cv::Scalar(246, 247, 248));
+  }
   if (d.uneven_light > 0) {
     cv::Mat light(page.size(), CV_32F);
     for (int y = 0; y < page.rows; ++y) {
@@ -74,12 +108,6 @@ void apply_defects(cv::Mat& page, const ScanDefects& d, std::mt19937& rng) {
       c.convertTo(c, CV_8U);
     }
     cv::merge(channels, 3, page);
-  }
-  if (d.rotation_deg != 0) {
-    const cv::Point2f centre(page.cols / 2.0f, page.rows / 2.0f);
-    const cv::Mat turn = cv::getRotationMatrix2D(centre, d.rotation_deg, 1.0);
-    cv::warpAffine(page, page, turn, page.size(), cv::INTER_LINEAR, cv::BORDER_CONSTANT,
-                   cv::Scalar(255, 255, 255));
   }
   if (d.blur_sigma > 0) cv::GaussianBlur(page, page, cv::Size(0, 0), d.blur_sigma);
   if (d.noise_sigma > 0) {

@@ -17,12 +17,13 @@
 namespace kiosk::sim {
 
 struct ScanDefects {
-  double rotation_deg = 0;   // up to ±5 on a real platen
+  double rotation_deg = 0;   // up to ±5 on a real platen; the scan grows to hold the turned page
   double blur_sigma = 0;     // px
   double noise_sigma = 0;    // grey levels
   int jpeg_quality = 0;      // 0: no JPEG round trip
   double uneven_light = 0;   // 0..1: how much darker the far corner is
   bool upside_down = false;  // the page laid the wrong way round
+  bool whole_platen = false;  // the whole A4 glass scanned (216 × 297 mm), the page anywhere on it
 };
 
 struct SpecimenFonts {
@@ -31,7 +32,7 @@ struct SpecimenFonts {
 };
 
 struct Specimen {
-  cv::Mat page;                    // BGR, 1476 × 1039 px, defects applied
+  cv::Mat page;                    // BGR, 1476 × 1039 px straight, defects applied
   document::MrzFields fields;      // what the page says
   std::vector<std::string> mrz;    // the zone's two lines as printed
   cv::Rect mrz_box;                // where the zone is on the undisturbed page

@@ -2,6 +2,8 @@
 // place and pitch, and the scan defects change the page as a scanner would.
 #include "sim/passport_specimen.hpp"
 
+#include <numbers>
+
 #include <gtest/gtest.h>
 #include <opencv2/imgproc.hpp>
 
@@ -57,9 +59,30 @@ TEST(PassportSpecimen, ScanDefectsChangeThePageAndTheSameSeedGivesTheSamePage) {
   rough.jpeg_quality = 40;
   rough.uneven_light = 0.4;
   const Specimen scanned = render_td3_specimen(5, {}, rough);
-  EXPECT_EQ(scanned.page.size(), clean.page.size());
-  EXPECT_GT(cv::norm(scanned.page, clean.page, cv::NORM_L1) / static_cast<double>(clean.page.total()), 5.0);
+  // The scan grows to hold the turned page: nothing of it is cut off.
+  const double turn = 4 * std::numbers::pi / 180;
+  EXPECT_NEAR(scanned.page.cols, 1476 * std::cos(turn) + 1039 * std::sin(turn), 4);
+  EXPECT_NEAR(scanned.page.rows, 1039 * std::cos(turn) + 1476 * std::sin(turn), 4);
+  rough.rotation_deg = 0;
+  const Specimen unturned = render_td3_specimen(5, {}, rough);
+  ASSERT_EQ(unturned.page.size(), clean.page.size());
+  EXPECT_GT(cv::norm(unturned.page, clean.page, cv::NORM_L1) / static_cast<double>(clean.page.total()), 5.0);
   EXPECT_EQ(scanned.mrz, clean.mrz);
+}
+
+TEST(PassportSpecimen, OnTheWholePlatenThePageLiesWithinTheLidsWhite) {
+  ScanDefects d;
+  d.whole_platen = true;
+  d.rotation_deg = 10;
+  const Specimen s = render_td3_specimen(5, {}, d);
+  EXPECT_EQ(s.page.size(), cv::Size(2551, 3508));
+  // The edges of the glass are the lid's white; the page covers about its own area.
+  cv::Mat grey;
+  cv::cvtColor(s.page, grey, cv::COLOR_BGR2GRAY);
+  EXPECT_GT(cv::mean(grey.row(0))[0], 244);
+  EXPECT_GT(cv::mean(grey.col(grey.cols - 1))[0], 244);
+  const double page_share = static_cast<double>(cv::countNonZero(grey < 243)) / static_cast<double>(grey.total());
+  EXPECT_NEAR(page_share, 125.0 * 88 / (216 * 297), 0.03);
 }
 
 }  // namespace

@@ -1,0 +1,565 @@
+// Finding and reading the machine-readable zone; see mrz_reader.hpp.
+#include "capture/document/mrz_reader.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numbers>
+#include <optional>
+
+#include <opencv2/freetype.hpp>
+#include <opencv2/imgproc.hpp>
+
+namespace kiosk::document {
+namespace {
+
+constexpr std::string_view kAlphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ<";
+const std::string kRescan = "; please scan the data page again";
+
+// Every cell is compared at this size: a window 0.8 cap heights wide and 1.28 high, centred on the
+// glyph's centre of ink and half a cap height above the baseline; the sample is taken kShift cells larger each way to try small shifts.
+constexpr int kCellWidth = 20, kCellHeight = 32, kShift = 1;
+constexpr double kWindowWidth = 0.8;  // in cap heights; the height follows from the cell: 1.28
+
+// What ICAO 9303 lets stand at a place: letters (and filler) in names and codes, digits (and
+// filler) in dates and check digits, anything in numbers and optional data.
+enum class Kind { kLetter, kDigit, kAny };
+Kind kind_at(int cells, int line, int i) {
+  if (cells == 30) {  // TD1
+    if (line == 0) return i < 5 ? Kind::kLetter : i == 14 ? Kind::kDigit : Kind::kAny;
+    if (line == 1) {
+      if (i == 7 || (i >= 15 && i <= 17)) return Kind::kLetter;
+      if (i <= 14 || i == 29) return Kind::kDigit;
+      return Kind::kAny;
+    }
+    return Kind::kLetter;
+  }
+  if (line == 0) return Kind::kLetter;  // TD3, TD2
+  if (i <= 8) return Kind::kAny;        // document number
+  if (i == 9 || (i >= 13 && i <= 19) || (i >= 21 && i <= 27)) return Kind::kDigit;
+  if ((i >= 10 && i <= 12) || i == 20) return Kind::kLetter;  // nationality, sex
+  if (i == cells - 1 || (cells == 44 && i == 42)) return Kind::kDigit;
+  return Kind::kAny;  // optional data
+}
+bool allowed(Kind kind, char c) {
+  if (c == '<') return true;
+  if (kind == Kind::kLetter) return c >= 'A' && c <= 'Z';
+  if (kind == Kind::kDigit) return c >= '0' && c <= '9';
+  return true;
+}
+// Which check digit covers a place, as a small number, or -1 for the places none covers: the
+// document code, state codes, names and sex. Places covered only by the composite count as its.
+int check_of(int cells, int line, int i) {
+  constexpr int kComposite = 5;
+  if (cells == 30) {  // TD1
+    if (line == 0) return i < 5 ? -1 : i < 15 ? 1 : kComposite;
+    if (line == 1) return i < 7 ? 2 : (i >= 8 && i < 15) ? 3 : i >= 18 ? kComposite : -1;
+    return -1;
+  }
+  if (line == 0) return -1;  // TD3, TD2
+  if (i < 10) return 1;
+  if (i >= 13 && i < 20) return 2;
+  if (i >= 21 && i < 28) return 3;
+  if (i >= 28 && i < cells - 1) return cells == 44 ? 4 : kComposite;
+  return i == cells - 1 ? kComposite : -1;
+}
+
+cv::Mat grey_of(const cv::Mat& page) {
+  if (page.channels() == 1) return page;
+  cv::Mat grey;
+  cv::cvtColor(page, grey, page.channels() == 4 ? cv::COLOR_BGRA2GRAY : cv::COLOR_BGR2GRAY);
+  return grey;
+}
+
+// Ink as a bright "darkness" image: what is darker than its surroundings within `reach` px,
+// whatever the light on the page (a black-hat).
+cv::Mat darkness_of(const cv::Mat& grey, int reach) {
+  cv::Mat dark;
+  const cv::Mat kernel = cv::getStructuringElement(cv::MORPH_RECT, cv::Size(reach | 1, reach | 1));
+  cv::morphologyEx(grey, dark, cv::MORPH_BLACKHAT, kernel);
+  return dark;
+}
+
+// ---- Finding the zone -------------------------------------------------------------------------
+
+struct Line {
+  cv::RotatedRect box;  // width along the line, angle in (-45, 45]
+  double length() const { return box.size.width; }
+  double height() const { return box.size.height; }
+};
+
+std::vector<Line> long_lines(const cv::Mat& small) {
+  const cv::Mat dark = darkness_of(small, 11);
+  cv::Mat ink;
+  cv::threshold(dark, ink, 0, 255, cv::THRESH_BINARY | cv::THRESH_OTSU);
+  const int reach = std::max(9, small.cols / 50);  // more than the gap between two fillers
+  cv::morphologyEx(ink, ink, cv::MORPH_CLOSE, cv::getStructuringElement(cv::MORPH_RECT, {reach, 3}));
+  std::vector<std::vector<cv::Point>> contours;
+  cv::findContours(ink, contours, cv::RETR_EXTERNAL, cv::CHAIN_APPROX_SIMPLE);
+  std::vector<Line> lines;
+  for (const auto& contour : contours) {
+    cv::RotatedRect r = cv::minAreaRect(contour);
+    if (r.size.width < r.size.height) {
+      std::swap(r.size.width, r.size.height);
+      r.angle += 90;
+    }
+    while (r.angle > 45) r.angle -= 180;
+    while (r.angle <= -135) r.angle += 180;
+    if (r.angle <= -45) r.angle += 180;
+    if (r.size.height < 3 || r.size.width < 15 * r.size.height) continue;
+    lines.push_back({r});
+  }
+  std::sort(lines.begin(), lines.end(), [](const Line& a, const Line& b) { return a.length() > b.length(); });
+  return lines;
+}
+
+// The zone: two or three lines of about the same length, parallel, one above the other, spaced
+// as ICAO spaces them. The longest such group wins.
+std::vector<Line> zone_lines(const std::vector<Line>& lines) {
+  for (const Line& seed : lines) {
+    const double theta = seed.box.angle * std::numbers::pi / 180;
+    const cv::Point2d along(std::cos(theta), std::sin(theta)), across(-along.y, along.x);
+    std::vector<Line> group;
+    for (const Line& other : lines) {
+      const cv::Point2d d(other.box.center.x - seed.box.center.x, other.box.center.y - seed.box.center.y);
+      if (other.length() < 0.85 * seed.length() || other.length() > seed.length() / 0.85) continue;
+      if (std::abs(other.box.angle - seed.box.angle) > 2) continue;
+      if (std::abs(d.dot(along)) > 0.1 * seed.length()) continue;
+      if (std::abs(d.dot(across)) > 6 * seed.height()) continue;
+      group.push_back(other);
+    }
+    if (group.size() == 2 || group.size() == 3) return group;
+  }
+  return {};
+}
+
+// ---- Reading the straightened zone ------------------------------------------------------------
+
+struct Grid {
+  double baseline = 0;
+  double cap = 0;     // cap height: of the letters, which are shorter than OCR-B's digits
+  double height = 0;  // of this line's tallest glyphs
+  double origin = 0, pitch = 0;
+  int cells = 0;
+  double centre(int i) const { return origin + pitch * i; }
+};
+
+// Rows of `ink` that hold text, as [top, bottom) runs, the `count` most inked, top to bottom.
+std::vector<std::pair<int, int>> text_rows(const cv::Mat& ink, std::size_t count) {
+  cv::Mat rows;
+  cv::reduce(ink, rows, 1, cv::REDUCE_SUM, CV_32F);
+  const float threshold = 255.0f * static_cast<float>(ink.cols) * 0.04f;
+  std::vector<std::pair<int, int>> runs;
+  std::vector<double> weight;
+  bool inside = false;
+  for (int y = 0; y < rows.rows; ++y) {
+    const float v = rows.at<float>(y, 0);
+    const bool on = v > threshold;
+    if (on && !inside) {
+      runs.emplace_back(y, y + 1);
+      weight.push_back(0);
+    }
+    if (on) {
+      runs.back().second = y + 1;
+      weight.back() += v;
+    }
+    inside = on;
+  }
+  std::vector<std::size_t> order(runs.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return weight[a] > weight[b]; });
+  if (order.size() > count) order.resize(count);
+  std::vector<std::pair<int, int>> kept;
+  for (std::size_t i : order) kept.push_back(runs[i]);
+  std::sort(kept.begin(), kept.end());
+  return kept;
+}
+
+double median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  const auto mid = v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2);
+  std::nth_element(v.begin(), mid, v.end());
+  return *mid;
+}
+
+// The mean of the middle half: whole-pixel measures of many glyphs give a sub-pixel one.
+double trimmed_mean(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  const std::size_t from = v.size() / 4, to = std::max(from + 1, v.size() - v.size() / 4);
+  double sum = 0;
+  for (std::size_t i = from; i < to; ++i) sum += v[i];
+  return sum / static_cast<double>(to - from);
+}
+
+// Fits the fixed-pitch grid to a line's glyphs: the pitch from the spacing of neighbours, the
+// phase from where the glyph centres fall, then both refined by least squares.
+std::optional<Grid> fit_grid(const cv::Mat& ink, std::pair<int, int> rows) {
+  const int pad = (rows.second - rows.first) / 3;
+  const int top = std::max(0, rows.first - pad), bottom = std::min(ink.rows, rows.second + pad);
+  const cv::Mat band = ink(cv::Range(top, bottom), cv::Range::all());
+  cv::Mat labels, stats, centroids;
+  const int n = cv::connectedComponentsWithStats(band, labels, stats, centroids, 8, CV_32S);
+  const double line_height = rows.second - rows.first;
+  struct Blob {
+    double x, top, bottom;
+  };
+  std::vector<Blob> blobs;
+  for (int i = 1; i < n; ++i) {
+    const int h = stats.at<int>(i, cv::CC_STAT_HEIGHT), w = stats.at<int>(i, cv::CC_STAT_WIDTH);
+    if (h < 0.35 * line_height || w > 1.2 * line_height) continue;
+    const int x = stats.at<int>(i, cv::CC_STAT_LEFT), y = stats.at<int>(i, cv::CC_STAT_TOP) + top;
+    blobs.push_back({x + w / 2.0, static_cast<double>(y), static_cast<double>(y + h)});
+  }
+  if (blobs.size() < 10) return std::nullopt;
+  std::sort(blobs.begin(), blobs.end(), [](const Blob& a, const Blob& b) { return a.x < b.x; });
+  std::vector<double> steps;
+  for (std::size_t i = 1; i < blobs.size(); ++i) {
+    const double step = blobs[i].x - blobs[i - 1].x;
+    if (step > 0.5 * line_height) steps.push_back(step);
+  }
+  Grid g;
+  g.pitch = median(steps);
+  if (g.pitch <= 0) return std::nullopt;
+  double c = 0, s = 0;
+  for (const Blob& b : blobs) {
+    const double phase = 2 * std::numbers::pi * b.x / g.pitch;
+    c += std::cos(phase);
+    s += std::sin(phase);
+  }
+  g.origin = std::atan2(s, c) / (2 * std::numbers::pi) * g.pitch;
+  for (int round = 0; round < 2; ++round) {
+    double sk = 0, sx = 0, skk = 0, skx = 0, m = 0;
+    for (const Blob& b : blobs) {
+      const double k = std::round((b.x - g.origin) / g.pitch);
+      if (std::abs(b.x - g.origin - k * g.pitch) > 0.3 * g.pitch) continue;
+      sk += k, sx += b.x, skk += k * k, skx += k * b.x, m += 1;
+    }
+    const double det = m * skk - sk * sk;
+    if (m < 10 || det <= 0) return std::nullopt;
+    g.pitch = (m * skx - sk * sx) / det;
+    g.origin = (sx - g.pitch * sk) / m;
+  }
+  // Letters and digits stand on the baseline; fillers float above it and are shorter.
+  double first = 1e9, last = -1e9;
+  std::vector<double> heights, bottoms;
+  for (const Blob& b : blobs) heights.push_back(b.bottom - b.top);
+  std::sort(heights.begin(), heights.end());
+  const double tall = heights[heights.size() * 9 / 10];
+  heights.clear();
+  for (const Blob& b : blobs) {
+    const double k = std::round((b.x - g.origin) / g.pitch);
+    if (std::abs(b.x - g.origin - k * g.pitch) > 0.3 * g.pitch) continue;
+    first = std::min(first, k);
+    last = std::max(last, k);
+    if (b.bottom - b.top > 0.92 * tall) {
+      heights.push_back(b.bottom - b.top);
+      bottoms.push_back(b.bottom);
+    }
+  }
+  g.origin += first * g.pitch;
+  g.cells = static_cast<int>(last - first) + 1;
+  g.baseline = trimmed_mean(bottoms);
+  g.height = trimmed_mean(heights);
+  if (g.height < 6) return std::nullopt;
+  return g;
+}
+
+struct Cell {
+  char best = '<', runner_up = '<';
+  float score = 0, margin = 0;
+};
+
+class ZoneRecogniser {
+ public:
+  ZoneRecogniser(const std::vector<MrzReader::Template>& templates, const cv::Mat& dark)
+      : templates_(templates), dark_(dark) {}
+
+  // The lines of an upright zone, or nothing when its grid does not make a zone. With `every` > 1
+  // only every so many cells are read: enough to tell which way up the zone is.
+  std::optional<std::vector<std::vector<Cell>>> read(const std::vector<Grid>& grids, int every) const {
+    std::vector<std::vector<Cell>> lines;
+    for (std::size_t line = 0; line < grids.size(); ++line) {
+      std::vector<Cell> cells;
+      for (int i = 0; i < grids[line].cells; i += every) {
+        cells.push_back(cell(grids[line], kind_at(grids[line].cells, static_cast<int>(line), i), i));
+      }
+      lines.push_back(std::move(cells));
+    }
+    return lines;
+  }
+
+ private:
+  Cell cell(const Grid& g, Kind kind, int i) const {
+    // Centre the window on the cell's ink, which may sit a little off the fitted grid.
+    const double cap = g.cap;
+    const int x0 = std::max(0, static_cast<int>(g.centre(i) - g.pitch / 2));
+    const int x1 = std::min(dark_.cols, static_cast<int>(g.centre(i) + g.pitch / 2) + 1);
+    const int y0 = std::max(0, static_cast<int>(g.baseline - cap)), y1 = std::min(dark_.rows, static_cast<int>(g.baseline) + 1);
+    double centre = g.centre(i);
+    if (x1 > x0 && y1 > y0) {
+      cv::Mat columns;
+      cv::reduce(dark_(cv::Range(y0, y1), cv::Range(x0, x1)), columns, 0, cv::REDUCE_SUM, CV_64F);
+      double mass = 0, moment = 0;
+      for (int x = 0; x < columns.cols; ++x) {
+        mass += columns.at<double>(0, x);
+        moment += columns.at<double>(0, x) * (x0 + x + 0.5);
+      }
+      if (mass > 0) centre = std::clamp(moment / mass, g.centre(i) - 0.2 * g.pitch, g.centre(i) + 0.2 * g.pitch);
+    }
+    const double scale = kWindowWidth * cap / kCellWidth;  // scan px per cell px
+    const cv::Size sampled(kCellWidth + 2 * kShift, kCellHeight + 2 * kShift);
+    // Affine map from the sample's pixels to the scan's.
+    cv::Mat map = (cv::Mat_<double>(2, 3) << scale, 0, centre - scale * sampled.width / 2.0, 0, scale,
+                   g.baseline - cap / 2 - scale * sampled.height / 2.0);
+    cv::Mat sample;
+    cv::warpAffine(dark_, sample, map, sampled, cv::INTER_LINEAR | cv::WARP_INVERSE_MAP, cv::BORDER_CONSTANT, 0);
+    sample.convertTo(sample, CV_32F);
+    cv::Mat shifts((2 * kShift + 1) * (2 * kShift + 1), kCellWidth * kCellHeight, CV_32F);
+    int row = 0;
+    for (int dy = 0; dy <= 2 * kShift; ++dy) {
+      for (int dx = 0; dx <= 2 * kShift; ++dx, ++row) {
+        cv::Mat patch = sample(cv::Rect(dx, dy, kCellWidth, kCellHeight)).clone().reshape(1, 1);
+        patch -= cv::mean(patch)[0];
+        const double length = cv::norm(patch);
+        if (length > 1e-6) patch /= length;
+        patch.copyTo(shifts.row(row));
+      }
+    }
+    float best[kAlphabet.size()];
+    std::fill(std::begin(best), std::end(best), -2.0f);
+    for (const MrzReader::Template& t : templates_) {
+      if (!allowed(kind, t.character)) continue;
+      const cv::Mat scores = shifts * t.shape.t();
+      double top = 0;
+      cv::minMaxLoc(scores, nullptr, &top);
+      float& slot = best[kAlphabet.find(t.character)];
+      slot = std::max(slot, static_cast<float>(top));
+    }
+    Cell result;
+    float second = -2;
+    result.score = -2;
+    for (std::size_t c = 0; c < kAlphabet.size(); ++c) {
+      if (best[c] > result.score) {
+        second = result.score;
+        result.runner_up = result.best;
+        result.score = best[c];
+        result.best = kAlphabet[c];
+      } else if (best[c] > second) {
+        second = best[c];
+        result.runner_up = kAlphabet[c];
+      }
+    }
+    result.margin = result.score - second;
+    return result;
+  }
+
+  const std::vector<MrzReader::Template>& templates_;
+  const cv::Mat& dark_;
+};
+
+// The grids of an upright zone's lines, or an error when they do not make a zone.
+std::expected<std::vector<Grid>, std::string> grids_of(const cv::Mat& dark, std::size_t lines) {
+  cv::Mat ink;
+  cv::threshold(dark, ink, 0, 255, cv::THRESH_BINARY | cv::THRESH_OTSU);
+  const auto rows = text_rows(ink, lines);
+  if (rows.size() != lines) return std::unexpected("the zone's lines could not be told apart");
+  std::vector<Grid> grids;
+  for (const auto& r : rows) {
+    const auto grid = fit_grid(ink, r);
+    if (!grid) return std::unexpected(std::string("the characters of the zone could not be placed"));
+    grids.push_back(*grid);
+  }
+  // The names line holds letters only: its height is the cap height for every line.
+  const double cap = grids[lines == 3 ? 2 : 0].height;
+  for (Grid& g : grids) g.cap = cap;
+  const int cells = grids.front().cells;
+  const bool sized = lines == 3 ? cells == 30 : (cells == 44 || cells == 36);
+  for (const Grid& g : grids) {
+    if (g.cells != cells || !sized) {
+      return std::unexpected("the zone's lines hold " + std::to_string(g.cells) + " characters, not " +
+                             (lines == 3 ? std::string("30") : std::string("44 or 36")));
+    }
+  }
+  return grids;
+}
+
+double mean_score(const std::vector<std::vector<Cell>>& lines) {
+  double total = 0;
+  std::size_t count = 0;
+  for (const auto& line : lines) {
+    for (const Cell& c : line) total += c.score, ++count;
+  }
+  return count == 0 ? -1 : total / static_cast<double>(count);
+}
+
+}  // namespace
+
+std::expected<MrzReader, std::string> MrzReader::load(const std::filesystem::path& ocr_b_font) {
+  if (!std::filesystem::exists(ocr_b_font)) {
+    return std::unexpected("the OCR-B font " + ocr_b_font.string() + " is missing (Debian package fonts-ocr-b)");
+  }
+  auto font = cv::freetype::createFreeType2();
+  try {
+    font->loadFontData(ocr_b_font.string(), 0);
+  } catch (const cv::Exception& e) {
+    return std::unexpected("the OCR-B font " + ocr_b_font.string() + " cannot be loaded: " + e.what());
+  }
+  constexpr int kSize = 160;  // font height in px; the cap height comes out at about 100
+  const auto render = [&](char c) {
+    cv::Mat canvas(2 * kSize, 2 * kSize, CV_8UC3, cv::Scalar(0, 0, 0));
+    font->putText(canvas, std::string(1, c), {kSize / 2, kSize + kSize / 3}, kSize, cv::Scalar(255, 255, 255),
+                  cv::FILLED, cv::LINE_AA, true);
+    cv::Mat grey;
+    cv::cvtColor(canvas, grey, cv::COLOR_BGR2GRAY);
+    return grey;
+  };
+  const cv::Rect cap = cv::boundingRect(render('H'));
+  if (cap.height < 10) return std::unexpected("the OCR-B font " + ocr_b_font.string() + " draws no letters");
+  const double scale = kWindowWidth * cap.height / kCellWidth;
+  std::vector<Template> templates;
+  for (char c : kAlphabet) {
+    const cv::Mat glyph = render(c);
+    const cv::Moments m = cv::moments(glyph);
+    const double centre = m.m10 / m.m00;
+    // Thin, as printed, bold: stroke weights vary with the printer and the scanner's threshold;
+    // sharp to soft: so does the focus.
+    for (int variant = 0; variant < 9; ++variant) {
+      const int weight = variant % 3 - 1;
+      const double softness = 0.5 + 0.6 * (variant / 3);
+      cv::Mat shaped = glyph.clone();
+      const cv::Mat disc = cv::getStructuringElement(cv::MORPH_ELLIPSE, {7, 7});
+      if (weight < 0) cv::erode(glyph, shaped, disc);
+      if (weight > 0) cv::dilate(glyph, shaped, disc);
+      cv::Mat map = (cv::Mat_<double>(2, 3) << scale, 0, centre - scale * kCellWidth / 2.0, 0, scale,
+                     cap.y + cap.height / 2.0 - scale * kCellHeight / 2.0);
+      cv::Mat blurred, cell;
+      cv::GaussianBlur(shaped, blurred, cv::Size(0, 0), scale * softness);
+      cv::warpAffine(blurred, cell, map, {kCellWidth, kCellHeight}, cv::INTER_LINEAR | cv::WARP_INVERSE_MAP);
+      cell.convertTo(cell, CV_32F);
+      cell = cell.reshape(1, 1);
+      cell -= cv::mean(cell)[0];
+      cell /= cv::norm(cell);
+      templates.push_back({c, cell.clone()});
+    }
+  }
+  return MrzReader(std::move(templates));
+}
+
+std::expected<ZoneReading, std::string> MrzReader::read(const cv::Mat& page) const {
+  if (page.empty()) return std::unexpected(std::string("the scan is empty"));
+  const cv::Mat grey = grey_of(page);
+
+  // Find the zone on a reduced copy: fast on a whole platen, and the lines stay long and thin.
+  const double f = std::min(1.0, 1200.0 / std::max(grey.cols, grey.rows));
+  cv::Mat small;
+  cv::resize(grey, small, cv::Size(), f, f, cv::INTER_AREA);
+  const std::vector<Line> group = zone_lines(long_lines(small));
+  if (group.empty()) return std::unexpected(std::string("no machine-readable zone found on the page"));
+
+  std::vector<cv::Point2f> corners;
+  double angle = 0;
+  for (const Line& l : group) {
+    cv::Point2f p[4];
+    l.box.points(p);
+    for (const auto& q : p) corners.push_back(q * (1 / f));
+    angle += l.box.angle / static_cast<double>(group.size());
+  }
+  ZoneReading reading;
+  reading.skew_deg = -angle;
+  if (std::abs(angle) > 10) {
+    return std::unexpected(std::string("the page lies more than 10° askew: straighten it on the glass"));
+  }
+  // The zone's extent along and across its lines, in the zone's own axes.
+  const double theta = angle * std::numbers::pi / 180;
+  const cv::Point2d along(std::cos(theta), std::sin(theta)), across(-along.y, along.x);
+  cv::Point2d centre(0, 0);
+  for (const auto& p : corners) centre += cv::Point2d(p) / static_cast<double>(corners.size());
+  double a0 = 1e9, a1 = -1e9, c0 = 1e9, c1 = -1e9;
+  for (const auto& p : corners) {
+    const cv::Point2d d = cv::Point2d(p) - centre;
+    a0 = std::min(a0, d.dot(along)), a1 = std::max(a1, d.dot(along));
+    c0 = std::min(c0, d.dot(across)), c1 = std::max(c1, d.dot(across));
+  }
+  const double line_height = group.front().height() / f;
+  const double margin = 1.5 * line_height;
+  a0 -= margin, a1 += margin, c0 -= margin, c1 += margin;
+  const cv::Point2d origin = centre + along * a0 + across * c0;
+  const cv::Point2d ends[4] = {origin, origin + along * (a1 - a0), origin + along * (a1 - a0) + across * (c1 - c0),
+                               origin + across * (c1 - c0)};
+  for (int i = 0; i < 4; ++i) reading.corners[static_cast<std::size_t>(i)] = cv::Point2f(ends[i]);
+
+  // Cut it out straightened, at full resolution: output pixel (u, v) comes from origin + u·along + v·across.
+  const cv::Mat map = (cv::Mat_<double>(2, 3) << along.x, across.x, origin.x, along.y, across.y, origin.y);
+  cv::Mat zone;
+  cv::warpAffine(grey, zone, map, cv::Size(static_cast<int>(a1 - a0), static_cast<int>(c1 - c0)),
+                 cv::INTER_LINEAR | cv::WARP_INVERSE_MAP, cv::BORDER_REPLICATE);
+  cv::Mat dark = darkness_of(zone, static_cast<int>(line_height * 0.8));
+  cv::Mat dark_turned;
+  cv::rotate(dark, dark_turned, cv::ROTATE_180);
+
+  // Which way up: read a sample of cells both ways round.
+  const auto upright = grids_of(dark, group.size());
+  const auto turned = grids_of(dark_turned, group.size());
+  if (!upright && !turned) return std::unexpected(upright.error());
+  // Scans finer than the cells are smoothed first, so that sampling them down does not alias.
+  const double reduction = kWindowWidth * (upright ? upright->front().cap : turned->front().cap) / kCellWidth;
+  if (reduction > 1.3) {
+    cv::GaussianBlur(dark, dark, cv::Size(0, 0), 0.5 * reduction);
+    cv::GaussianBlur(dark_turned, dark_turned, cv::Size(0, 0), 0.5 * reduction);
+  }
+  const ZoneRecogniser forward(templates_, dark), backward(templates_, dark_turned);
+  const double forward_score = upright ? mean_score(*forward.read(*upright, 4)) : -2;
+  const double backward_score = turned ? mean_score(*backward.read(*turned, 4)) : -2;
+  reading.upside_down = backward_score > forward_score;
+  const auto& grids = reading.upside_down ? *turned : *upright;
+  const auto cells = (reading.upside_down ? backward : forward).read(grids, 1);
+  reading.pitch_px = grids.front().pitch;
+  if (reading.upside_down) {
+    std::rotate(reading.corners.begin(), reading.corners.begin() + 2, reading.corners.end());
+  }
+  for (const auto& line : *cells) {
+    std::string text, runners_up;
+    std::vector<float> scores, margins;
+    for (const Cell& c : line) {
+      text += c.best;
+      runners_up += c.runner_up;
+      scores.push_back(c.score);
+      margins.push_back(c.margin);
+    }
+    reading.lines.push_back(text);
+    reading.runners_up.push_back(runners_up);
+    reading.scores.push_back(std::move(scores));
+    reading.margins.push_back(std::move(margins));
+  }
+  return reading;
+}
+
+std::expected<PageReading, std::string> read_data_page(const MrzReader& reader, const cv::Mat& page,
+                                                       std::chrono::year_month_day today) {
+  auto zone = reader.read(page);
+  if (!zone) return std::unexpected("the machine-readable zone could not be read: " + zone.error() + kRescan);
+  auto fields = parse_mrz(zone->lines, today);
+  if (!fields) return std::unexpected(fields.error());
+  // A check digit catches any one wrong character, except one whose value differs by a multiple
+  // of ten (8 and S, 6 and G, 0 and A...), and two wrong ones only nine times in ten. So the
+  // recogniser must be sure of every character no check digit covers, of one whose runner-up the
+  // check digit cannot tell from it, and of all but one character under each check digit.
+  const int cells = static_cast<int>(zone->lines.front().size());
+  std::array<int, 6> unsure{};
+  for (std::size_t line = 0; line < zone->margins.size(); ++line) {
+    for (std::size_t i = 0; i < zone->margins[line].size(); ++i) {
+      if (zone->margins[line][i] >= kMinMargin) continue;
+      const int check = check_of(cells, static_cast<int>(line), static_cast<int>(i));
+      // 7 is prime to 10: two characters weigh the same in any check digit when they do at weight 7.
+      const bool blind = mrz_check_digit(std::string_view(&zone->lines[line][i], 1)) ==
+                         mrz_check_digit(std::string_view(&zone->runners_up[line][i], 1));
+      if (check < 0 || blind || ++unsure[static_cast<std::size_t>(check)] > 1) {
+        return std::unexpected("the machine-readable zone could not be read with certainty (line " +
+                               std::to_string(line + 1) + ", character " + std::to_string(i + 1) + ")" + kRescan);
+      }
+    }
+  }
+  return PageReading{std::move(*zone), std::move(*fields)};
+}
+
+}  // namespace kiosk::document

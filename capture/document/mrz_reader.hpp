@@ -1,0 +1,78 @@
+// Finds the machine-readable zone on a scanned page and reads it with a recogniser of our own for
+// the 37 characters of OCR-B a zone may hold (A–Z, 0–9, <), trained from the OCR-B font Debian
+// ships (fonts-ocr-b).
+//
+// How it reads: the zone's lines are found as long, thin, parallel runs of ink on a reduced copy
+// of the page, wherever the page lies on the platen, and cut out straightened (up to ±10°) at full
+// resolution. The zone is fixed-pitch, so each line's character grid is fitted to the centres of
+// its glyphs (pitch and phase), and every cell is compared, by normalised correlation over small
+// shifts, with templates rendered from the font at three stroke weights. ICAO fixes what each
+// place may hold, so only digits are tried where dates and check digits stand and only letters in
+// names and state codes. A page upside down is read the other way round: the orientation whose
+// cells match better wins.
+//
+// Each character carries its margin over the best other character. Check digits catch a misread
+// number; nothing catches a misread name, so read_data_page refuses a zone whose names, codes or
+// sex hold a character it is unsure of.
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <expected>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <opencv2/core.hpp>
+
+#include "capture/document/mrz.hpp"
+
+namespace kiosk::document {
+
+struct ZoneReading {
+  std::vector<std::string> lines;         // as recognised, before any check-digit correction
+  std::vector<std::vector<float>> scores;  // per character: correlation with its template, 0..1
+  std::vector<std::vector<float>> margins;  // per character: score less the best other character's
+  std::vector<std::string> runners_up;      // per character: that best other character
+  double skew_deg = 0;       // how far the zone was turned on the scan (counter-clockwise)
+  bool upside_down = false;  // the page lay the wrong way round
+  double pitch_px = 0;       // character pitch on the scan: 2.54 mm, so it tells the resolution
+  std::array<cv::Point2f, 4> corners{};  // the zone on the scan, clockwise from its top left
+};
+
+class MrzReader {
+ public:
+  // Renders the templates; the error names a font that cannot be loaded.
+  static std::expected<MrzReader, std::string> load(
+      const std::filesystem::path& ocr_b_font = "/usr/share/fonts/opentype/ocr-b/OCRB.otf");
+
+  // `page`: BGR or grey, 200 dpi or more. The error is for the technician and says what was not
+  // found; the applicant is asked to scan again either way.
+  std::expected<ZoneReading, std::string> read(const cv::Mat& page) const;
+
+  struct Template {
+    char character = '<';
+    cv::Mat shape;  // CV_32F, one row: zero mean, unit length
+  };
+
+ private:
+  explicit MrzReader(std::vector<Template> templates) : templates_(std::move(templates)) {}
+  std::vector<Template> templates_;  // several per character (stroke weights)
+};
+
+// A character the recogniser is less sure of than this (its margin over the next best) may not
+// stand where no check digit would catch it.
+inline constexpr float kMinMargin = 0.06f;
+
+struct PageReading {
+  ZoneReading zone;
+  MrzFields fields;
+};
+
+// Reads and parses the zone of a data page. Never silently wrong: a zone whose check digits do not
+// hold after correction, or whose names, codes or sex hold an unsure character, is an error that
+// asks for the page to be scanned again.
+std::expected<PageReading, std::string> read_data_page(const MrzReader& reader, const cv::Mat& page,
+                                                       std::chrono::year_month_day today);
+
+}  // namespace kiosk::document
