@@ -92,22 +92,15 @@ void apply_defects(cv::Mat& page, const ScanDefects& d, std::mt19937& rng) {
                    cv::Scalar(246, 247, 248));
   }
   if (d.uneven_light > 0) {
-    cv::Mat light(page.size(), CV_32F);
-    for (int y = 0; y < page.rows; ++y) {
-      float* row = light.ptr<float>(y);
-      for (int x = 0; x < page.cols; ++x) {
-        const double far = (static_cast<double>(x) / page.cols + static_cast<double>(y) / page.rows) / 2;
-        row[x] = static_cast<float>(1.0 - d.uneven_light * far);
-      }
-    }
-    cv::Mat channels[3];
-    cv::split(page, channels);
-    for (auto& c : channels) {
-      c.convertTo(c, CV_32F);
-      c = c.mul(light);
-      c.convertTo(c, CV_8U);
-    }
-    cv::merge(channels, 3, page);
+    // Darker towards the far corner: light = 1 - u·(x/w + y/h)/2, applied to every channel.
+    cv::Mat across(1, page.cols, CV_32F), down(page.rows, 1, CV_32F);
+    for (int x = 0; x < page.cols; ++x) across.at<float>(0, x) = static_cast<float>(x) / page.cols;
+    for (int y = 0; y < page.rows; ++y) down.at<float>(y, 0) = static_cast<float>(y) / page.rows;
+    cv::Mat light = cv::repeat(across, page.rows, 1) + cv::repeat(down, 1, page.cols);
+    light = 1.0 - light * (d.uneven_light / 2);
+    cv::Mat light3;
+    cv::merge(std::vector<cv::Mat>{light, light, light}, light3);
+    cv::multiply(page, light3, page, 1.0, CV_8UC3);
   }
   if (d.blur_sigma > 0) cv::GaussianBlur(page, page, cv::Size(0, 0), d.blur_sigma);
   if (d.noise_sigma > 0) {

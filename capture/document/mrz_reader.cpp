@@ -18,6 +18,7 @@ const std::string kRescan = "; please scan the data page again";
 // Every cell is compared at this size: a window 0.8 cap heights wide and 1.28 high, centred on the
 // glyph's centre of ink and half a cap height above the baseline; the sample is taken kShift cells larger each way to try small shifts.
 constexpr int kCellWidth = 20, kCellHeight = 32, kShift = 1;
+constexpr float kShortlist = 0.25f;  // templates this close to the best centred match are shifted
 constexpr double kWindowWidth = 0.8;  // in cap heights; the height follows from the cell: 1.28
 
 // What ICAO 9303 lets stand at a place: letters (and filler) in names and codes, digits (and
@@ -271,7 +272,7 @@ struct Cell {
 
 class ZoneRecogniser {
  public:
-  ZoneRecogniser(const std::vector<MrzReader::Template>& templates, const cv::Mat& dark)
+  ZoneRecogniser(const MrzReader::Templates& templates, const cv::Mat& dark)
       : templates_(templates), dark_(dark) {}
 
   // The lines of an upright zone, or nothing when its grid does not make a zone. With `every` > 1
@@ -327,13 +328,27 @@ class ZoneRecogniser {
     }
     float best[kAlphabet.size()];
     std::fill(std::begin(best), std::end(best), -2.0f);
-    for (const MrzReader::Template& t : templates_) {
-      if (!allowed(kind, t.character)) continue;
-      const cv::Mat scores = shifts * t.shape.t();
-      double top = 0;
-      cv::minMaxLoc(scores, nullptr, &top);
-      float& slot = best[kAlphabet.find(t.character)];
-      slot = std::max(slot, static_cast<float>(top));
+    // Every template at the centred position first; those that come near the best are then tried
+    // at every shift, so that alignment decides between close shapes without the cost of
+    // shifting all of them.
+    const int centred = kShift * (2 * kShift + 1) + kShift;
+    const cv::Mat first = shifts.row(centred) * templates_.shapes;
+    float leader = -2;
+    for (int t = 0; t < first.cols; ++t) {
+      const char c = templates_.characters[static_cast<std::size_t>(t)];
+      if (allowed(kind, c)) leader = std::max(leader, first.at<float>(0, t));
+    }
+    for (int t = 0; t < first.cols; ++t) {
+      const char c = templates_.characters[static_cast<std::size_t>(t)];
+      if (!allowed(kind, c)) continue;
+      float score = first.at<float>(0, t);
+      if (score > leader - kShortlist) {
+        double top = 0;
+        cv::minMaxLoc(shifts * templates_.shapes.col(t), nullptr, &top);
+        score = static_cast<float>(top);
+      }
+      float& slot = best[kAlphabet.find(c)];
+      slot = std::max(slot, score);
     }
     Cell result;
     float second = -2;
@@ -353,7 +368,7 @@ class ZoneRecogniser {
     return result;
   }
 
-  const std::vector<MrzReader::Template>& templates_;
+  const MrzReader::Templates& templates_;
   const cv::Mat& dark_;
 };
 
@@ -416,7 +431,8 @@ std::expected<MrzReader, std::string> MrzReader::load(const std::filesystem::pat
   const cv::Rect cap = cv::boundingRect(render('H'));
   if (cap.height < 10) return std::unexpected("the OCR-B font " + ocr_b_font.string() + " draws no letters");
   const double scale = kWindowWidth * cap.height / kCellWidth;
-  std::vector<Template> templates;
+  Templates templates;
+  std::vector<cv::Mat> columns;
   for (char c : kAlphabet) {
     const cv::Mat glyph = render(c);
     const cv::Moments m = cv::moments(glyph);
@@ -439,9 +455,11 @@ std::expected<MrzReader, std::string> MrzReader::load(const std::filesystem::pat
       cell = cell.reshape(1, 1);
       cell -= cv::mean(cell)[0];
       cell /= cv::norm(cell);
-      templates.push_back({c, cell.clone()});
+      templates.characters += c;
+      columns.push_back(cell.t());
     }
   }
+  cv::hconcat(columns, templates.shapes);
   return MrzReader(std::move(templates));
 }
 

@@ -50,14 +50,14 @@ class MrzReader {
   // found; the applicant is asked to scan again either way.
   std::expected<ZoneReading, std::string> read(const cv::Mat& page) const;
 
-  struct Template {
-    char character = '<';
-    cv::Mat shape;  // CV_32F, one row: zero mean, unit length
+  struct Templates {
+    std::string characters;  // the character of each template: several per character
+    cv::Mat shapes;          // CV_32F, one template a column, each of zero mean and unit length
   };
 
  private:
-  explicit MrzReader(std::vector<Template> templates) : templates_(std::move(templates)) {}
-  std::vector<Template> templates_;  // several per character (stroke weights)
+  explicit MrzReader(Templates templates) : templates_(std::move(templates)) {}
+  Templates templates_;
 };
 
 // A character the recogniser is less sure of than this (its margin over the next best) may not

@@ -90,12 +90,13 @@ TEST(MrzReader, ReadsCleanPagesCharacterForCharacter) {
 }
 
 TEST(MrzReader, ReadsTwoHundredPerturbedPagesAndAcceptsNoWrongField) {
-  // Half the pages cut to the data page and turned up to ±5°, half lying anywhere on the whole
-  // glass up to ±10°; blur, noise, JPEG, uneven light, and every other one upside down.
+  // Three in four pages cropped to the data page and turned up to ±5°, one in four lying anywhere
+  // on the whole glass up to ±10°; blur, noise, JPEG, uneven light, and every other one upside
+  // down.
   std::mt19937 rng(2026);
   Tally t;
   for (std::uint32_t seed = 1000; seed < 1200; ++seed) {
-    const sim::Specimen s = sim::render_td3_specimen(seed, {}, random_defects(rng, seed % 2 == 1));
+    const sim::Specimen s = sim::render_td3_specimen(seed, {}, random_defects(rng, seed % 4 == 1));
     read_into(t, seed, s);
   }
   std::printf("200 perturbed pages: %d right, %d refused, %d wrong\n", t.right, t.refused, t.wrong);
