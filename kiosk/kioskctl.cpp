@@ -18,6 +18,9 @@ const char* const kUsage =
     "       kioskctl finger quality IMAGE... [--json] [--ppi 500] [--finger N | --threshold 30]\n"
     "                              score fingerprint images 0..100 and say what the applicant\n"
     "                              would be told; --json prints one object per line\n"
+    "       kioskctl mrz IMAGE [--json] [--date YYYY-MM-DD]\n"
+    "                              read the machine-readable zone of a scanned data page: the\n"
+    "                              lines, every check digit, the fields, or why it is refused\n"
     "       kioskctl outbox status [--config /etc/kiosk/kiosk.json]\n"
     "                              packets waiting for the central office, by state\n"
     "       kioskctl outbox retry ID... [--config FILE]\n"
@@ -33,6 +36,7 @@ int main(int argc, char** argv) {
   if (argc == 4 && is(1, "an2k") && is(2, "dump")) return an2k_dump(argv[3]);
   if (is(1, "finger") && is(2, "record")) return finger_record(argc, argv);
   if (is(1, "finger") && is(2, "quality")) return finger_quality(argc, argv);
+  if (is(1, "mrz")) return mrz(argc, argv);
   if (is(1, "outbox") && (is(2, "status") || is(2, "retry"))) return outbox(argc, argv);
   const bool help = argc == 2 && is(1, "--help");
   std::fputs(kUsage, help ? stdout : stderr);

@@ -10,5 +10,6 @@ int an2k_dump(const char* path);
 int finger_record(int argc, char** argv);   // argv[3..]: options
 int finger_quality(int argc, char** argv);  // argv[3..]: images and options
 int outbox(int argc, char** argv);          // argv[2]: status or retry
+int mrz(int argc, char** argv);             // argv[2..]: image and options
 
 }  // namespace kiosk::ctl

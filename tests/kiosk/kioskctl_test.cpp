@@ -1,4 +1,5 @@
-// kioskctl as a technician uses it: ANSI/NIST-ITL files, ten-print records, fingerprint quality.
+// kioskctl as a technician uses it: ANSI/NIST-ITL files, ten-print records, fingerprint quality,
+// the machine-readable zone of a data page, the outbox.
 #include <fstream>
 #include <sstream>
 #include <vector>
@@ -11,6 +12,7 @@
 
 #include "capture/an2k/transaction.hpp"
 #include "sim/fingerprint_synth.hpp"
+#include "sim/passport_specimen.hpp"
 #include "sync/outbox.hpp"
 #include "tests/support/test_support.hpp"
 
@@ -182,6 +184,46 @@ TEST(Kioskctl, OutboxStatusAndRetryLookIntoTheKiosksOutbox) {
   const auto unknown = testing::run_program(KIOSKCTL_BINARY " outbox retry nope --config " + config.string());
   EXPECT_EQ(unknown.exit_code, 1);
   EXPECT_THAT(unknown.output, HasSubstr("nope: not waiting to be sent"));
+}
+
+TEST(Kioskctl, MrzReadsAScannedDataPageAndShowsEveryCheckDigit) {
+  testing::ScratchDir dir;
+  sim::ScanDefects turned;
+  turned.rotation_deg = 3;
+  turned.upside_down = true;
+  const sim::Specimen s = sim::render_td3_specimen(8, {}, turned);
+  ASSERT_TRUE(cv::imwrite((dir / "page.png").string(), s.page));
+  const auto text = testing::run_program(KIOSKCTL_BINARY " mrz " + (dir / "page.png").string() + " --date 2026-11-21");
+  EXPECT_EQ(text.exit_code, 0) << text.output;
+  EXPECT_THAT(text.output, AllOf(HasSubstr(s.mrz[0]), HasSubstr(s.mrz[1]), HasSubstr("page upside down"),
+                                 HasSubstr("composite        printed"), HasSubstr("holds"),
+                                 HasSubstr(s.fields.document_number)));
+
+  const auto json = testing::run_program(KIOSKCTL_BINARY " mrz --json " + (dir / "page.png").string());
+  ASSERT_EQ(json.exit_code, 0) << json.output;
+  const auto out = nlohmann::json::parse(json.output);
+  EXPECT_TRUE(out["accepted"].get<bool>());
+  EXPECT_EQ(out["fields"]["document_number"], s.fields.document_number);
+  EXPECT_EQ(out["fields"]["surname"], s.fields.surname);
+  EXPECT_NEAR(out["skew_deg"].get<double>(), 3, 0.3);
+  EXPECT_NEAR(out["dpi"].get<double>(), 300, 3);
+  ASSERT_EQ(out["check_digits"].size(), 5u);
+  for (const auto& c : out["check_digits"]) EXPECT_TRUE(c["holds"].get<bool>()) << c.dump();
+}
+
+TEST(Kioskctl, MrzSaysWhyAPageIsRefused) {
+  testing::ScratchDir dir;
+  const cv::Mat blank(1039, 1476, CV_8UC3, cv::Scalar(240, 240, 240));
+  ASSERT_TRUE(cv::imwrite((dir / "blank.png").string(), blank));
+  std::ofstream(dir / "broken.png") << "not a picture";
+  const auto none = testing::run_program(KIOSKCTL_BINARY " mrz " + (dir / "blank.png").string());
+  EXPECT_EQ(none.exit_code, 1);
+  EXPECT_THAT(none.output, AllOf(HasSubstr("refused"), HasSubstr("no machine-readable zone"),
+                                 HasSubstr("scan the data page again")));
+  const auto broken = testing::run_program(KIOSKCTL_BINARY " mrz " + (dir / "broken.png").string());
+  EXPECT_EQ(broken.exit_code, 1);
+  EXPECT_THAT(broken.output, HasSubstr("not an image"));
+  EXPECT_EQ(testing::run_program(KIOSKCTL_BINARY " mrz page.png --date 2026-13-40").exit_code, 2);
 }
 
 TEST(Kioskctl, UnknownCommandShowsUsage) {
