@@ -64,10 +64,13 @@ int check_of(int cells, int line, int i) {
   return i == cells - 1 ? kComposite : -1;
 }
 
+// 8-bit grey, whatever the scan came as (16-bit scanners, colour with or without alpha).
 cv::Mat grey_of(const cv::Mat& page) {
-  if (page.channels() == 1) return page;
-  cv::Mat grey;
-  cv::cvtColor(page, grey, page.channels() == 4 ? cv::COLOR_BGRA2GRAY : cv::COLOR_BGR2GRAY);
+  cv::Mat grey = page;
+  if (page.channels() != 1) {
+    cv::cvtColor(page, grey, page.channels() == 4 ? cv::COLOR_BGRA2GRAY : cv::COLOR_BGR2GRAY);
+  }
+  if (grey.depth() == CV_16U) grey.convertTo(grey, CV_8U, 1.0 / 257);
   return grey;
 }
 
@@ -465,6 +468,12 @@ std::expected<MrzReader, std::string> MrzReader::load(const std::filesystem::pat
 
 std::expected<ZoneReading, std::string> MrzReader::read(const cv::Mat& page) const {
   if (page.empty()) return std::unexpected(std::string("the scan is empty"));
+  if (page.depth() != CV_8U && page.depth() != CV_16U) {
+    return std::unexpected(std::string("the scan is neither 8 nor 16 bits a channel"));
+  }
+  if (page.channels() != 1 && page.channels() != 3 && page.channels() != 4) {
+    return std::unexpected(std::string("the scan is neither grey nor colour"));
+  }
   const cv::Mat grey = grey_of(page);
 
   // Find the zone on a reduced copy: fast on a whole platen, and the lines stay long and thin.

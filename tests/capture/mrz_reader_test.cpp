@@ -134,7 +134,7 @@ TEST(MrzReader, FindsTheZoneOnTheWholePlatenWhereverThePageLies) {
   EXPECT_LT(box.width, 44 * 30 * 1.3);
 }
 
-TEST(MrzReader, APageWithoutAZoneOrAskewBeyondTenDegreesSaysSo) {
+TEST(MrzReader, APageWithoutAZoneAskewBeyondTenDegreesOrOfAnOddFormatSaysSo) {
   const cv::Mat blank(1039, 1476, CV_8UC3, cv::Scalar(240, 240, 240));
   const auto none = read_data_page(reader(), blank, kToday);
   ASSERT_FALSE(none.has_value());
@@ -147,6 +147,16 @@ TEST(MrzReader, APageWithoutAZoneOrAskewBeyondTenDegreesSaysSo) {
   EXPECT_FALSE(askew.has_value());
 
   EXPECT_FALSE(reader().read(cv::Mat()).has_value());
+  EXPECT_FALSE(reader().read(cv::Mat(100, 100, CV_32F, cv::Scalar(0.5))).has_value());
+
+  // A 16-bit grey scan reads as well as an 8-bit colour one.
+  const sim::Specimen s = sim::render_td3_specimen(12, {}, {});
+  cv::Mat deep;
+  cv::cvtColor(s.page, deep, cv::COLOR_BGR2GRAY);
+  deep.convertTo(deep, CV_16U, 257);
+  const auto read = reader().read(deep);
+  ASSERT_TRUE(read.has_value()) << read.error();
+  EXPECT_EQ(read->lines, s.mrz);
   const auto missing = MrzReader::load("/nonexistent.otf");
   ASSERT_FALSE(missing.has_value());
   EXPECT_NE(missing.error().find("fonts-ocr-b"), std::string::npos);
