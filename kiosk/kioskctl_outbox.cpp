@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "config/config.hpp"
+#include "config/utc_text.hpp"
 #include "kiosk/kioskctl.hpp"
 #include "sync/outbox.hpp"
 
@@ -13,7 +14,7 @@ namespace {
 
 constexpr const char* kDefaultConfig = "/etc/kiosk/kiosk.json";
 
-std::string when(sync::Clock::time_point t) { return sync::utc_text(t, "%Y-%m-%d %H:%M:%S UTC"); }
+std::string when(sync::Clock::time_point t) { return utc_text(t, "%Y-%m-%d %H:%M:%S UTC"); }
 
 std::string mib(std::uint64_t bytes) {
   char text[32];

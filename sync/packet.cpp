@@ -15,6 +15,7 @@
 #include <ctime>
 #include <set>
 
+#include "config/utc_text.hpp"
 #include "sync/crypto.hpp"
 
 namespace kiosk::sync {
@@ -104,15 +105,6 @@ Expected<std::vector<PacketPart>> unpack(std::string_view tar) {
 }
 
 }  // namespace
-
-std::string utc_text(std::chrono::system_clock::time_point t, const char* format) {
-  const std::time_t seconds = std::chrono::system_clock::to_time_t(t);
-  std::tm tm{};
-  gmtime_r(&seconds, &tm);
-  char text[64];
-  std::strftime(text, sizeof text, format, &tm);
-  return text;
-}
 
 std::string sha256_hex(std::string_view bytes) {
   unsigned char digest[EVP_MAX_MD_SIZE];

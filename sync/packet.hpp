@@ -40,10 +40,6 @@ struct SealedPacket {
   std::string sha256;  // of `bytes`, lower-case hex: the upload's checksum and idempotency key
 };
 
-// A time as UTC text in a strftime `format`: "%Y-%m-%dT%H:%M:%SZ" (ISO 8601) by default.
-std::string utc_text(std::chrono::system_clock::time_point t,
-                     const char* format = "%Y-%m-%dT%H:%M:%SZ");
-
 // Whether `id` can name a packet (and its files): 1 to 64 letters, digits and dashes.
 bool is_packet_id(std::string_view id);
 

@@ -2,10 +2,11 @@
 #include "capture/finger/ten_print_record.hpp"
 
 #include <algorithm>
-#include <ctime>
 #include <set>
 
 #include <opencv2/imgcodecs.hpp>
+
+#include "config/utc_text.hpp"
 
 namespace kiosk::finger {
 namespace {
@@ -13,21 +14,12 @@ namespace {
 using an2k::Record;
 using an2k::Subfields;
 
-std::string utc(std::chrono::system_clock::time_point when, const char* format) {
-  const std::time_t t = std::chrono::system_clock::to_time_t(when);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char text[32];
-  std::strftime(text, sizeof text, format, &tm);
-  return text;
-}
-
 // Fields common to every Type-14 record of this transaction.
 Record type14(const TransactionInfo& info, int position) {
   Record r(14);
   r.set(3, "0");  // IMP: live-scan plain
   r.set(4, info.originating_agency);  // SRC
-  r.set(5, utc(info.when, "%Y%m%d"));  // FCD
+  r.set(5, utc_text(info.when, "%Y%m%d"));  // FCD
   r.set(13, std::to_string(position));  // FGP
   return r;
 }
@@ -57,14 +49,14 @@ std::expected<an2k::Transaction, std::string> ten_print_transaction(
   Record type1(1);
   type1.set(2, "0502");                           // VER
   type1.set(4, info.type_of_transaction);         // TOT
-  type1.set(5, utc(info.when, "%Y%m%d"));         // DAT
+  type1.set(5, utc_text(info.when, "%Y%m%d"));         // DAT
   type1.set(7, info.destination_agency);          // DAI
   type1.set(8, info.originating_agency);          // ORI
   type1.set(9, info.control_number);              // TCN
   type1.set(11, "00.00");                         // NSR: no Type-4 records
   type1.set(12, "00.00");                         // NTR
   type1.set(13, Subfields{{info.domain, info.domain_version}});  // DOM
-  type1.set(14, utc(info.when, "%Y%m%d%H%M%SZ")); // GMT
+  type1.set(14, utc_text(info.when, "%Y%m%d%H%M%SZ")); // GMT
   t.records.push_back(std::move(type1));
   t.records.emplace_back(2);  // Type-2: the descriptive text lives in the manifest
 

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "config/log.hpp"
+#include "config/utc_text.hpp"
 #include "sync/tus.hpp"
 
 namespace kiosk::sync {

@@ -7,6 +7,7 @@
 
 #include <cerrno>
 
+#include "config/utc_text.hpp"
 #include "sync/storage.hpp"
 #include "sync/tus.hpp"
 
