@@ -18,30 +18,6 @@ namespace {
 
 using namespace std::chrono;
 
-struct Check {
-  const char* name;
-  // Pieces of the zone the digit is computed over: {line, from, length}.
-  std::vector<std::array<int, 3>> over;
-  int line, at;  // where the digit stands
-};
-
-// ICAO 9303's check digits for each format, by line length.
-std::vector<Check> checks_for(std::size_t cells) {
-  if (cells == 44 || cells == 36) {
-    const int last = static_cast<int>(cells) - 1;
-    std::vector<Check> c = {{"document number", {{1, 0, 9}}, 1, 9},
-                            {"date of birth", {{1, 13, 6}}, 1, 19},
-                            {"date of expiry", {{1, 21, 6}}, 1, 27}};
-    if (cells == 44) c.push_back({"optional data", {{1, 28, 14}}, 1, 42});
-    c.push_back({"composite", {{1, 0, 10}, {1, 13, 7}, {1, 21, last - 21}}, 1, last});
-    return c;
-  }
-  return {{"document number", {{0, 5, 9}}, 0, 14},
-          {"date of birth", {{1, 0, 6}}, 1, 6},
-          {"date of expiry", {{1, 8, 6}}, 1, 14},
-          {"composite", {{0, 5, 25}, {1, 0, 7}, {1, 8, 7}, {1, 18, 11}}, 1, 29}};
-}
-
 std::string iso_date(year_month_day d) {
   char text[16];
   std::snprintf(text, sizeof text, "%04d-%02u-%02u", static_cast<int>(d.year()), static_cast<unsigned>(d.month()),
@@ -108,7 +84,7 @@ int mrz(int argc, char** argv) {
     // Each check digit as read, before any correction.
     nlohmann::json checks = nlohmann::json::array();
     if (zone->lines.size() >= 2) {
-      for (const Check& c : checks_for(zone->lines.front().size())) {
+      for (const document::MrzCheckDigit& c : document::mrz_check_digits(zone->lines.front().size())) {
         std::string over;
         for (const auto& [line, from, length] : c.over) {
           over += zone->lines[static_cast<std::size_t>(line)].substr(static_cast<std::size_t>(from),
@@ -118,7 +94,7 @@ int mrz(int argc, char** argv) {
         const int computed = document::mrz_check_digit(over);
         // ICAO lets an empty optional-data field carry filler for its check digit.
         const bool empty = over.find_first_not_of('<') == std::string::npos;
-        checks.push_back({{"field", c.name},
+        checks.push_back({{"field", std::string(c.field)},
                           {"printed", std::string(1, printed)},
                           {"computed", computed},
                           {"holds", printed == '0' + computed || (empty && printed == '<')}});

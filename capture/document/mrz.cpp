@@ -189,6 +189,32 @@ int mrz_check_digit(std::string_view field) {
   return sum % 10;
 }
 
+bool MrzCheckDigit::covers(int l, int place) const {
+  if (l == line && place == at) return true;
+  return std::any_of(over.begin(), over.end(), [&](const std::array<int, 3>& piece) {
+    return piece[0] == l && place >= piece[1] && place < piece[1] + piece[2];
+  });
+}
+
+std::vector<MrzCheckDigit> mrz_check_digits(std::size_t cells) {
+  if (cells == 44 || cells == 36) {
+    const int last = static_cast<int>(cells) - 1;
+    std::vector<MrzCheckDigit> checks = {{"document number", {{1, 0, 9}}, 1, 9},
+                                         {"date of birth", {{1, 13, 6}}, 1, 19},
+                                         {"date of expiry", {{1, 21, 6}}, 1, 27}};
+    if (cells == 44) checks.push_back({"optional data", {{1, 28, 14}}, 1, 42});
+    checks.push_back({"composite", {{1, 0, 10}, {1, 13, 7}, {1, 21, last - 21}}, 1, last});
+    return checks;
+  }
+  if (cells == 30) {
+    return {{"document number", {{0, 5, 9}}, 0, 14},
+            {"date of birth", {{1, 0, 6}}, 1, 6},
+            {"date of expiry", {{1, 8, 6}}, 1, 14},
+            {"composite", {{0, 5, 25}, {1, 0, 7}, {1, 8, 7}, {1, 18, 11}}, 1, 29}};
+  }
+  return {};
+}
+
 namespace {
 
 // A name part in the zone's alphabet: spaces and hyphens as "<", apostrophes dropped.

@@ -5,6 +5,7 @@
 // that, or that holds for more than one reading, yields no fields at all: never silently wrong.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <expected>
 #include <string>
@@ -34,6 +35,18 @@ struct MrzFields {
 
 // 7-3-1 over digits (0-9), letters (A=10 ... Z=35) and "<" (0).
 int mrz_check_digit(std::string_view field);
+
+// One check digit of a zone's layout: the places it is computed over and where it stands.
+struct MrzCheckDigit {
+  std::string_view field;                // "document number", "date of birth", ... "composite"
+  std::vector<std::array<int, 3>> over;  // {line, first place, length}, in the order computed
+  int line = 0, at = 0;                  // where the digit itself stands
+  bool covers(int line, int place) const;  // a place it is computed over, or the digit itself
+};
+
+// ICAO 9303's check digits for zones whose lines are `cells` long (44: TD3, 36: TD2, 30: TD1),
+// the composite last; none for another length.
+std::vector<MrzCheckDigit> mrz_check_digits(std::size_t cells);
 
 // The two lines of a passport's (TD3) zone from its fields, with every check digit. Names are
 // written as ICAO 9303 says: spaces and hyphens become "<", other punctuation goes, and a name too

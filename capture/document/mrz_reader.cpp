@@ -47,23 +47,6 @@ bool allowed(Kind kind, char c) {
   if (kind == Kind::kDigit) return c >= '0' && c <= '9';
   return true;
 }
-// Which check digit covers a place, as a small number, or -1 for the places none covers: the
-// document code, state codes, names and sex. Places covered only by the composite count as its.
-int check_of(int cells, int line, int i) {
-  constexpr int kComposite = 5;
-  if (cells == 30) {  // TD1
-    if (line == 0) return i < 5 ? -1 : i < 15 ? 1 : kComposite;
-    if (line == 1) return i < 7 ? 2 : (i >= 8 && i < 15) ? 3 : i >= 18 ? kComposite : -1;
-    return -1;
-  }
-  if (line == 0) return -1;  // TD3, TD2
-  if (i < 10) return 1;
-  if (i >= 13 && i < 20) return 2;
-  if (i >= 21 && i < 28) return 3;
-  if (i >= 28 && i < cells - 1) return cells == 44 ? 4 : kComposite;
-  return i == cells - 1 ? kComposite : -1;
-}
-
 // 8-bit grey, whatever the scan came as (16-bit scanners, colour with or without alpha).
 cv::Mat grey_of(const cv::Mat& page) {
   cv::Mat grey = page;
@@ -571,16 +554,19 @@ std::expected<PageReading, std::string> read_data_page(const MrzReader& reader, 
   // of ten (8 and S, 6 and G, 0 and A...), and two wrong ones only nine times in ten. So the
   // recogniser must be sure of every character no check digit covers, of one whose runner-up the
   // check digit cannot tell from it, and of all but one character under each check digit.
-  const int cells = static_cast<int>(zone->lines.front().size());
-  std::array<int, 6> unsure{};
+  const std::vector<MrzCheckDigit> checks = mrz_check_digits(zone->lines.front().size());
+  std::vector<int> unsure(checks.size());
   for (std::size_t line = 0; line < zone->margins.size(); ++line) {
     for (std::size_t i = 0; i < zone->margins[line].size(); ++i) {
       if (zone->margins[line][i] >= kMinMargin) continue;
-      const int check = check_of(cells, static_cast<int>(line), static_cast<int>(i));
+      // The field's own check digit before the composite, which is listed last.
+      const auto check = std::find_if(checks.begin(), checks.end(), [&](const MrzCheckDigit& c) {
+        return c.covers(static_cast<int>(line), static_cast<int>(i));
+      });
       // 7 is prime to 10: two characters weigh the same in any check digit when they do at weight 7.
       const bool blind = mrz_check_digit(std::string_view(&zone->lines[line][i], 1)) ==
                          mrz_check_digit(std::string_view(&zone->runners_up[line][i], 1));
-      if (check < 0 || blind || ++unsure[static_cast<std::size_t>(check)] > 1) {
+      if (check == checks.end() || blind || ++unsure[static_cast<std::size_t>(check - checks.begin())] > 1) {
         return std::unexpected("the machine-readable zone could not be read with certainty (line " +
                                std::to_string(line + 1) + ", character " + std::to_string(i + 1) + ")" + kRescan);
       }

@@ -29,6 +29,26 @@ TEST(Mrz, CheckDigitsWeigh731) {
   EXPECT_EQ(mrz_check_digit("<<<<<<"), 0);
 }
 
+TEST(Mrz, TheLayoutsCheckDigitsHoldOnEachSpecimenAndCoverTheirFields) {
+  for (const auto& lines : {kTd3, kTd2, kTd1}) {
+    const auto checks = mrz_check_digits(lines.front().size());
+    ASSERT_EQ(checks.size(), lines.front().size() == 44 ? 5u : 4u);
+    EXPECT_EQ(checks.back().field, "composite");
+    for (const MrzCheckDigit& c : checks) {
+      std::string over;
+      for (const auto& [line, from, length] : c.over) over += lines[line].substr(from, length);
+      EXPECT_EQ(lines[c.line][c.at], '0' + mrz_check_digit(over)) << c.field << " of " << lines[0];
+    }
+  }
+  const auto td3 = mrz_check_digits(44);
+  EXPECT_TRUE(td3[0].covers(1, 0));    // the document number's first place
+  EXPECT_TRUE(td3[0].covers(1, 9));    // its check digit
+  EXPECT_FALSE(td3[0].covers(1, 10));  // the nationality: only letters, no check digit
+  EXPECT_FALSE(td3.back().covers(1, 20));  // sex: no check digit at all
+  EXPECT_FALSE(td3.back().covers(0, 5));   // names: none either
+  EXPECT_TRUE(mrz_check_digits(40).empty());
+}
+
 TEST(Mrz, PassportSpecimenGivesEveryField) {
   const auto f = parse_mrz(kTd3, kToday);
   ASSERT_TRUE(f.has_value()) << f.error();
