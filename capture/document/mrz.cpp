@@ -54,29 +54,25 @@ struct Zone {
 
   // Positions that can only hold digits (dates, check digits): confusable letters become digits.
   bool digits(int line, int pos, int length, std::string_view what) {
-    for (int i = pos; i < pos + length; ++i) {
-      char& c = at(line, i);
-      if (std::isdigit(static_cast<unsigned char>(c))) continue;
-      if (const auto d = digit_for(c)) {
-        c = *d;
-        ++corrections;
-        continue;
-      }
-      return failed(std::string(what) + " holds '" + c + "' where a digit belongs");
-    }
-    return true;
+    return only(line, pos, length, what, false);
   }
   // Positions that can only hold letters or filler (states, names): confusable digits become letters.
   bool letters(int line, int pos, int length, std::string_view what) {
+    return only(line, pos, length, what, true);
+  }
+  bool only(int line, int pos, int length, std::string_view what, bool want_letters) {
     for (int i = pos; i < pos + length; ++i) {
       char& c = at(line, i);
-      if (std::isupper(static_cast<unsigned char>(c)) || c == '<') continue;
-      if (const auto l = letter_for(c)) {
-        c = *l;
+      const bool fits = want_letters ? std::isupper(static_cast<unsigned char>(c)) || c == '<'
+                                     : std::isdigit(static_cast<unsigned char>(c)) != 0;
+      if (fits) continue;
+      if (const auto swapped = want_letters ? letter_for(c) : digit_for(c)) {
+        c = *swapped;
         ++corrections;
         continue;
       }
-      return failed(std::string(what) + " holds '" + c + "' where a letter belongs");
+      return failed(std::string(what) + " holds '" + c + "' where a " + (want_letters ? "letter" : "digit") +
+                    " belongs");
     }
     return true;
   }
