@@ -1,26 +1,18 @@
 // Speed of the fingerprint quality score on 500 ppi images of about 400 × 500 px, beside
 // libfprint's own minutiae detection (NBIS mindtct) on the same images in the same run.
-#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <functional>
 #include <vector>
 
-#include <sched.h>
-
 #include "capture/finger/quality.hpp"
 #include "drivers/fingerprint/fingerprint_reader.hpp"
 #include "sim/fingerprint_synth.hpp"
+#include "tests/bench/bench_support.hpp"
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-double median_ms(std::vector<double> samples) {
-  std::sort(samples.begin(), samples.end());
-  const std::size_t n = samples.size();
-  return n % 2 ? samples[n / 2] : (samples[n / 2 - 1] + samples[n / 2]) / 2;
-}
 
 std::vector<double> time_each(int rounds, const std::vector<cv::Mat>& prints,
                               const std::function<void(const cv::Mat&)>& work) {
@@ -39,10 +31,7 @@ std::vector<double> time_each(int rounds, const std::vector<cv::Mat>& prints,
 
 int main() {
   // One core, as the issue asks; the detector's worker thread inherits the mask.
-  cpu_set_t one;
-  CPU_ZERO(&one);
-  CPU_SET(0, &one);
-  sched_setaffinity(0, sizeof one, &one);
+  kiosk::bench::run_on_one_core();
 
   std::vector<cv::Mat> prints;
   for (std::uint32_t seed = 1; seed <= 8; ++seed) {
@@ -63,8 +52,8 @@ int main() {
   };
   time_each(1, prints, quality);  // warm caches and allocators
   time_each(1, prints, minutiae);
-  const double q = median_ms(time_each(20, prints, quality));
-  const double m = median_ms(time_each(5, prints, minutiae));
+  const double q = kiosk::bench::median(time_each(20, prints, quality));
+  const double m = kiosk::bench::median(time_each(5, prints, minutiae));
   std::printf("fingerprint quality, %zu images of 400 x 500 px at 500 ppi, one core\n",
               prints.size());
   std::printf("%-44s %10s %8s\n", "", "median ms", "ratio");

@@ -2,7 +2,6 @@
 // Debian's Tesseract (stock `eng` model) in the same run: Tesseract on the whole page, as the
 // issue asks, and Tesseract "tamed" — given the zone our reader found, straightened, with its
 // alphabet restricted to A–Z 0–9 < — to compare what each reads right.
-#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <functional>
@@ -11,26 +10,19 @@
 #include <string>
 #include <vector>
 
-#include <sched.h>
-
 #include <opencv2/imgproc.hpp>
 #include <tesseract/baseapi.h>
 
 #include "capture/document/mrz.hpp"
 #include "capture/document/mrz_reader.hpp"
 #include "sim/passport_specimen.hpp"
+#include "tests/bench/bench_support.hpp"
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
 using namespace std::chrono;
 const year_month_day kToday = year(2026) / 11 / 21;
-
-double median_ms(std::vector<double> samples) {
-  std::sort(samples.begin(), samples.end());
-  const std::size_t n = samples.size();
-  return n % 2 ? samples[n / 2] : (samples[n / 2 - 1] + samples[n / 2]) / 2;
-}
 
 double time_ms(const std::function<void()>& work) {
   const auto start = Clock::now();
@@ -62,10 +54,7 @@ std::vector<std::string> zone_lines(const std::string& text) {
 }  // namespace
 
 int main() {
-  cpu_set_t one;  // one core, as the issue asks
-  CPU_ZERO(&one);
-  CPU_SET(0, &one);
-  sched_setaffinity(0, sizeof one, &one);
+  kiosk::bench::run_on_one_core();
 
   const auto reader = kiosk::document::MrzReader::load();
   if (!reader) {
@@ -133,13 +122,13 @@ int main() {
       ++tamed_right;
     }
   }
-  const double base = median_ms(tess_whole);
+  const double base = kiosk::bench::median(tess_whole);
   std::printf("MRZ off a scanned 300 dpi data page (1476 × 1039 px and more when turned), %d pages, one core\n", kPages);
   std::printf("%-48s %10s %8s %12s\n", "", "median ms", "ratio", "read right");
-  std::printf("%-48s %10.1f %8.2f %9d/%d\n", "ours: page -> parsed MRZ (read_data_page)", median_ms(ours),
-              median_ms(ours) / base, ours_right, kPages);
+  std::printf("%-48s %10.1f %8.2f %9d/%d\n", "ours: page -> parsed MRZ (read_data_page)", kiosk::bench::median(ours),
+              kiosk::bench::median(ours) / base, ours_right, kPages);
   std::printf("%-48s %10.1f %8.2f %9d/%d\n", "Tesseract eng, whole page", base, 1.0, whole_right, kPages);
-  std::printf("%-48s %10.1f %8.2f %9d/%d\n", "Tesseract eng, our zone cut, alphabet restricted", median_ms(tess_zone),
-              median_ms(tess_zone) / base, tamed_right, kPages);
+  std::printf("%-48s %10.1f %8.2f %9d/%d\n", "Tesseract eng, our zone cut, alphabet restricted", kiosk::bench::median(tess_zone),
+              kiosk::bench::median(tess_zone) / base, tamed_right, kPages);
   std::printf("Tesseract read both lines character for character on %d of %d zones\n", tamed_lines_exact, kPages);
 }

@@ -2,7 +2,6 @@
 // durably), the outbox with 10,000 packets waiting (beside an almost empty one), and upload
 // throughput on loopback (beside curl sending the same bytes to the same server).
 // Usage: sync_bench [--dir DIR]   (DIR: where the outboxes go; default a folder in /tmp)
-#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -17,6 +16,7 @@
 #include "sync/storage.hpp"
 #include "sync/tus.hpp"
 #include "sync/uploader.hpp"
+#include "tests/bench/bench_support.hpp"
 #include "config/log.hpp"
 
 #include <cstring>
@@ -24,15 +24,11 @@
 namespace {
 
 using namespace kiosk::sync;
+using kiosk::bench::median;
 using Steady = std::chrono::steady_clock;
 
 double ms_since(Steady::time_point start) {
   return std::chrono::duration<double, std::milli>(Steady::now() - start).count();
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
 }
 
 std::string random_bytes(std::size_t n, unsigned seed) {
