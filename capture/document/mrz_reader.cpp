@@ -261,9 +261,9 @@ class ZoneRecogniser {
   ZoneRecogniser(const MrzReader::Templates& templates, const cv::Mat& dark)
       : templates_(templates), dark_(dark) {}
 
-  // The lines of an upright zone, or nothing when its grid does not make a zone. With `every` > 1
+  // The cells of an upright zone's lines, by their grids. With `every` > 1
   // only every so many cells are read: enough to tell which way up the zone is.
-  std::optional<std::vector<std::vector<Cell>>> read(const std::vector<Grid>& grids, int every) const {
+  std::vector<std::vector<Cell>> read(const std::vector<Grid>& grids, int every) const {
     std::vector<std::vector<Cell>> lines;
     for (std::size_t line = 0; line < grids.size(); ++line) {
       std::vector<Cell> cells;
@@ -518,8 +518,8 @@ std::expected<ZoneReading, std::string> MrzReader::read(const cv::Mat& page) con
     cv::GaussianBlur(dark_turned, dark_turned, cv::Size(0, 0), 0.5 * reduction);
   }
   const ZoneRecogniser forward(templates_, dark), backward(templates_, dark_turned);
-  const double forward_score = upright ? mean_score(*forward.read(*upright, 4)) : -2;
-  const double backward_score = turned ? mean_score(*backward.read(*turned, 4)) : -2;
+  const double forward_score = upright ? mean_score(forward.read(*upright, 4)) : -2;
+  const double backward_score = turned ? mean_score(backward.read(*turned, 4)) : -2;
   reading.upside_down = backward_score > forward_score;
   const auto& grids = reading.upside_down ? *turned : *upright;
   const auto cells = (reading.upside_down ? backward : forward).read(grids, 1);
@@ -527,7 +527,7 @@ std::expected<ZoneReading, std::string> MrzReader::read(const cv::Mat& page) con
   if (reading.upside_down) {
     std::rotate(reading.corners.begin(), reading.corners.begin() + 2, reading.corners.end());
   }
-  for (const auto& line : *cells) {
+  for (const auto& line : cells) {
     std::string text, runners_up;
     std::vector<float> scores, margins;
     for (const Cell& c : line) {
