@@ -1,8 +1,6 @@
 // The kiosk's link to the central office; see sync_link.hpp.
 #include "kiosk/sync_link.hpp"
 
-#include <sys/statvfs.h>
-
 #include "capture/finger/previous_prints.hpp"
 #include "config/log.hpp"
 #include "sync/storage.hpp"
@@ -99,10 +97,7 @@ nlohmann::json health_report(const config::Config& config, const SyncLink& link)
     report["accepting_applicants"] = ready.has_value();
     if (!ready) report["not_accepting_because"] = ready.error();
   }
-  struct statvfs fs {};
-  if (::statvfs(config.kiosk.state_dir.c_str(), &fs) == 0) {
-    report["disk_free_bytes"] = static_cast<std::uint64_t>(fs.f_bavail) * fs.f_frsize;
-  }
+  if (const auto free = sync::storage::free_bytes(config.kiosk.state_dir)) report["disk_free_bytes"] = *free;
   return report;
 }
 

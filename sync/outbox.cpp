@@ -4,7 +4,6 @@
 #include <fcntl.h>
 #include <sqlite3.h>
 #include <sys/file.h>
-#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -169,11 +168,9 @@ Expected<void> Outbox::recover() {
 }
 
 Expected<void> Outbox::admit() const {
-  struct statvfs fs {};
-  if (::statvfs(dir_.c_str(), &fs) != 0) {
-    return std::unexpected("cannot check free space in " + dir_.string() + ": " + errno_text(errno));
-  }
-  const std::uint64_t free = static_cast<std::uint64_t>(fs.f_bavail) * fs.f_frsize;
+  const auto free_space = storage::free_bytes(dir_);
+  if (!free_space) return std::unexpected(free_space.error());
+  const std::uint64_t free = *free_space;
   if (free < limits_.reserve_bytes + limits_.applicant_bytes) {
     return std::unexpected("the kiosk's disk is nearly full (" + std::to_string(free >> 20) +
                            " MiB free): no new applicant until the outbox is sent");

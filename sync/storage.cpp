@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -53,6 +54,14 @@ Expected<void> write_durably(const std::filesystem::path& target, std::string_vi
     return std::unexpected("cannot write " + target.string() + ": " + errno_text(error));
   }
   return flush_directory(target.parent_path());
+}
+
+Expected<std::uint64_t> free_bytes(const std::filesystem::path& dir) {
+  struct statvfs fs {};
+  if (::statvfs(dir.c_str(), &fs) != 0) {
+    return std::unexpected("cannot check free space in " + dir.string() + ": " + errno_text(errno));
+  }
+  return static_cast<std::uint64_t>(fs.f_bavail) * fs.f_frsize;
 }
 
 Expected<std::string> read_file(const std::filesystem::path& file) {

@@ -22,6 +22,8 @@ Expected<void> flush_directory(const std::filesystem::path& dir);
 // name across a power cut; before, the name does not exist.
 Expected<void> write_durably(const std::filesystem::path& target, std::string_view bytes);
 Expected<std::string> read_file(const std::filesystem::path& file);
+// Bytes an unprivileged process may still write on the file system holding `dir`.
+Expected<std::uint64_t> free_bytes(const std::filesystem::path& dir);
 
 // Opens (creating) a database in WAL mode with synchronous=FULL and runs `schema`.
 Expected<sqlite3*> open_database(const std::filesystem::path& file, const char* schema);
