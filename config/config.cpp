@@ -195,7 +195,9 @@ Config load(const std::filesystem::path& file) {
   read_camera(r.object("camera"), c.camera);
   read_usb(r.object("usb"), c.usb);
   read_sync(r.object("sync"), c.sync);
+  c.services_file = r.path("services").value_or("");
   r.reject_unknown_keys();
+  if (!c.services_file.empty()) c.services = load_service_catalogue(c.services_file);
   return c;
 }
 

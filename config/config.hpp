@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "config/services.hpp"
+
 namespace kiosk::config {
 
 // A configuration that cannot be used. The message names the file and the key.
@@ -117,6 +119,8 @@ struct Config {
   CameraSection camera;
   UsbSection usb;
   SyncSection sync;
+  std::filesystem::path services_file;  // the service catalogue's file; empty: no services
+  ServiceCatalogue services;
 };
 
 // Loads and validates a configuration file. Relative paths in it are taken relative to the file's

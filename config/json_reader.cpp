@@ -63,6 +63,24 @@ const nlohmann::json* JsonReader::array(std::string_view key) {
   return value;
 }
 
+std::vector<JsonReader> JsonReader::objects(std::string_view key) {
+  std::vector<JsonReader> out;
+  const nlohmann::json* list = array(key);
+  if (list == nullptr) return out;
+  for (std::size_t i = 0; i < list->size(); ++i) {
+    const std::string item = std::string(key) + "[" + std::to_string(i) + "]";
+    if (!(*list)[i].is_object()) fail(item, "must be an object, not " + type_name((*list)[i]));
+    out.emplace_back((*list)[i], file_, key_path(item));
+  }
+  return out;
+}
+
+std::vector<std::string> JsonReader::keys() const {
+  std::vector<std::string> out;
+  for (const auto& [key, value] : object_.items()) out.push_back(key);
+  return out;
+}
+
 std::optional<std::vector<std::string>> JsonReader::strings(std::string_view key,
                                                            std::string_view what) {
   const nlohmann::json* list = array(key);

@@ -23,6 +23,10 @@ class JsonReader {
   // The sub-object at `key`; an absent key reads as an empty object, so defaults apply.
   JsonReader object(std::string_view key);
   const nlohmann::json* array(std::string_view key);
+  // A list of objects, each read as "key[i]"; an absent key reads as an empty list.
+  std::vector<JsonReader> objects(std::string_view key);
+  // The keys this object holds, for objects keyed by name.
+  std::vector<std::string> keys() const;
   // A list of non-empty strings; `what` completes "must list ... as strings" in the error.
   std::optional<std::vector<std::string>> strings(std::string_view key, std::string_view what);
 

@@ -1,5 +1,6 @@
 // Configuration loading: the shipped profiles load, and every bad file stops with a message that
 // names the file and the key.
+#include <algorithm>
 #include <fstream>
 
 #include <gmock/gmock.h>
@@ -180,6 +181,57 @@ TEST_F(ConfigTest, DeviceTableBadIdNamesEntry) {
     EXPECT_THAT(std::string(e.what()),
                 AllOf(HasSubstr(table.string()), HasSubstr("'[0].product'"), HasSubstr("hex")));
   }
+}
+
+TEST_F(ConfigTest, ShippedServiceCatalogueHasEveryChineseVisaCategoryAndPassportService) {
+  const Config c = load(kDefaults / "simulation.json");
+  EXPECT_EQ(c.services_file, kDefaults / "services.json");
+  for (const char* category : {"C", "D", "F", "G", "J1", "J2", "L", "M", "Q1", "Q2", "R", "S1",
+                               "S2", "X1", "X2", "Z"}) {
+    const auto it = std::ranges::find(c.services.services, category, &Service::visa_category);
+    ASSERT_NE(it, c.services.services.end()) << category;
+    EXPECT_EQ(it->document_codes, std::vector<std::string>{"P"}) << category;
+    EXPECT_EQ(it->min_validity_months, 6) << category;
+    EXPECT_FALSE(it->checklist.empty()) << category;
+  }
+  const Service* z = c.services.service("visa-z");
+  ASSERT_NE(z, nullptr);
+  EXPECT_EQ(z->checklist.front().id, "work_permit_notice");
+  const Service* renewal = c.services.service("passport-renewal");
+  ASSERT_NE(renewal, nullptr);
+  EXPECT_FALSE(renewal->min_validity_months.has_value());  // the old passport may have expired
+  const auto police = std::ranges::find(renewal->checklist, "police_report", &SupportingDocument::id);
+  ASSERT_NE(police, renewal->checklist.end());
+  EXPECT_EQ(police->when, DocumentCondition::kLostPassport);
+  const FileRule* card = c.services.file_rule("id-card");
+  ASSERT_NE(card, nullptr);
+  EXPECT_EQ(card->min_bytes, 100u * 1024);
+  EXPECT_EQ(card->max_bytes, 300u * 1024);
+  EXPECT_TRUE(card->allows("jpg"));
+  EXPECT_FALSE(card->allows("png"));
+}
+
+TEST_F(ConfigTest, ServiceCatalogueErrorsNameTheKey) {
+  const auto catalogue = [&](const std::string& body) {
+    std::ofstream(scratch_ / "services.json") << body;
+    return write("with-services.json",
+                 minimal("{}").replace(0, 1, R"({"services": "services.json",)"));
+  };
+  const std::string rules = R"("file_rules": {"document": {"formats": ["pdf"]}})";
+  EXPECT_THAT(message_of(catalogue("{" + rules + R"(, "services": [{"id": "visa-l", "kind": "visa",
+      "visa_category": "L", "checklist": [{"id": "itinerary", "file_rule": "scan"}]}]})")),
+              AllOf(HasSubstr("services.json"), HasSubstr("'services[0].checklist[0].file_rule'"),
+                    HasSubstr("\"scan\"")));
+  EXPECT_THAT(message_of(catalogue(R"({"file_rules": {"document": {"formats": ["gif"]}}})")),
+              AllOf(HasSubstr("'file_rules.document.formats'"), HasSubstr("gif")));
+  EXPECT_THAT(message_of(catalogue("{" + rules + R"(, "services": [{"id": "visa-l", "kind": "visa"}]})")),
+              HasSubstr("'services[0].visa_category' is required"));
+  EXPECT_THAT(message_of(catalogue("{" + rules + R"(, "services": [{"id": "p", "kind": "passport"},
+      {"id": "p", "kind": "passport"}]})")),
+              HasSubstr("'services[1].id' appears twice"));
+  EXPECT_THAT(message_of(catalogue(R"({"file_rules": {"document": {"formats": ["jpg"],
+      "min_kib": 300, "max_kib": 100}}})")),
+              HasSubstr("'file_rules.document.min_kib' must be below max_kib"));
 }
 
 }  // namespace

@@ -1,0 +1,69 @@
+// The services a kiosk offers and what each asks of an applicant's documents: which travel
+// documents it accepts and for how long they must stay valid, the supporting papers on its
+// checklist, and the file rules those papers are uploaded under. Consular data, not code: it is
+// loaded from the catalogue file the kiosk configuration names.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace kiosk::config {
+
+// What an uploaded file must be: one of `formats` (lower-case extensions: jpg, jpeg, png, tif,
+// bmp, pdf; the first is the one chosen when nothing else is asked for), within a size band, at a
+// resolution the office can still read.
+struct FileRule {
+  std::string name;
+  std::vector<std::string> formats;
+  std::uint64_t min_bytes = 0;
+  std::uint64_t max_bytes = std::uint64_t{2} << 20;
+  int max_dpi = 300;  // the file is never made finer than this
+  int min_dpi = 150;  // nor coarser: text below it stops being legible
+  bool allows(std::string_view format) const;
+};
+
+// When a paper on a checklist is asked for.
+enum class DocumentCondition {
+  kAlways,
+  kMinor,         // the applicant is under the age of majority on the application date
+  kLostPassport,  // the applicant reports the previous passport lost or stolen
+};
+
+struct SupportingDocument {
+  std::string id;  // also its message key: "document.<id>" in the UI's catalogues
+  DocumentCondition when = DocumentCondition::kAlways;
+  bool required = true;  // false: the applicant may skip it
+  int max_pages = 10;
+  std::string file_rule;  // a FileRule name
+};
+
+struct Service {
+  std::string id;    // also its message key: "service.<id>"
+  std::string kind;  // "visa", "passport", "travel_document"
+  std::string visa_category;  // for visas: "L", "diplomatic"...; fingerprint exemptions use it
+  // MRZ document codes accepted (a code matches when the zone's code starts with it: "P" takes
+  // "P", "PD", "PO"...); empty: any travel document.
+  std::vector<std::string> document_codes;
+  // The document must stay valid for more than this many months after the application date; no
+  // value: an expired document is accepted (a renewal hands in the old passport).
+  std::optional<int> min_validity_months = 6;
+  std::vector<SupportingDocument> checklist;
+};
+
+struct ServiceCatalogue {
+  int age_of_majority = 18;
+  std::vector<FileRule> file_rules;
+  std::vector<Service> services;
+
+  const Service* service(std::string_view id) const;
+  const FileRule* file_rule(std::string_view name) const;
+};
+
+// Loads and validates a catalogue: every key known, every file rule a checklist names defined,
+// ids unique. Throws ConfigError naming the file and the key.
+ServiceCatalogue load_service_catalogue(const std::filesystem::path& file);
+
+}  // namespace kiosk::config
