@@ -70,7 +70,7 @@ int mrz(int argc, char** argv) {
   nlohmann::json out;
   out["image"] = image;
   out["accepted"] = read.has_value();
-  if (!read) out["error"] = read.error();
+  if (!read) out["error"] = read.error().detail;
   if (zone) {
     out["lines"] = zone->lines;
     out["skew_deg"] = zone->skew_deg;
@@ -128,7 +128,7 @@ int mrz(int argc, char** argv) {
     }
   }
   if (!read) {
-    std::printf("refused: %s\n", read.error().c_str());
+    std::printf("refused: %s\n", read.error().detail.c_str());
     return 1;
   }
   std::printf("fields:\n");

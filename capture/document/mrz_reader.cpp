@@ -449,13 +449,17 @@ std::expected<MrzReader, std::string> MrzReader::load(const std::filesystem::pat
   return MrzReader(std::move(templates));
 }
 
-std::expected<ZoneReading, std::string> MrzReader::read(const cv::Mat& page) const {
-  if (page.empty()) return std::unexpected(std::string("the scan is empty"));
+std::expected<ZoneReading, ZoneProblem> MrzReader::read(const cv::Mat& page) const {
+  using enum ZoneProblem::Kind;
+  const auto fail = [](ZoneProblem::Kind kind, std::string detail) {
+    return std::unexpected(ZoneProblem{kind, std::move(detail)});
+  };
+  if (page.empty()) return fail(kBadScan, "the scan is empty");
   if (page.depth() != CV_8U && page.depth() != CV_16U) {
-    return std::unexpected(std::string("the scan is neither 8 nor 16 bits a channel"));
+    return fail(kBadScan, "the scan is neither 8 nor 16 bits a channel");
   }
   if (page.channels() != 1 && page.channels() != 3 && page.channels() != 4) {
-    return std::unexpected(std::string("the scan is neither grey nor colour"));
+    return fail(kBadScan, "the scan is neither grey nor colour");
   }
   const cv::Mat grey = grey_of(page);
 
@@ -464,7 +468,7 @@ std::expected<ZoneReading, std::string> MrzReader::read(const cv::Mat& page) con
   cv::Mat small;
   cv::resize(grey, small, cv::Size(), f, f, cv::INTER_AREA);
   const std::vector<Line> group = zone_lines(long_lines(small));
-  if (group.empty()) return std::unexpected(std::string("no machine-readable zone found on the page"));
+  if (group.empty()) return fail(kNotFound, "no machine-readable zone found on the page");
 
   std::vector<cv::Point2f> corners;
   double angle = 0;
@@ -477,7 +481,7 @@ std::expected<ZoneReading, std::string> MrzReader::read(const cv::Mat& page) con
   ZoneReading reading;
   reading.skew_deg = -angle;
   if (std::abs(angle) > 10) {
-    return std::unexpected(std::string("the page lies more than 10° askew: straighten it on the glass"));
+    return fail(kAskew, "the page lies more than 10° askew: straighten it on the glass");
   }
   // The zone's extent along and across its lines, in the zone's own axes.
   const double theta = angle * std::numbers::pi / 180;
@@ -510,7 +514,7 @@ std::expected<ZoneReading, std::string> MrzReader::read(const cv::Mat& page) con
   // Which way up: read a sample of cells both ways round.
   const auto upright = grids_of(dark, group.size());
   const auto turned = grids_of(dark_turned, group.size());
-  if (!upright && !turned) return std::unexpected(upright.error());
+  if (!upright && !turned) return fail(kUnreadable, upright.error());
   // Scans finer than the cells are smoothed first, so that sampling them down does not alias.
   const double reduction = kWindowWidth * (upright ? upright->front().cap : turned->front().cap) / kCellWidth;
   if (reduction > 1.3) {
@@ -544,12 +548,15 @@ std::expected<ZoneReading, std::string> MrzReader::read(const cv::Mat& page) con
   return reading;
 }
 
-std::expected<PageReading, std::string> read_data_page(const MrzReader& reader, const cv::Mat& page,
+std::expected<PageReading, ZoneProblem> read_data_page(const MrzReader& reader, const cv::Mat& page,
                                                        std::chrono::year_month_day today) {
   auto zone = reader.read(page);
-  if (!zone) return std::unexpected("the machine-readable zone could not be read: " + zone.error() + kRescan);
+  if (!zone) {
+    zone.error().detail = "the machine-readable zone could not be read: " + zone.error().detail + kRescan;
+    return std::unexpected(std::move(zone.error()));
+  }
   auto fields = parse_mrz(zone->lines, today);
-  if (!fields) return std::unexpected(fields.error());
+  if (!fields) return std::unexpected(ZoneProblem{ZoneProblem::Kind::kUnreadable, fields.error()});
   // A check digit catches any one wrong character, except one whose value differs by a multiple
   // of ten (8 and S, 6 and G, 0 and A...), and two wrong ones only nine times in ten. So the
   // recogniser must be sure of every character no check digit covers, of one whose runner-up the
@@ -567,8 +574,10 @@ std::expected<PageReading, std::string> read_data_page(const MrzReader& reader, 
       const bool blind = mrz_check_digit(std::string_view(&zone->lines[line][i], 1)) ==
                          mrz_check_digit(std::string_view(&zone->runners_up[line][i], 1));
       if (check == checks.end() || blind || ++unsure[static_cast<std::size_t>(check - checks.begin())] > 1) {
-        return std::unexpected("the machine-readable zone could not be read with certainty (line " +
-                               std::to_string(line + 1) + ", character " + std::to_string(i + 1) + ")" + kRescan);
+        return std::unexpected(ZoneProblem{
+            ZoneProblem::Kind::kUnreadable,
+            "the machine-readable zone could not be read with certainty (line " +
+                std::to_string(line + 1) + ", character " + std::to_string(i + 1) + ")" + kRescan});
       }
     }
   }

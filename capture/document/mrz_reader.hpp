@@ -40,15 +40,26 @@ struct ZoneReading {
   std::array<cv::Point2f, 4> corners{};  // the zone on the scan, clockwise from its top left
 };
 
+// Why a page yields no reading, so the applicant can be told what to do about it.
+struct ZoneProblem {
+  enum class Kind {
+    kBadScan,     // not an image the reader takes (empty, a sample format it does not know)
+    kNotFound,    // no zone on the page: the wrong page, or nothing on the glass
+    kAskew,       // the page lies more than 10° askew
+    kUnreadable,  // found, but not read with certainty, or its check digits do not hold
+  };
+  Kind kind = Kind::kUnreadable;
+  std::string detail;  // for the technician: which step failed, never the zone's text
+};
+
 class MrzReader {
  public:
   // Renders the templates; the error names a font that cannot be loaded.
   static std::expected<MrzReader, std::string> load(
       const std::filesystem::path& ocr_b_font = "/usr/share/fonts/opentype/ocr-b/OCRB.otf");
 
-  // `page`: BGR or grey, 200 dpi or more. The error is for the technician and says what was not
-  // found; the applicant is asked to scan again either way.
-  std::expected<ZoneReading, std::string> read(const cv::Mat& page) const;
+  // `page`: BGR or grey, 200 dpi or more.
+  std::expected<ZoneReading, ZoneProblem> read(const cv::Mat& page) const;
 
   struct Templates {
     std::string characters;  // the character of each template: several per character
@@ -72,7 +83,7 @@ struct PageReading {
 // Reads and parses the zone of a data page. Never silently wrong: a zone whose check digits do not
 // hold after correction, or whose names, codes or sex hold an unsure character, is an error that
 // asks for the page to be scanned again.
-std::expected<PageReading, std::string> read_data_page(const MrzReader& reader, const cv::Mat& page,
+std::expected<PageReading, ZoneProblem> read_data_page(const MrzReader& reader, const cv::Mat& page,
                                                        std::chrono::year_month_day today);
 
 }  // namespace kiosk::document
