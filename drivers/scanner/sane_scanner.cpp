@@ -433,6 +433,11 @@ class SaneScanner final : public Scanner {
                                            std::to_string(image.height) + " of " +
                                            std::to_string(p.lines) + " lines");
     }
+    // The last reads fall under the reporting step, and a page of unknown length never got a
+    // fraction: a whole page is reported whole.
+    if (progress && reported < 1.0) {
+      boost::asio::post(executor_, [progress, page] { progress({page, 1.0}); });
+    }
     return image;
   }
 
