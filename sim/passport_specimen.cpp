@@ -59,6 +59,8 @@ std::string date_text(year_month_day d) {
   return text;
 }
 
+}  // namespace
+
 cv::Ptr<cv::freetype::FreeType2> load_font(const std::filesystem::path& file) {
   if (!std::filesystem::exists(file)) {
     throw std::runtime_error("font " + file.string() + " is missing (tools/bootstrap installs it)");
@@ -68,7 +70,7 @@ cv::Ptr<cv::freetype::FreeType2> load_font(const std::filesystem::path& file) {
   return font;
 }
 
-void apply_defects(cv::Mat& page, const ScanDefects& d, std::mt19937& rng) {
+void apply_scan_defects(cv::Mat& page, const ScanDefects& d, std::mt19937& rng) {
   if (d.whole_platen) {
     // The lid's white around the page, which lies anywhere on the glass, turned about its centre.
     cv::Mat glass(px(297), px(216), CV_8UC3, cv::Scalar(246, 247, 248));
@@ -118,8 +120,6 @@ void apply_defects(cv::Mat& page, const ScanDefects& d, std::mt19937& rng) {
   }
   if (d.upside_down) cv::rotate(page, page, cv::ROTATE_180);
 }
-
-}  // namespace
 
 Specimen render_td3_specimen(std::uint32_t seed, const cv::Mat& portrait, const ScanDefects& defects,
                              const SpecimenFonts& fonts) {
@@ -205,7 +205,7 @@ Specimen render_td3_specimen(std::uint32_t seed, const cv::Mat& portrait, const 
   }
   s.mrz_box = cv::Rect(left - px(1), baselines[0] - height - px(1), 44 * pitch + px(2),
                        baselines[1] - baselines[0] + height + px(2.5));
-  apply_defects(s.page, defects, rng);
+  apply_scan_defects(s.page, defects, rng);
   return s;
 }
 

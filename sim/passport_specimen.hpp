@@ -7,10 +7,12 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <random>
 #include <string>
 #include <vector>
 
 #include <opencv2/core.hpp>
+#include <opencv2/freetype.hpp>
 
 #include "capture/document/mrz.hpp"
 
@@ -40,6 +42,12 @@ struct Specimen {
 };
 
 inline constexpr double kSpecimenDpi = 300;
+
+// Applies a scan's defects to a 300 dpi page (BGR), in the order a scanner would cause them.
+void apply_scan_defects(cv::Mat& page, const ScanDefects& defects, std::mt19937& rng);
+
+// Loads a font for cv::freetype; throws std::runtime_error naming a missing file.
+cv::Ptr<cv::freetype::FreeType2> load_font(const std::filesystem::path& file);
 
 // The same seed gives the same page. `portrait` (BGR) is scaled into the photo box; an empty one
 // leaves a grey silhouette. Throws std::runtime_error when a font cannot be loaded.
