@@ -90,6 +90,7 @@ void read_scanner(JsonReader r, ScannerSection& s) {
   s.resolution_dpi = static_cast<int>(r.integer("resolution_dpi", 50, 2400).value_or(300));
   s.mode = r.string("mode").value_or(s.mode);
   s.source = r.string("source").value_or("");
+  s.feeder_source = r.string("feeder_source").value_or("");
   s.scan_timeout =
       std::chrono::seconds(r.integer("scan_timeout_s", 1, 3600).value_or(s.scan_timeout.count()));
   r.reject_unknown_keys();

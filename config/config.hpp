@@ -62,6 +62,9 @@ struct ScannerSection {
   int resolution_dpi = 300;
   std::string mode = "Color";  // SANE mode option value
   std::string source;          // SANE source option value; empty: the backend's default
+  // The source value of the document feeder, for supporting papers (e.g. "Automatic Document
+  // Feeder"); empty: papers go on the glass a page at a time.
+  std::string feeder_source;
   std::chrono::seconds scan_timeout{120};
 };
 

@@ -27,22 +27,6 @@ ScanPrompt prompt_for(ZoneProblem::Kind kind) {
 
 }  // namespace
 
-cv::Mat to_mat(const drivers::Image& image) {
-  if (image.empty() || (image.channels != 1 && image.channels != 3) ||
-      image.pixels.size() != image.row_bytes() * static_cast<std::size_t>(image.height)) {
-    return {};
-  }
-  const cv::Mat view(image.height, image.width, image.channels == 3 ? CV_8UC3 : CV_8UC1,
-                     const_cast<std::uint8_t*>(image.pixels.data()), image.row_bytes());
-  cv::Mat out;
-  if (image.channels == 3) {
-    cv::cvtColor(view, out, cv::COLOR_RGB2BGR);
-  } else {
-    out = view.clone();
-  }
-  return out;
-}
-
 cv::Mat cut_portrait(const cv::Mat& page, const ZoneReading& zone) {
   if (page.empty() || zone.pitch_px <= 0) return {};
   const cv::Point2d c0(zone.corners[0]), c1(zone.corners[1]), c3(zone.corners[3]);

@@ -16,15 +16,13 @@
 #include <opencv2/core.hpp>
 
 #include "capture/document/mrz_reader.hpp"
+#include "capture/document/scan_image.hpp"
 #include "capture/document/scan_prompt.hpp"
 #include "capture/document/travel_document_rules.hpp"
 #include "config/config.hpp"
 #include "drivers/scanner/scanner.hpp"
 
 namespace kiosk::document {
-
-// A scanner's page as OpenCV holds it: BGR or grey, 8 bits, sharing nothing with `image`.
-cv::Mat to_mat(const drivers::Image& image);
 
 // The portrait of a TD3 data page, cut out straightened and the right way up from where ICAO 9303
 // puts it beside the zone: the zone's corners give the page's position, angle and orientation,

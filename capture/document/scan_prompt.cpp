@@ -15,10 +15,12 @@ std::string_view prompt_id(ScanPrompt prompt) {
     case ScanPrompt::kPageGlare: return "scan.page_glare";
     case ScanPrompt::kPageCutOff: return "scan.page_cut_off";
     case ScanPrompt::kPageBlank: return "scan.page_blank";
+    case ScanPrompt::kTooManyPages: return "scan.too_many_pages";
     case ScanPrompt::kDocumentNotAccepted: return "passport.not_accepted";
     case ScanPrompt::kDocumentExpired: return "passport.expired";
     case ScanPrompt::kValidityTooShort: return "passport.validity_too_short";
     case ScanPrompt::kScannerUnavailable: return "scan.scanner_unavailable";
+    case ScanPrompt::kFileRuleNotMet: return "scan.file_rule_not_met";
     case ScanPrompt::kCancelled: return "scan.cancelled";
   }
   return "scan.scanner_unavailable";

@@ -21,12 +21,14 @@ enum class ScanPrompt {
   kPageGlare,          // a glossy paper reflected the lamp
   kPageCutOff,         // part of the paper lay outside the glass
   kPageBlank,          // nothing on the page: the wrong side, or an empty sheet
+  kTooManyPages,       // more pages than the paper may have
   // The document itself does not qualify; the applicant is told why, with the dates.
   kDocumentNotAccepted,  // this kind of travel document is not taken for the service
   kDocumentExpired,
   kValidityTooShort,  // it expires too soon after the application date
   // Not the applicant's to fix: a technician has been called.
   kScannerUnavailable,
+  kFileRuleNotMet,  // the paper cannot be written within its file rule
   kCancelled,
 };
 
