@@ -21,6 +21,14 @@ const char* const kUsage =
     "       kioskctl mrz IMAGE [--json] [--date YYYY-MM-DD]\n"
     "                              read the machine-readable zone of a scanned data page: the\n"
     "                              lines, every check digit, the fields, or why it is refused\n"
+    "       kioskctl document check IMAGE... [--dpi 300] [--json]\n"
+    "                              judge scanned supporting papers as the kiosk does: blank,\n"
+    "                              cut off, askew, glare, blurred, each with its figure\n"
+    "       kioskctl document encode IMAGE... --rule NAME --out FILE [--format F] [--dpi 300]\n"
+    "                              [--config FILE] [--json]\n"
+    "                              write the pages as the file rule NAME of the service\n"
+    "                              catalogue asks (format from FILE's extension; several\n"
+    "                              pages make one PDF)\n"
     "       kioskctl outbox status [--config /etc/kiosk/kiosk.json]\n"
     "                              packets waiting for the central office, by state\n"
     "       kioskctl outbox retry ID... [--config FILE]\n"
@@ -37,6 +45,7 @@ int main(int argc, char** argv) {
   if (is(1, "finger") && is(2, "record")) return finger_record(argc, argv);
   if (is(1, "finger") && is(2, "quality")) return finger_quality(argc, argv);
   if (is(1, "mrz")) return mrz(argc, argv);
+  if (is(1, "document") && (is(2, "check") || is(2, "encode"))) return document_paper(argc, argv);
   if (is(1, "outbox") && (is(2, "status") || is(2, "retry"))) return outbox(argc, argv);
   const bool help = argc == 2 && is(1, "--help");
   std::fputs(kUsage, help ? stdout : stderr);

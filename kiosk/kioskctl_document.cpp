@@ -1,141 +1,178 @@
-// `kioskctl mrz IMAGE` reads the machine-readable zone of a scanned data page: the lines as
-// recognised, every check digit, the fields, and why a page is refused.
-#include <chrono>
+// `kioskctl document check IMAGE...` measures scanned supporting papers as the kiosk would judge
+// them; `kioskctl document encode IMAGE... --rule NAME --out FILE` writes them as a service's file
+// rule asks (several images: one PDF).
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
 
-#include "capture/document/mrz.hpp"
-#include "capture/document/mrz_reader.hpp"
+#include "capture/document/file_encoder.hpp"
+#include "capture/document/page_quality.hpp"
+#include "config/config.hpp"
 #include "kiosk/kioskctl.hpp"
 
 namespace kiosk::ctl {
 namespace {
 
-using namespace std::chrono;
+struct Options {
+  std::vector<std::string> images;
+  std::string rule, out, format, config_file = kDefaultConfig;
+  double dpi = 300;
+  bool json = false;
+};
 
-std::string iso_date(year_month_day d) {
-  char text[16];
-  std::snprintf(text, sizeof text, "%04d-%02u-%02u", static_cast<int>(d.year()), static_cast<unsigned>(d.month()),
-                static_cast<unsigned>(d.day()));
-  return text;
+// Reads the options of both commands; false after printing what is wrong.
+bool parse(int argc, char** argv, Options& o) {
+  for (int i = 3; i < argc; ++i) {
+    const std::string arg = argv[i];
+    const bool has_value = i + 1 < argc;
+    if (arg == "--json") {
+      o.json = true;
+    } else if (arg == "--rule" && has_value) {
+      o.rule = argv[++i];
+    } else if (arg == "--out" && has_value) {
+      o.out = argv[++i];
+    } else if (arg == "--format" && has_value) {
+      o.format = argv[++i];
+    } else if (arg == "--config" && has_value) {
+      o.config_file = argv[++i];
+    } else if (arg == "--dpi" && has_value) {
+      o.dpi = std::atof(argv[++i]);
+      if (o.dpi < 50 || o.dpi > 2400) {
+        std::fprintf(stderr, "kioskctl: --dpi wants a resolution from 50 to 2400, not %s\n", argv[i]);
+        return false;
+      }
+    } else if (arg.rfind("--", 0) != 0) {
+      o.images.push_back(arg);
+    } else {
+      std::fprintf(stderr, "kioskctl: unknown argument %s\n%s", arg.c_str(), kUsage);
+      return false;
+    }
+  }
+  if (o.images.empty()) {
+    std::fputs(kUsage, stderr);
+    return false;
+  }
+  return true;
+}
+
+bool load_pages(const Options& o, std::vector<document::ScannedPage>& pages) {
+  for (const auto& image : o.images) {
+    cv::Mat page = cv::imread(image, cv::IMREAD_COLOR);
+    if (page.empty()) {
+      std::fprintf(stderr, "kioskctl: %s is missing or not an image\n", image.c_str());
+      return false;
+    }
+    pages.push_back({std::move(page), o.dpi});
+  }
+  return true;
+}
+
+int check(const Options& o, const std::vector<document::ScannedPage>& pages) {
+  int failed = 0;
+  for (std::size_t i = 0; i < pages.size(); ++i) {
+    const document::PageQuality q = document::assess_page(pages[i].image, pages[i].dpi);
+    const document::PageQualityLimits limits;
+    nlohmann::json checks = {
+        {"blank", {{"ink_share", q.ink_share}, {"min", limits.min_ink_share}}},
+        {"cut_off", {{"edge_ink_share", q.edge_ink_share}, {"max", limits.max_edge_ink_share}}},
+        {"skew", {{"deg", q.skew_deg}, {"max", limits.max_skew_deg}}},
+        {"glare", {{"share", q.glare_share}, {"max", limits.max_glare_share}}},
+        {"blur", {{"edge_width_mm", q.edge_width_mm}, {"max", limits.max_edge_width_mm}}}};
+    nlohmann::json prompts = nlohmann::json::array();
+    for (const auto p : q.failures) prompts.push_back(std::string(document::prompt_id(p)));
+    failed += q.failures.empty() ? 0 : 1;
+    if (o.json) {
+      std::printf("%s\n", nlohmann::json{{"image", o.images[i]}, {"accepted", q.failures.empty()},
+                                         {"checks", checks}, {"prompts", prompts}}.dump().c_str());
+      continue;
+    }
+    std::printf("%s: %s\n", o.images[i].c_str(), q.failures.empty() ? "accepted" : "refused");
+    std::printf("  ink          %.4f of the page (blank below %.4f)\n", q.ink_share, limits.min_ink_share);
+    std::printf("  edge ink     %.3f of an edge (cut off above %.3f)\n", q.edge_ink_share, limits.max_edge_ink_share);
+    std::printf("  skew         %.1f° (refused beyond %.1f°, straightened within)\n", q.skew_deg, limits.max_skew_deg);
+    std::printf("  glare        %.4f of the page (above %.4f)\n", q.glare_share, limits.max_glare_share);
+    std::printf("  edge width   %.2f mm (blurred above %.2f; 0: not judged)\n", q.edge_width_mm, limits.max_edge_width_mm);
+    for (const auto& p : prompts) std::printf("  prompt       %s\n", p.get<std::string>().c_str());
+  }
+  return failed == 0 ? 0 : 1;
+}
+
+int encode(const Options& o, const std::vector<document::ScannedPage>& pages) {
+  if (o.rule.empty() || o.out.empty()) {
+    std::fprintf(stderr, "kioskctl: document encode needs --rule NAME and --out FILE\n%s", kUsage);
+    return 2;
+  }
+  config::ServiceCatalogue catalogue;
+  try {
+    catalogue = config::load(o.config_file).services;
+  } catch (const config::ConfigError& e) {
+    std::fprintf(stderr, "kioskctl: %s (name the kiosk's configuration with --config)\n", e.what());
+    return 1;
+  }
+  const config::FileRule* rule = catalogue.file_rule(o.rule);
+  if (rule == nullptr) {
+    std::string known;
+    for (const auto& r : catalogue.file_rules) known += (known.empty() ? "" : ", ") + r.name;
+    std::fprintf(stderr, "kioskctl: no file rule \"%s\" in %s; it has: %s\n", o.rule.c_str(),
+                 o.config_file.c_str(), known.empty() ? "none" : known.c_str());
+    return 1;
+  }
+  std::string format = o.format;
+  if (format.empty()) {  // from the output's extension
+    const auto dot = o.out.rfind('.');
+    if (dot != std::string::npos) format = o.out.substr(dot + 1);
+    for (char& c : format) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (format == "tiff") format = "tif";
+  }
+  const auto file = document::encode_document(pages, *rule, format);
+  if (!file) {
+    std::fprintf(stderr, "kioskctl: %s\n", file.error().c_str());
+    return 1;
+  }
+  const std::string temporary = o.out + ".part";
+  {
+    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+    out.write(reinterpret_cast<const char*>(file->bytes.data()), static_cast<std::streamsize>(file->bytes.size()));
+    if (!out.flush()) {
+      std::fprintf(stderr, "kioskctl: cannot write %s\n", o.out.c_str());
+      std::remove(temporary.c_str());
+      return 1;
+    }
+  }
+  if (std::rename(temporary.c_str(), o.out.c_str()) != 0) {
+    std::fprintf(stderr, "kioskctl: cannot write %s\n", o.out.c_str());
+    std::remove(temporary.c_str());
+    return 1;
+  }
+  const nlohmann::json result = {{"out", o.out},          {"format", file->format},
+                                 {"bytes", file->bytes.size()}, {"pages", file->pages},
+                                 {"dpi", file->dpi},      {"jpeg_quality", file->jpeg_quality},
+                                 {"grey", file->grey},    {"rule", rule->name}};
+  if (o.json) {
+    std::printf("%s\n", result.dump().c_str());
+  } else {
+    std::printf("%s: %s, %d page(s), %.0f KB at %d dpi%s%s, within rule \"%s\"\n", o.out.c_str(),
+                file->format.c_str(), file->pages, file->bytes.size() / 1024.0, file->dpi,
+                file->jpeg_quality > 0 ? (", JPEG quality " + std::to_string(file->jpeg_quality)).c_str() : "",
+                file->grey ? ", grey" : "", rule->name.c_str());
+  }
+  return 0;
 }
 
 }  // namespace
 
-int mrz(int argc, char** argv) {
-  std::string image;
-  bool json = false;
-  year_month_day today = floor<days>(system_clock::now());
-  for (int i = 2; i < argc; ++i) {
-    const std::string arg = argv[i];
-    if (arg == "--json") {
-      json = true;
-    } else if (arg == "--date" && i + 1 < argc) {
-      int y = 0;
-      unsigned m = 0, d = 0;
-      if (std::sscanf(argv[++i], "%d-%u-%u", &y, &m, &d) != 3 || !(year(y) / month(m) / day(d)).ok()) {
-        std::fprintf(stderr, "kioskctl: --date wants YYYY-MM-DD, not %s\n", argv[i]);
-        return 2;
-      }
-      today = year(y) / month(m) / day(d);
-    } else if (image.empty() && arg.rfind("--", 0) != 0) {
-      image = arg;
-    } else {
-      std::fprintf(stderr, "kioskctl: unknown argument %s\n%s", arg.c_str(), kUsage);
-      return 2;
-    }
-  }
-  if (image.empty()) {
-    std::fputs(kUsage, stderr);
-    return 2;
-  }
-  const cv::Mat page = cv::imread(image, cv::IMREAD_COLOR);
-  if (page.empty()) {
-    std::fprintf(stderr, "kioskctl: %s is missing or not an image\n", image.c_str());
-    return 1;
-  }
-  const auto reader = document::MrzReader::load();
-  if (!reader) {
-    std::fprintf(stderr, "kioskctl: %s\n", reader.error().c_str());
-    return 1;
-  }
-  const auto zone = reader->read(page);
-  const auto read = document::read_data_page(*reader, page, today);
-
-  nlohmann::json out;
-  out["image"] = image;
-  out["accepted"] = read.has_value();
-  if (!read) out["error"] = read.error().detail;
-  if (zone) {
-    out["lines"] = zone->lines;
-    out["skew_deg"] = zone->skew_deg;
-    out["upside_down"] = zone->upside_down;
-    out["dpi"] = zone->pitch_px / 2.54 * 25.4;
-    nlohmann::json least = nlohmann::json::array();
-    for (const auto& margins : zone->margins) {
-      least.push_back(margins.empty() ? 0.0f : *std::min_element(margins.begin(), margins.end()));
-    }
-    out["least_margin_per_line"] = least;
-    // Each check digit as read, before any correction.
-    nlohmann::json checks = nlohmann::json::array();
-    if (zone->lines.size() >= 2) {
-      for (const document::MrzCheckDigit& c : document::mrz_check_digits(zone->lines.front().size())) {
-        std::string over;
-        for (const auto& [line, from, length] : c.over) {
-          over += zone->lines[static_cast<std::size_t>(line)].substr(static_cast<std::size_t>(from),
-                                                                     static_cast<std::size_t>(length));
-        }
-        const char printed = zone->lines[static_cast<std::size_t>(c.line)][static_cast<std::size_t>(c.at)];
-        const int computed = document::mrz_check_digit(over);
-        // ICAO lets an empty optional-data field carry filler for its check digit.
-        const bool empty = over.find_first_not_of('<') == std::string::npos;
-        checks.push_back({{"field", std::string(c.field)},
-                          {"printed", std::string(1, printed)},
-                          {"computed", computed},
-                          {"holds", printed == '0' + computed || (empty && printed == '<')}});
-      }
-    }
-    out["check_digits"] = checks;
-  }
-  if (read) {
-    const auto& f = read->fields;
-    out["fields"] = {{"document_code", f.document_code},     {"issuing_state", f.issuing_state},
-                     {"surname", f.surname},                 {"given_names", f.given_names},
-                     {"document_number", f.document_number}, {"nationality", f.nationality},
-                     {"date_of_birth", iso_date(f.date_of_birth)}, {"sex", f.sex},
-                     {"date_of_expiry", iso_date(f.date_of_expiry)}, {"optional_data", f.optional_data},
-                     {"corrections", f.corrections},         {"names_truncated", f.names_truncated}};
-  }
-
-  if (json) {
-    std::printf("%s\n", out.dump(2).c_str());
-    return read ? 0 : 1;
-  }
-  if (zone) {
-    std::printf("zone (skew %.1f°%s, about %.0f dpi):\n", zone->skew_deg, zone->upside_down ? ", page upside down" : "",
-                out["dpi"].get<double>());
-    for (const auto& line : zone->lines) std::printf("  %s\n", line.c_str());
-    std::printf("check digits as read:\n");
-    for (const auto& c : out["check_digits"]) {
-      std::printf("  %-16s printed %s computed %d  %s\n", c["field"].get<std::string>().c_str(),
-                  c["printed"].get<std::string>().c_str(), c["computed"].get<int>(),
-                  c["holds"].get<bool>() ? "holds" : "DOES NOT HOLD");
-    }
-  }
-  if (!read) {
-    std::printf("refused: %s\n", read.error().detail.c_str());
-    return 1;
-  }
-  std::printf("fields:\n");
-  for (const auto& [key, value] : out["fields"].items()) {
-    std::printf("  %-16s %s\n", key.c_str(), value.is_string() ? value.get<std::string>().c_str() : value.dump().c_str());
-  }
-  return 0;
+int document_paper(int argc, char** argv) {
+  Options o;
+  if (!parse(argc, argv, o)) return 2;
+  std::vector<document::ScannedPage> pages;
+  if (!load_pages(o, pages)) return 1;
+  return std::string_view(argv[2]) == "check" ? check(o, pages) : encode(o, pages);
 }
 
 }  // namespace kiosk::ctl

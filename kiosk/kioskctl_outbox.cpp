@@ -12,7 +12,6 @@
 namespace kiosk::ctl {
 namespace {
 
-constexpr const char* kDefaultConfig = "/etc/kiosk/kiosk.json";
 
 std::string when(sync::Clock::time_point t) { return utc_text(t, "%Y-%m-%d %H:%M:%S UTC"); }
 

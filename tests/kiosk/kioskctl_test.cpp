@@ -11,6 +11,7 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "capture/an2k/transaction.hpp"
+#include "sim/document_specimen.hpp"
 #include "sim/fingerprint_synth.hpp"
 #include "sim/passport_specimen.hpp"
 #include "sync/outbox.hpp"
@@ -224,6 +225,64 @@ TEST(Kioskctl, MrzSaysWhyAPageIsRefused) {
   EXPECT_EQ(broken.exit_code, 1);
   EXPECT_THAT(broken.output, HasSubstr("not an image"));
   EXPECT_EQ(testing::run_program(KIOSKCTL_BINARY " mrz page.png --date 2026-13-40").exit_code, 2);
+}
+
+TEST(Kioskctl, DocumentEncodeWritesPagesToTheCataloguesFileRule) {
+  testing::ScratchDir dir;
+  const std::string config = KIOSK_SOURCE_DIR "/config/defaults/simulation.json";
+  for (std::uint32_t seed : {1u, 2u}) {
+    ASSERT_TRUE(cv::imwrite((dir / ("p" + std::to_string(seed) + ".png")).string(), sim::render_paper(seed, {})));
+  }
+  const std::string pages = (dir / "p1.png").string() + " " + (dir / "p2.png").string();
+  const auto pdf = testing::run_program(KIOSKCTL_BINARY " document encode " + pages +
+                                        " --rule document --json --out " + (dir / "letter.pdf").string() +
+                                        " --config " + config);
+  ASSERT_EQ(pdf.exit_code, 0) << pdf.output;
+  const auto out = nlohmann::json::parse(pdf.output);
+  EXPECT_EQ(out["format"], "pdf");
+  EXPECT_EQ(out["pages"], 2);
+  EXPECT_EQ(std::filesystem::file_size(dir / "letter.pdf"), out["bytes"].get<std::size_t>());
+  EXPECT_LE(out["bytes"].get<std::size_t>(), 2u << 20);
+  EXPECT_FALSE(std::filesystem::exists(dir / "letter.pdf.part"));
+
+  // The ID-card rule: JPEG between 100 and 300 KB.
+  const auto jpg = testing::run_program(KIOSKCTL_BINARY " document encode " + (dir / "p1.png").string() +
+                                        " --rule id-card --out " + (dir / "card.jpg").string() +
+                                        " --config " + config);
+  ASSERT_EQ(jpg.exit_code, 0) << jpg.output;
+  EXPECT_THAT(jpg.output, AllOf(HasSubstr("card.jpg: jpg, 1 page(s)"), HasSubstr("within rule \"id-card\"")));
+  const auto size = std::filesystem::file_size(dir / "card.jpg");
+  EXPECT_GE(size, 100u * 1024);
+  EXPECT_LE(size, 300u * 1024);
+
+  // What cannot be: a format the rule does not take, an unknown rule. Nothing is written.
+  const auto png = testing::run_program(KIOSKCTL_BINARY " document encode " + (dir / "p1.png").string() +
+                                        " --rule id-card --out " + (dir / "card.png").string() +
+                                        " --config " + config);
+  EXPECT_EQ(png.exit_code, 1);
+  EXPECT_THAT(png.output, HasSubstr("does not take png"));
+  EXPECT_FALSE(std::filesystem::exists(dir / "card.png"));
+  const auto unknown = testing::run_program(KIOSKCTL_BINARY " document encode " + (dir / "p1.png").string() +
+                                            " --rule photo --out x.jpg --config " + config);
+  EXPECT_EQ(unknown.exit_code, 1);
+  EXPECT_THAT(unknown.output, AllOf(HasSubstr("no file rule \"photo\""), HasSubstr("document, id-card")));
+}
+
+TEST(Kioskctl, DocumentCheckGivesEveryFigureAndThePrompt) {
+  testing::ScratchDir dir;
+  ASSERT_TRUE(cv::imwrite((dir / "good.png").string(), sim::render_paper(3, {})));
+  sim::PaperFaults glossy;
+  glossy.glare = 0.3;
+  ASSERT_TRUE(cv::imwrite((dir / "glare.png").string(), sim::render_paper(3, glossy)));
+  const auto good = testing::run_program(KIOSKCTL_BINARY " document check " + (dir / "good.png").string());
+  EXPECT_EQ(good.exit_code, 0) << good.output;
+  EXPECT_THAT(good.output, AllOf(HasSubstr("accepted"), HasSubstr("edge width"), HasSubstr("skew")));
+  const auto glare = testing::run_program(KIOSKCTL_BINARY " document check --json " + (dir / "glare.png").string());
+  EXPECT_EQ(glare.exit_code, 1) << glare.output;
+  const auto out = nlohmann::json::parse(glare.output);
+  EXPECT_FALSE(out["accepted"].get<bool>());
+  EXPECT_EQ(out["prompts"][0], "scan.page_glare");
+  EXPECT_GT(out["checks"]["glare"]["share"].get<double>(), out["checks"]["glare"]["max"].get<double>());
 }
 
 TEST(Kioskctl, UnknownCommandShowsUsage) {
