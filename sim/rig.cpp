@@ -8,6 +8,7 @@
 
 #include "sim/fingerprint_synth.hpp"
 #include "sim/media.hpp"
+#include "sim/passport_specimen.hpp"
 
 namespace kiosk::sim {
 
@@ -31,10 +32,16 @@ Rig prepare_rig(const config::Config& config) {
   write_sane_config(config.scanner.sane_config_dir, {"pnm", "test"});
 
   Rig rig;
-  rig.scanner_page = sim.dir / "page.ppm";
+  rig.scanner_page = sim.dir / "data-page.ppm";
   if (!std::filesystem::exists(rig.scanner_page)) {
-    // An ID-3 passport data page (125 x 88 mm) at 300 dpi.
-    if (!cv::imwrite(rig.scanner_page.string(), render_test_page(1476, 1039, sim.seed))) {
+    // A specimen passport laid open on the A4 glass, a little askew, scanned at 300 dpi; its
+    // portrait is the face the camera shows.
+    ScanDefects on_glass;
+    on_glass.whole_platen = true;
+    on_glass.rotation_deg = 2;
+    const cv::Mat face = cv::imread(sim.face_source.string(), cv::IMREAD_COLOR);
+    const Specimen page = render_td3_specimen(sim.seed, face, on_glass);
+    if (!cv::imwrite(rig.scanner_page.string(), page.page)) {
       throw std::runtime_error("cannot write " + rig.scanner_page.string());
     }
   }

@@ -1,6 +1,6 @@
 // Prepares the simulation rig that a configuration with simulation enabled points the real
-// libraries at: SANE's configuration (pnm and test backends), a page for pnm to "scan", the
-// camera's video, and fingerprints for the virtual finger.
+// libraries at: SANE's configuration (pnm and test backends), a specimen passport on the glass for
+// pnm to "scan", the camera's video, and fingerprints for the virtual finger.
 #pragma once
 
 #include <filesystem>

@@ -102,8 +102,10 @@ double skew_of(const cv::Mat& ink) {
 }
 
 // How wide the ramp of a text edge is, in mm: the contrast between paper and ink over the
-// steepest gradients found (Sobel's response to a ramp is 8 × its slope per pixel).
-double edge_width_mm(const cv::Mat& grey, double dpi, double contrast) {
+// steepest gradients at the ink's edges (Sobel's response to a ramp is 8 × its slope per pixel).
+// Only pixels beside ink count, so a page that covers a corner of the glass, or a photograph on
+// it, does not dilute the figure.
+double edge_width_mm(const cv::Mat& grey, double dpi, double contrast, const cv::Mat& ink) {
   cv::Mat page = grey;
   if (dpi > 300) {
     cv::resize(grey, page, cv::Size(), 300 / dpi, 300 / dpi, cv::INTER_AREA);
@@ -113,11 +115,21 @@ double edge_width_mm(const cv::Mat& grey, double dpi, double contrast) {
   cv::Sobel(page, gx, CV_32F, 1, 0);
   cv::Sobel(page, gy, CV_32F, 0, 1);
   cv::magnitude(gx, gy, magnitude);
-  // The 99.5th percentile of the gradient: text edges, not noise and not the odd speck.
-  cv::Mat flat = magnitude.reshape(1, 1);
-  const std::size_t n = flat.total();
-  std::vector<float> values(flat.begin<float>(), flat.end<float>());
-  const auto at = values.begin() + static_cast<std::ptrdiff_t>(n * 995 / 1000);
+  cv::Mat near_ink;
+  cv::dilate(ink, near_ink, cv::getStructuringElement(cv::MORPH_RECT, cv::Size(3, 3)));
+  cv::resize(near_ink, near_ink, page.size(), 0, 0, cv::INTER_NEAREST);
+  std::vector<float> values;
+  values.reserve(static_cast<std::size_t>(cv::countNonZero(near_ink)));
+  for (int y = 0; y < page.rows; ++y) {
+    const float* m = magnitude.ptr<float>(y);
+    const std::uint8_t* keep = near_ink.ptr<std::uint8_t>(y);
+    for (int x = 0; x < page.cols; ++x) {
+      if (keep[x]) values.push_back(m[x]);
+    }
+  }
+  if (values.empty()) return 0;
+  // The 95th percentile beside ink: the steep part of the text's edges, not the odd speck.
+  const auto at = values.begin() + static_cast<std::ptrdiff_t>(values.size() * 95 / 100);
   std::nth_element(values.begin(), at, values.end());
   const double slope = *at / 8;
   if (slope <= 0) return 0;
@@ -160,7 +172,7 @@ PageQuality assess_page(const cv::Mat& page, double dpi, const PageQualityLimits
   if (q.ink_share >= 0.002 && dpi >= 200) {
     // Paper from the background, ink from the darkest half of the page's ink share, at full size.
     const double contrast = percentile(background, 0.5) - percentile(grey, q.ink_share / 2);
-    q.edge_width_mm = edge_width_mm(grey, dpi, contrast);
+    q.edge_width_mm = edge_width_mm(grey, dpi, contrast, ink);
     if (q.edge_width_mm > limits.max_edge_width_mm) q.failures.push_back(ScanPrompt::kPageBlurred);
   }
   return q;

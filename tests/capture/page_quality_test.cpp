@@ -82,6 +82,16 @@ TEST(PageQuality, PageLaidAskewIsToldAndAlittleAskewIsStraightened) {
   EXPECT_NEAR(after.skew_deg, 0, 0.15) << figures(after);
 }
 
+TEST(PageQuality, SmallPaperOnTheWholeGlassIsJudgedByItsText) {
+  // A passport page covers a sixth of the A4 glass; the lid's flat white must not make it blurred.
+  sim::ScanDefects on_glass;
+  on_glass.whole_platen = true;
+  on_glass.rotation_deg = 2;
+  const PageQuality q = assess_page(sim::render_td3_specimen(1, {}, on_glass).page, 300);
+  EXPECT_TRUE(q.failures.empty()) << prompt_id(q.failures.front()) << " " << figures(q);
+  EXPECT_LT(q.edge_width_mm, 0.25) << figures(q);
+}
+
 TEST(PageQuality, PagePartlyOffTheGlassIsCutOff) {
   for (double mm : {25.0, 40.0}) {
     sim::PaperFaults f;

@@ -51,7 +51,7 @@ TEST(KioskProgram, SelfTestFindsAndCapturesFromAllThreeSimulatedDevices) {
   const testing::ProgramRun r = run("--self-test --config " + write_simulation_profile(dir).string());
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_THAT(r.output, AllOf(HasSubstr("fingerprint reader OK: captured a 300x400 image"),
-                              HasSubstr("document scanner OK: scanned a 1476x1039 page"),
+                              HasSubstr("document scanner OK: scanned a 2551x3508 page"),
                               HasSubstr("camera OK: grabbed a 320x240 frame"),
                               HasSubstr("all three devices answered"), Not(HasSubstr("FAILED"))));
   // The simulation leaves what it generated where the profile says.
