@@ -29,7 +29,7 @@ enum class ScanPrompt {
   // Not the applicant's to fix: a technician has been called.
   kScannerUnavailable,
   kFileRuleNotMet,  // the paper cannot be written within its file rule
-  kCancelled,
+  kCancelled,       // stays last: the UI's message catalogues are checked up to it
 };
 
 // "scan.place_data_page", "passport.expired", ...: the message key.
