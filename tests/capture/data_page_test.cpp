@@ -3,19 +3,19 @@
 // (test backend) and pages that cannot be read become the prompts the applicant needs.
 #include "capture/document/data_page.hpp"
 
-#include <cstdio>
-#include <cstdlib>
-
 #include <gtest/gtest.h>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
 #include "sim/passport_specimen.hpp"
-#include "sim/rig.hpp"
-#include "tests/support/test_support.hpp"
+#include "tests/support/sane_test.hpp"
+#include "tests/support/services.hpp"
 
 namespace kiosk::document {
 namespace {
+
+using testing::renewal_service;
+using testing::visa_service;
 
 using namespace std::chrono;
 using namespace std::chrono_literals;
@@ -30,24 +30,6 @@ std::shared_ptr<const MrzReader> reader() {
   return r;
 }
 
-config::Service any_document() {
-  config::Service s;
-  s.id = "passport-renewal";
-  s.kind = "passport";
-  s.min_validity_months = std::nullopt;
-  return s;
-}
-
-config::Service visa() {
-  config::Service s;
-  s.id = "visa-l";
-  s.kind = "visa";
-  s.visa_category = "L";
-  s.document_codes = {"P"};
-  s.min_validity_months = 6;
-  return s;
-}
-
 // A portrait that shows which way up it is: red above, blue below.
 cv::Mat two_colour_portrait() {
   cv::Mat p(450, 350, CV_8UC3, cv::Scalar(255, 0, 0));
@@ -55,21 +37,8 @@ cv::Mat two_colour_portrait() {
   return p;
 }
 
-class DataPageTest : public ::testing::Test {
+class DataPageTest : public testing::SaneTest {
  protected:
-  void SetUp() override {
-    sim::write_sane_config(scratch_ / "sane", {"pnm", "test"});
-    setenv("SANE_CONFIG_DIR", (scratch_ / "sane").c_str(), 1);  // read by sane_init
-    scanner_ = drivers::make_sane_scanner(io_.get_executor());
-  }
-
-  void open(const std::string& device) {
-    std::optional<drivers::Result<drivers::ScannerInfo>> opened;
-    scanner_->open(device, [&](auto r) { opened = std::move(r); });
-    ASSERT_TRUE(testing::run_until(io_, opened));
-    ASSERT_TRUE(opened->has_value()) << opened->error().message();
-  }
-
   DataPageOutcome capture(std::vector<std::pair<std::string, std::string>> options,
                           const config::Service& service, year_month_day date = kToday,
                           double* last_progress = nullptr) {
@@ -91,10 +60,6 @@ class DataPageTest : public ::testing::Test {
     EXPECT_TRUE(cv::imwrite(file.string(), s.page));
     return capture({{"filename", file.string()}}, service, date, progress);
   }
-
-  boost::asio::io_context io_;
-  testing::ScratchDir scratch_;
-  std::unique_ptr<drivers::Scanner> scanner_;
 };
 
 TEST_F(DataPageTest, SpecimensOnTheGlassAreReadWithEveryFieldThroughSane) {
@@ -111,7 +76,7 @@ TEST_F(DataPageTest, SpecimensOnTheGlassAreReadWithEveryFieldThroughSane) {
     d.jpeg_quality = 70;
     const sim::Specimen s = sim::render_td3_specimen(seed, two_colour_portrait(), d);
     double progress = 0;
-    const auto page = capture_specimen(s, any_document(), kToday, &progress);
+    const auto page = capture_specimen(s, renewal_service(), kToday, &progress);
     if (!page) {
       report += "seed " + std::to_string(seed) + ": " + page.error().detail + "\n";
       continue;
@@ -140,7 +105,7 @@ TEST_F(DataPageTest, PortraitIsCutUprightWhereverAndHoweverThePageLies) {
     d.upside_down = c.upside_down;
     d.whole_platen = c.whole_platen;
     const sim::Specimen s = sim::render_td3_specimen(42, two_colour_portrait(), d);
-    const auto page = capture_specimen(s, any_document());
+    const auto page = capture_specimen(s, renewal_service());
     ASSERT_TRUE(page) << page.error().detail;
     const cv::Mat& p = page->portrait;
     ASSERT_FALSE(p.empty());
@@ -165,14 +130,14 @@ TEST_F(DataPageTest, ServiceRulesRefuseAnExpiredPassportAndOneExpiringWithinSixM
   const sim::Specimen s = sim::render_td3_specimen(7, cv::Mat(), sim::ScanDefects{});
   const auto expiry = parse_mrz(s.mrz, kToday)->date_of_expiry;
   const auto soon = year_month_day(sys_days(expiry) - days(90));
-  const auto too_short = capture_specimen(s, visa(), soon);
+  const auto too_short = capture_specimen(s, visa_service(), soon);
   ASSERT_FALSE(too_short);
   EXPECT_EQ(too_short.error().prompt, ScanPrompt::kValidityTooShort);
   EXPECT_EQ(too_short.error().valid_after, months_after(soon, 6));
-  const auto expired = capture_specimen(s, visa(), year_month_day(sys_days(expiry) + days(1)));
+  const auto expired = capture_specimen(s, visa_service(), year_month_day(sys_days(expiry) + days(1)));
   ASSERT_FALSE(expired);
   EXPECT_EQ(expired.error().prompt, ScanPrompt::kDocumentExpired);
-  const auto fine = capture_specimen(s, visa(), year_month_day(sys_days(expiry) - days(400)));
+  const auto fine = capture_specimen(s, visa_service(), year_month_day(sys_days(expiry) - days(400)));
   EXPECT_TRUE(fine) << (fine ? "" : fine.error().detail);
 }
 
@@ -180,14 +145,14 @@ TEST_F(DataPageTest, EmptyGlassAsksForThePassportAndATiltedOneToBeStraightened) 
   open("pnm:0");
   const auto empty_glass = scratch_ / "empty.ppm";
   cv::imwrite(empty_glass.string(), cv::Mat(3508, 2551, CV_8UC3, cv::Scalar(246, 246, 246)));
-  const auto nothing = capture({{"filename", empty_glass.string()}}, visa());
+  const auto nothing = capture({{"filename", empty_glass.string()}}, visa_service());
   ASSERT_FALSE(nothing);
   EXPECT_EQ(nothing.error().prompt, ScanPrompt::kPlaceDataPage);
 
   sim::ScanDefects tilted;
   tilted.whole_platen = true;
   tilted.rotation_deg = 16;
-  const auto askew = capture_specimen(sim::render_td3_specimen(3, cv::Mat(), tilted), visa());
+  const auto askew = capture_specimen(sim::render_td3_specimen(3, cv::Mat(), tilted), visa_service());
   ASSERT_FALSE(askew);
   EXPECT_EQ(askew.error().prompt, ScanPrompt::kStraightenPage);
 }
@@ -199,7 +164,7 @@ TEST_F(DataPageTest, SmudgedZoneAsksForAnotherScanAndYieldsNoFields) {
   const int pitch = s.mrz_box.width / 44;
   cv::rectangle(s.page, cv::Rect(s.mrz_box.x + 6 * pitch + pitch / 2, s.mrz_box.y + pitch, 22, 14),
                 cv::Scalar(60, 60, 60), cv::FILLED);
-  const auto page = capture_specimen(s, visa());
+  const auto page = capture_specimen(s, visa_service());
   ASSERT_FALSE(page);
   EXPECT_EQ(page.error().prompt, ScanPrompt::kScanAgain);
 }
@@ -214,7 +179,7 @@ class DataPageScannerErrorTest : public DataPageTest,
 
 TEST_P(DataPageScannerErrorTest, BecomesThePrompt) {
   open("test:0");
-  const auto page = capture({{"read-return-value", GetParam().sane_status}}, visa());
+  const auto page = capture({{"read-return-value", GetParam().sane_status}}, visa_service());
   ASSERT_FALSE(page);
   EXPECT_EQ(page.error().prompt, GetParam().prompt) << page.error().detail;
 }
@@ -230,11 +195,3 @@ INSTANTIATE_TEST_SUITE_P(
 
 }  // namespace
 }  // namespace kiosk::document
-
-// SANE's test back-end can hang in sane_cancel; see tests/drivers/scanner_test.cpp.
-int main(int argc, char** argv) {
-  ::testing::InitGoogleTest(&argc, argv);
-  const int result = RUN_ALL_TESTS();
-  std::fflush(nullptr);
-  std::_Exit(result);
-}

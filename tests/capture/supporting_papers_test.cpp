@@ -3,15 +3,11 @@
 // a jam, an empty feeder, each the prompt the applicant needs, with nothing kept from a bad run.
 #include "capture/document/supporting_papers.hpp"
 
-#include <cstdio>
-#include <cstdlib>
-
 #include <gtest/gtest.h>
 #include <opencv2/imgcodecs.hpp>
 
 #include "sim/document_specimen.hpp"
-#include "sim/rig.hpp"
-#include "tests/support/test_support.hpp"
+#include "tests/support/sane_test.hpp"
 
 namespace kiosk::document {
 namespace {
@@ -50,21 +46,8 @@ config::FileRule document_rule() {
   return r;
 }
 
-class PaperCaptureTest : public ::testing::Test {
+class PaperCaptureTest : public testing::SaneTest {
  protected:
-  void SetUp() override {
-    sim::write_sane_config(scratch_ / "sane", {"pnm", "test"});
-    setenv("SANE_CONFIG_DIR", (scratch_ / "sane").c_str(), 1);  // read by sane_init
-    scanner_ = drivers::make_sane_scanner(io_.get_executor());
-  }
-
-  void open(const std::string& device) {
-    std::optional<drivers::Result<drivers::ScannerInfo>> opened;
-    scanner_->open(device, [&](auto r) { opened = std::move(r); });
-    ASSERT_TRUE(testing::run_until(io_, opened));
-    ASSERT_TRUE(opened->has_value()) << opened->error().message();
-  }
-
   std::shared_ptr<PaperCapture> paper(config::ScannerSection settings,
                                       std::vector<std::pair<std::string, std::string>> options,
                                       int max_pages = 10) {
@@ -88,9 +71,6 @@ class PaperCaptureTest : public ::testing::Test {
     return result ? *result : std::unexpected(PaperRefusal{ScanPrompt::kCancelled, 0, "gave up"});
   }
 
-  boost::asio::io_context io_;
-  testing::ScratchDir scratch_;
-  std::unique_ptr<drivers::Scanner> scanner_;
 };
 
 TEST_F(PaperCaptureTest, PagesFromTheGlassOneByOneBecomeOnePdf) {
@@ -175,11 +155,3 @@ TEST_F(PaperCaptureTest, FeederJamAndEmptyFeederBecomeTheirPrompts) {
 
 }  // namespace
 }  // namespace kiosk::document
-
-// SANE's test back-end can hang in sane_cancel; see tests/drivers/scanner_test.cpp.
-int main(int argc, char** argv) {
-  ::testing::InitGoogleTest(&argc, argv);
-  const int result = RUN_ALL_TESTS();
-  std::fflush(nullptr);
-  std::_Exit(result);
-}

@@ -3,9 +3,13 @@
 #include <gtest/gtest.h>
 
 #include "capture/document/travel_document_rules.hpp"
+#include "tests/support/services.hpp"
 
 namespace kiosk::document {
 namespace {
+
+using testing::renewal_service;
+using testing::visa_service;
 
 using namespace std::chrono;
 
@@ -16,36 +20,26 @@ MrzFields passport(year_month_day expiry, std::string code = "P") {
   return f;
 }
 
-config::Service visa() {
-  config::Service s;
-  s.id = "visa-l";
-  s.kind = "visa";
-  s.visa_category = "L";
-  s.document_codes = {"P"};
-  s.min_validity_months = 6;
-  return s;
-}
-
 constexpr year_month_day kToday = 2026y / November / 22d;
 
 TEST(TravelDocumentRules, PassportValidWellBeyondSixMonthsIsAccepted) {
-  EXPECT_FALSE(check_travel_document(passport(2031y / March / 1d), visa(), kToday));
+  EXPECT_FALSE(check_travel_document(passport(2031y / March / 1d), visa_service(), kToday));
 }
 
 TEST(TravelDocumentRules, ExpiryOnTheDaySixMonthsOnIsTooShortAndTheDayAfterIsEnough) {
-  const auto refusal = check_travel_document(passport(2027y / May / 22d), visa(), kToday);
+  const auto refusal = check_travel_document(passport(2027y / May / 22d), visa_service(), kToday);
   ASSERT_TRUE(refusal);
   EXPECT_EQ(refusal->prompt, ScanPrompt::kValidityTooShort);
   EXPECT_EQ(refusal->valid_after, 2027y / May / 22d);
-  EXPECT_FALSE(check_travel_document(passport(2027y / May / 23d), visa(), kToday));
+  EXPECT_FALSE(check_travel_document(passport(2027y / May / 23d), visa_service(), kToday));
 }
 
 TEST(TravelDocumentRules, ExpiredPassportIsToldApartFromOneExpiringSoon) {
-  const auto expired = check_travel_document(passport(2026y / November / 21d), visa(), kToday);
+  const auto expired = check_travel_document(passport(2026y / November / 21d), visa_service(), kToday);
   ASSERT_TRUE(expired);
   EXPECT_EQ(expired->prompt, ScanPrompt::kDocumentExpired);
   // Valid on its last day, but that is far short of six months.
-  const auto last_day = check_travel_document(passport(kToday), visa(), kToday);
+  const auto last_day = check_travel_document(passport(kToday), visa_service(), kToday);
   ASSERT_TRUE(last_day);
   EXPECT_EQ(last_day->prompt, ScanPrompt::kValidityTooShort);
 }
@@ -57,18 +51,15 @@ TEST(TravelDocumentRules, MonthEndsClampToTheShorterMonth) {
 }
 
 TEST(TravelDocumentRules, IdCardIsNotAcceptedWhereOnlyPassportsAre) {
-  const auto refusal = check_travel_document(passport(2031y / March / 1d, "ID"), visa(), kToday);
+  const auto refusal = check_travel_document(passport(2031y / March / 1d, "ID"), visa_service(), kToday);
   ASSERT_TRUE(refusal);
   EXPECT_EQ(refusal->prompt, ScanPrompt::kDocumentNotAccepted);
   // A diplomatic passport's code starts with P: "P" takes it.
-  EXPECT_FALSE(check_travel_document(passport(2031y / March / 1d, "PD"), visa(), kToday));
+  EXPECT_FALSE(check_travel_document(passport(2031y / March / 1d, "PD"), visa_service(), kToday));
 }
 
 TEST(TravelDocumentRules, RenewalTakesAnExpiredPassport) {
-  config::Service renewal;
-  renewal.id = "passport-renewal";
-  renewal.kind = "passport";
-  renewal.min_validity_months = std::nullopt;
+  config::Service renewal = renewal_service();
   EXPECT_FALSE(check_travel_document(passport(2019y / January / 1d), renewal, kToday));
   renewal.min_validity_months = 0;  // valid today is enough
   EXPECT_FALSE(check_travel_document(passport(kToday), renewal, kToday));

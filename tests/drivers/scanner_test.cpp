@@ -1,6 +1,4 @@
 // The scanner driver against SANE's own pnm and test backends.
-#include <cstdio>
-#include <cstdlib>
 #include <set>
 
 #include <gtest/gtest.h>
@@ -9,29 +7,15 @@
 
 #include "drivers/scanner/scanner.hpp"
 #include "sim/media.hpp"
-#include "sim/rig.hpp"
-#include "tests/support/test_support.hpp"
+#include "tests/support/sane_test.hpp"
 
 namespace kiosk::drivers {
 namespace {
 
 using namespace std::chrono_literals;
 
-class ScannerTest : public ::testing::Test {
+class ScannerTest : public testing::SaneTest {
  protected:
-  void SetUp() override {
-    sim::write_sane_config(scratch_ / "sane", {"pnm", "test"});
-    setenv("SANE_CONFIG_DIR", (scratch_ / "sane").c_str(), 1);  // read by sane_init
-    scanner_ = make_sane_scanner(io_.get_executor());
-  }
-
-  void open(const std::string& name) {
-    std::optional<Result<ScannerInfo>> opened;
-    scanner_->open(name, [&](auto r) { opened = std::move(r); });
-    ASSERT_TRUE(testing::run_until(io_, opened));
-    ASSERT_TRUE(opened->has_value()) << opened->error().message();
-  }
-
   Result<std::vector<Image>> scan(const ScanSettings& settings,
                                   std::function<void(ScanProgress)> progress = nullptr) {
     std::optional<Result<std::vector<Image>>> result;
@@ -56,10 +40,6 @@ class ScannerTest : public ::testing::Test {
     s.area = ScanArea{0, 0, 20, 20};
     return s;
   }
-
-  boost::asio::io_context io_;
-  testing::ScratchDir scratch_;
-  std::unique_ptr<Scanner> scanner_;
 };
 
 TEST_F(ScannerTest, ListsTheVirtualBackends) {
@@ -241,15 +221,3 @@ TEST_F(ScannerTest, SecondRequestWhileScanningIsBusy) {
 
 }  // namespace
 }  // namespace kiosk::drivers
-
-// SANE's test back-end can deadlock inside sane_cancel (it cancels its reader thread
-// asynchronously, possibly inside malloc). The driver then reports a hung scanner and leaves the
-// thread behind, as it should; but a stuck thread that holds the allocator's lock would also hang
-// the normal process exit, after every test has passed. So this binary leaves without running
-// exit handlers, once its results are written.
-int main(int argc, char** argv) {
-  ::testing::InitGoogleTest(&argc, argv);
-  const int result = RUN_ALL_TESTS();
-  std::fflush(nullptr);
-  std::_Exit(result);
-}
