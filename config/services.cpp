@@ -19,6 +19,13 @@ bool is_id(const std::string& text) {
                               std::string::npos;
 }
 
+// The "id" of a service or a paper, which is also its message key.
+std::string read_id(JsonReader& r) {
+  std::string id = r.string("id").value_or("");
+  if (!is_id(id)) r.fail("id", "is required: lower-case letters, digits, '-' and '_'");
+  return id;
+}
+
 FileRule read_file_rule(JsonReader r, std::string name) {
   FileRule rule;
   rule.name = std::move(name);
@@ -42,8 +49,7 @@ FileRule read_file_rule(JsonReader r, std::string name) {
 
 SupportingDocument read_document(JsonReader r, const ServiceCatalogue& catalogue) {
   SupportingDocument d;
-  d.id = r.string("id").value_or("");
-  if (!is_id(d.id)) r.fail("id", "is required: lower-case letters, digits, '-' and '_'");
+  d.id = read_id(r);
   const auto when = r.string("when").value_or("always");
   if (when == "always") {
     d.when = DocumentCondition::kAlways;
@@ -66,8 +72,7 @@ SupportingDocument read_document(JsonReader r, const ServiceCatalogue& catalogue
 
 Service read_service(JsonReader r, const ServiceCatalogue& catalogue) {
   Service s;
-  s.id = r.string("id").value_or("");
-  if (!is_id(s.id)) r.fail("id", "is required: lower-case letters, digits, '-' and '_'");
+  s.id = read_id(r);
   s.kind = r.string("kind").value_or("");
   if (s.kind != "visa" && s.kind != "passport" && s.kind != "travel_document") {
     r.fail("kind", "must be one of visa, passport, travel_document");
