@@ -72,13 +72,10 @@ DataPageCapture::DataPageCapture(boost::asio::any_io_executor executor, drivers:
                                  const config::ScannerSection& settings,
                                  std::vector<std::pair<std::string, std::string>> extra_options,
                                  std::shared_ptr<const MrzReader> reader)
-    : executor_(std::move(executor)), scanner_(scanner), reader_(std::move(reader)) {
-  scan_settings_.resolution_dpi = settings.resolution_dpi;
-  scan_settings_.mode = settings.mode;
-  scan_settings_.source = settings.source;
-  scan_settings_.deadline = settings.scan_timeout;
-  scan_settings_.options = std::move(extra_options);
-}
+    : executor_(std::move(executor)),
+      scanner_(scanner),
+      scan_settings_(scan_settings(settings, settings.source, std::move(extra_options))),
+      reader_(std::move(reader)) {}
 
 DataPageCapture::~DataPageCapture() { reading_.join(); }
 

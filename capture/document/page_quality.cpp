@@ -157,8 +157,8 @@ PageQuality assess_page(const cv::Mat& page, double dpi, const PageQualityLimits
   q.skew_deg = skew_of(ink);
   if (std::abs(q.skew_deg) > limits.max_skew_deg) q.failures.push_back(ScanPrompt::kStraightenPage);
 
+  const int paper = percentile(background, 0.5);  // the paper's tone
   // Glare: clipped white, clearly brighter than the paper. Paper scanned white itself hides it.
-  const int paper = percentile(background, 0.5);
   if (paper <= 244) {
     cv::Mat clipped;
     cv::compare(small, std::max(250, paper + 10), clipped, cv::CMP_GE);
@@ -171,7 +171,7 @@ PageQuality assess_page(const cv::Mat& page, double dpi, const PageQualityLimits
   // Blur, judged where there is text enough and resolution enough (2 px are 0.25 mm at 200 dpi).
   if (q.ink_share >= 0.002 && dpi >= 200) {
     // Paper from the background, ink from the darkest half of the page's ink share, at full size.
-    const double contrast = percentile(background, 0.5) - percentile(grey, q.ink_share / 2);
+    const double contrast = paper - percentile(grey, q.ink_share / 2);
     q.edge_width_mm = edge_width_mm(grey, dpi, contrast, ink);
     if (q.edge_width_mm > limits.max_edge_width_mm) q.failures.push_back(ScanPrompt::kPageBlurred);
   }

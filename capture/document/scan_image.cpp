@@ -21,4 +21,15 @@ cv::Mat to_mat(const drivers::Image& image) {
   return out;
 }
 
+drivers::ScanSettings scan_settings(const config::ScannerSection& settings, std::string source,
+                                    std::vector<std::pair<std::string, std::string>> options) {
+  drivers::ScanSettings s;
+  s.resolution_dpi = settings.resolution_dpi;
+  s.mode = settings.mode;
+  s.source = std::move(source);
+  s.deadline = settings.scan_timeout;
+  s.options = std::move(options);
+  return s;
+}
+
 }  // namespace kiosk::document

@@ -41,15 +41,12 @@ PaperCapture::PaperCapture(boost::asio::any_io_executor executor, drivers::Scann
                            PageQualityLimits limits)
     : executor_(std::move(executor)),
       scanner_(scanner),
+      all_pages_(!settings.feeder_source.empty()),
+      settings_(scan_settings(settings, all_pages_ ? settings.feeder_source : settings.source,
+                              std::move(extra_options))),
       paper_(std::move(paper)),
       rule_(std::move(rule)),
       limits_(limits) {
-  settings_.resolution_dpi = settings.resolution_dpi;
-  settings_.mode = settings.mode;
-  settings_.deadline = settings.scan_timeout;
-  settings_.options = std::move(extra_options);
-  all_pages_ = !settings.feeder_source.empty();
-  settings_.source = all_pages_ ? settings.feeder_source : settings.source;
   settings_.all_pages = all_pages_;
 }
 

@@ -67,8 +67,8 @@ class PaperCapture : public std::enable_shared_from_this<PaperCapture> {
  private:
   boost::asio::any_io_executor executor_;
   drivers::Scanner& scanner_;
+  bool all_pages_ = false;  // from the feeder: every page in it
   drivers::ScanSettings settings_;
-  bool all_pages_ = false;
   config::SupportingDocument paper_;
   config::FileRule rule_;
   PageQualityLimits limits_;
