@@ -550,7 +550,11 @@ std::expected<ZoneReading, ZoneProblem> MrzReader::read(const cv::Mat& page) con
 
 std::expected<PageReading, ZoneProblem> read_data_page(const MrzReader& reader, const cv::Mat& page,
                                                        std::chrono::year_month_day today) {
-  auto zone = reader.read(page);
+  return check_zone(reader.read(page), today);
+}
+
+std::expected<PageReading, ZoneProblem> check_zone(std::expected<ZoneReading, ZoneProblem> zone,
+                                                   std::chrono::year_month_day today) {
   if (!zone) {
     zone.error().detail = "the machine-readable zone could not be read: " + zone.error().detail + kRescan;
     return std::unexpected(std::move(zone.error()));

@@ -86,4 +86,8 @@ struct PageReading {
 std::expected<PageReading, ZoneProblem> read_data_page(const MrzReader& reader, const cv::Mat& page,
                                                        std::chrono::year_month_day today);
 
+// What read_data_page makes of a reading already taken with MrzReader::read.
+std::expected<PageReading, ZoneProblem> check_zone(std::expected<ZoneReading, ZoneProblem> zone,
+                                                   std::chrono::year_month_day today);
+
 }  // namespace kiosk::document
