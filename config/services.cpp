@@ -2,7 +2,10 @@
 #include "config/services.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <fmt/format.h>
 #include <set>
+#include <tuple>
 
 #include "config/config.hpp"
 #include "config/json_reader.hpp"
@@ -70,6 +73,84 @@ SupportingDocument read_document(JsonReader r, const ServiceCatalogue& catalogue
   return d;
 }
 
+// A [low, high] pair of numbers within [min, max], as photo specs write their ranges.
+std::optional<std::pair<double, double>> read_range(JsonReader& r, std::string_view key, double min,
+                                                    double max) {
+  const nlohmann::json* a = r.array(key);
+  if (a == nullptr) return std::nullopt;
+  if (a->size() != 2 || !(*a)[0].is_number() || !(*a)[1].is_number()) {
+    r.fail(key, "must be a pair of numbers [low, high]");
+  }
+  const double low = (*a)[0].get<double>(), high = (*a)[1].get<double>();
+  if (low < min || high > max || low > high) {
+    r.fail(key, fmt::format("must hold low <= high within [{}, {}]", min, max));
+  }
+  return std::pair{low, high};
+}
+
+PhotoSpec read_photo_spec(JsonReader r, std::string name) {
+  PhotoSpec p;
+  p.name = std::move(name);
+  p.width_mm = r.number("width_mm", 10, 100).value_or(0);
+  p.height_mm = r.number("height_mm", 10, 100).value_or(0);
+  if (p.width_mm == 0 || p.height_mm == 0) r.fail("width_mm", "and height_mm are required");
+  const auto dpi = r.integer("dpi", 150, 1200);
+  const auto width_px = r.integer("width_px", 100, 4000);
+  const auto height_px = r.integer("height_px", 100, 4000);
+  if (width_px.has_value() != height_px.has_value()) r.fail("width_px", "and height_px go together");
+  if (width_px && dpi) r.fail("dpi", "or width_px/height_px, not both");
+  if (width_px) {
+    p.width_px = static_cast<int>(*width_px);
+    p.height_px = static_cast<int>(*height_px);
+    if (std::abs(p.width_px / p.width_mm - p.height_px / p.height_mm) > 0.02 * p.width_px / p.width_mm) {
+      r.fail("height_px", "must keep the photo's proportions (width_mm : height_mm)");
+    }
+  } else {
+    const double per_mm = static_cast<double>(dpi.value_or(600)) / 25.4;
+    p.width_px = static_cast<int>(std::lround(p.width_mm * per_mm));
+    p.height_px = static_cast<int>(std::lround(p.height_mm * per_mm));
+  }
+  if (const auto h = read_range(r, "head_height_mm", 5, p.height_mm)) {
+    std::tie(p.min_head_height_mm, p.max_head_height_mm) = *h;
+  } else {
+    r.fail("head_height_mm", "is required: [low, high] crown to chin in millimetres");
+  }
+  if (const auto w = read_range(r, "head_width_mm", 5, p.width_mm)) {
+    std::tie(p.min_head_width_mm, p.max_head_width_mm) = *w;
+  }
+  if (const auto e = read_range(r, "eye_line_from_bottom", 0.3, 0.9)) {
+    std::tie(p.min_eye_line, p.max_eye_line) = *e;
+  }
+  p.min_eye_distance_px =
+      static_cast<int>(r.integer("min_eye_distance_px", 20, 1000).value_or(p.min_eye_distance_px));
+  const auto background = r.string("background").value_or("light");
+  if (background == "white") {
+    p.white_background = true;
+    p.min_background_luminance = 215;
+    p.max_background_saturation = 0.08;
+  } else if (background != "light") {
+    r.fail("background", "must be white or light");
+  }
+  p.min_background_luminance =
+      r.number("min_background_luminance", 0, 255).value_or(p.min_background_luminance);
+  p.max_background_spread = r.number("max_background_spread", 0, 128).value_or(p.max_background_spread);
+  p.max_background_saturation =
+      r.number("max_background_saturation", 0, 1).value_or(p.max_background_saturation);
+  p.max_roll_deg = r.number("max_roll_deg", 0, 45).value_or(p.max_roll_deg);
+  p.max_yaw_deg = r.number("max_yaw_deg", 0, 45).value_or(p.max_yaw_deg);
+  p.max_dark_share = r.number("max_dark_share", 0, 1).value_or(p.max_dark_share);
+  p.max_bright_share = r.number("max_bright_share", 0, 1).value_or(p.max_bright_share);
+  p.max_side_difference = r.number("max_side_difference", 0, 1).value_or(p.max_side_difference);
+  p.min_sharpness = r.number("min_sharpness", 0, 10).value_or(p.min_sharpness);
+  p.consecutive_frames = static_cast<int>(r.integer("consecutive_frames", 1, 60).value_or(p.consecutive_frames));
+  constexpr long long kKib = 1024;
+  p.min_bytes = static_cast<std::uint64_t>(r.integer("min_kib", 0, 1 << 20).value_or(0) * kKib);
+  p.max_bytes = static_cast<std::uint64_t>(r.integer("max_kib", 1, 1 << 20).value_or(5 * 1024) * kKib);
+  if (p.min_bytes >= p.max_bytes) r.fail("min_kib", "must be below max_kib");
+  r.reject_unknown_keys();
+  return p;
+}
+
 Service read_service(JsonReader r, const ServiceCatalogue& catalogue) {
   Service s;
   s.id = read_id(r);
@@ -93,6 +174,10 @@ Service read_service(JsonReader r, const ServiceCatalogue& catalogue) {
     s.checklist.push_back(read_document(d, catalogue));
     if (!ids.insert(s.checklist.back().id).second) d.fail("id", "appears twice in this checklist");
   }
+  s.photo_spec = r.string("photo_spec").value_or("");
+  if (catalogue.photo_spec(s.photo_spec) == nullptr) {
+    r.fail("photo_spec", "must name one of the catalogue's photo_specs, not \"" + s.photo_spec + "\"");
+  }
   r.reject_unknown_keys();
   return s;
 }
@@ -113,6 +198,11 @@ const FileRule* ServiceCatalogue::file_rule(std::string_view name) const {
   return it == file_rules.end() ? nullptr : &*it;
 }
 
+const PhotoSpec* ServiceCatalogue::photo_spec(std::string_view name) const {
+  const auto it = std::ranges::find(photo_specs, name, &PhotoSpec::name);
+  return it == photo_specs.end() ? nullptr : &*it;
+}
+
 ServiceCatalogue load_service_catalogue(const std::filesystem::path& file) {
   const nlohmann::json root = detail::parse_file(file);
   if (!root.is_object()) throw ConfigError(file.string() + ": must hold a JSON object");
@@ -123,6 +213,11 @@ ServiceCatalogue load_service_catalogue(const std::filesystem::path& file) {
   for (const auto& name : rules.keys()) {
     if (!is_id(name)) rules.fail(name, "is not a rule name: lower-case letters, digits, '-' and '_'");
     c.file_rules.push_back(read_file_rule(rules.object(name), name));
+  }
+  JsonReader specs = r.object("photo_specs");
+  for (const auto& name : specs.keys()) {
+    if (!is_id(name)) specs.fail(name, "is not a spec name: lower-case letters, digits, '-' and '_'");
+    c.photo_specs.push_back(read_photo_spec(specs.object(name), name));
   }
   std::set<std::string, std::less<>> ids;
   for (JsonReader s : r.objects("services")) {

@@ -40,6 +40,33 @@ struct SupportingDocument {
   std::string file_rule;  // a FileRule name
 };
 
+// What a service's photo must be: its size, where the head sits in it, its background and its
+// file. The rules the kiosk applies to every camera frame and to the finished photo read their
+// numbers from here.
+struct PhotoSpec {
+  std::string name;
+  double width_mm = 35, height_mm = 45;
+  int width_px = 827, height_px = 1063;  // the finished photo (from width_px/height_px or dpi)
+  // Crown (top of the head or hair) to chin, and the face's width, in millimetres of the photo;
+  // head width 0..0 is not checked.
+  double min_head_height_mm = 31.5, max_head_height_mm = 36;
+  double min_head_width_mm = 0, max_head_width_mm = 0;
+  // The eye line's height above the photo's bottom edge, as a share of the photo's height.
+  double min_eye_line = 0.5, max_eye_line = 0.7;
+  int min_eye_distance_px = 90;  // between the eye centres in the finished photo
+  bool white_background = false;  // false: light and uniform is enough
+  double max_roll_deg = 8, max_yaw_deg = 5;
+  std::uint64_t min_bytes = 0, max_bytes = std::uint64_t{5} << 20;  // the JPEG file
+  // Exposure on the face: the share of pixels crushed to black or burnt to white, and the spread
+  // of the face's luminance between its left and right halves (uneven light).
+  double max_dark_share = 0.05, max_bright_share = 0.05, max_side_difference = 0.25;
+  // Background: luminance (0..255) at least, spread (standard deviation) at most, saturation at
+  // most (0..1).
+  double min_background_luminance = 170, max_background_spread = 14, max_background_saturation = 0.2;
+  double min_sharpness = 0.5;  // see capture/face/photo_rules.hpp
+  int consecutive_frames = 5;  // frames that must all pass before the kiosk takes the photo
+};
+
 struct Service {
   std::string id;    // also its message key: "service.<id>"
   std::string kind;  // "visa", "passport", "travel_document"
@@ -51,15 +78,18 @@ struct Service {
   // value: an expired document is accepted (a renewal hands in the old passport).
   std::optional<int> min_validity_months = 6;
   std::vector<SupportingDocument> checklist;
+  std::string photo_spec;  // a PhotoSpec name
 };
 
 struct ServiceCatalogue {
   int age_of_majority = 18;
   std::vector<FileRule> file_rules;
+  std::vector<PhotoSpec> photo_specs;
   std::vector<Service> services;
 
   const Service* service(std::string_view id) const;
   const FileRule* file_rule(std::string_view name) const;
+  const PhotoSpec* photo_spec(std::string_view name) const;
 };
 
 // Loads and validates a catalogue: every key known, every file rule a checklist names defined,

@@ -217,21 +217,59 @@ TEST_F(ConfigTest, ServiceCatalogueErrorsNameTheKey) {
     return write("with-services.json",
                  minimal("{}").replace(0, 1, R"({"services": "services.json",)"));
   };
-  const std::string rules = R"("file_rules": {"document": {"formats": ["pdf"]}})";
+  const std::string rules = R"("file_rules": {"document": {"formats": ["pdf"]}},
+      "photo_specs": {"std": {"width_mm": 35, "height_mm": 45, "head_height_mm": [31, 36]}})";
   EXPECT_THAT(message_of(catalogue("{" + rules + R"(, "services": [{"id": "visa-l", "kind": "visa",
-      "visa_category": "L", "checklist": [{"id": "itinerary", "file_rule": "scan"}]}]})")),
+      "visa_category": "L", "photo_spec": "std", "checklist": [{"id": "itinerary", "file_rule": "scan"}]}]})")),
               AllOf(HasSubstr("services.json"), HasSubstr("'services[0].checklist[0].file_rule'"),
                     HasSubstr("\"scan\"")));
   EXPECT_THAT(message_of(catalogue(R"({"file_rules": {"document": {"formats": ["gif"]}}})")),
               AllOf(HasSubstr("'file_rules.document.formats'"), HasSubstr("gif")));
-  EXPECT_THAT(message_of(catalogue("{" + rules + R"(, "services": [{"id": "visa-l", "kind": "visa"}]})")),
+  EXPECT_THAT(message_of(catalogue("{" + rules + R"(, "services": [{"id": "visa-l", "kind": "visa",
+      "photo_spec": "std"}]})")),
               HasSubstr("'services[0].visa_category' is required"));
-  EXPECT_THAT(message_of(catalogue("{" + rules + R"(, "services": [{"id": "p", "kind": "passport"},
-      {"id": "p", "kind": "passport"}]})")),
+  EXPECT_THAT(message_of(catalogue("{" + rules + R"(, "services": [{"id": "p", "kind": "passport",
+      "photo_spec": "std"}, {"id": "p", "kind": "passport", "photo_spec": "std"}]})")),
               HasSubstr("'services[1].id' appears twice"));
   EXPECT_THAT(message_of(catalogue(R"({"file_rules": {"document": {"formats": ["jpg"],
       "min_kib": 300, "max_kib": 100}}})")),
               HasSubstr("'file_rules.document.min_kib' must be below max_kib"));
+  EXPECT_THAT(message_of(catalogue("{" + rules + R"(, "services": [{"id": "p", "kind": "passport"}]})")),
+              AllOf(HasSubstr("'services[0].photo_spec'"), HasSubstr("photo_specs")));
+  const auto spec = [&](const std::string& body) {
+    return catalogue(R"({"photo_specs": {"s": )" + body + "}}");
+  };
+  EXPECT_THAT(message_of(spec(R"({"width_mm": 35, "height_mm": 45})")),
+              HasSubstr("'photo_specs.s.head_height_mm' is required"));
+  EXPECT_THAT(message_of(spec(R"({"width_mm": 35, "height_mm": 45, "head_height_mm": [36, 31]})")),
+              HasSubstr("'photo_specs.s.head_height_mm' must hold low <= high"));
+  EXPECT_THAT(message_of(spec(R"({"width_mm": 33, "height_mm": 48, "width_px": 354,
+      "height_px": 354, "head_height_mm": [28, 33]})")),
+              HasSubstr("'photo_specs.s.height_px' must keep the photo's proportions"));
+  EXPECT_THAT(message_of(spec(R"({"width_mm": 35, "height_mm": 45, "head_height_mm": [31, 36],
+      "background": "blue"})")),
+              HasSubstr("'photo_specs.s.background' must be white or light"));
+}
+
+TEST_F(ConfigTest, ShippedPhotoSpecsFollowTheServices) {
+  const Config c = load(kDefaults / "simulation.json");
+  const PhotoSpec* visa = c.services.photo_spec(c.services.service("visa-l")->photo_spec);
+  ASSERT_NE(visa, nullptr);
+  EXPECT_EQ(visa->width_mm, 33);
+  EXPECT_EQ(visa->height_mm, 48);
+  EXPECT_EQ(visa->width_px, 420);
+  EXPECT_TRUE(visa->white_background);
+  EXPECT_EQ(visa->min_head_width_mm, 15);
+  EXPECT_EQ(visa->max_head_height_mm, 33);
+  EXPECT_EQ(visa->min_bytes, 40u * 1024);
+  EXPECT_EQ(visa->max_bytes, 120u * 1024);
+  const PhotoSpec* passport = c.services.photo_spec(c.services.service("passport-issue")->photo_spec);
+  ASSERT_NE(passport, nullptr);
+  EXPECT_EQ(passport->width_px, 827);  // 35 mm at 600 dpi
+  EXPECT_EQ(passport->height_px, 1063);
+  EXPECT_FALSE(passport->white_background);
+  EXPECT_EQ(passport->max_bytes, 5u << 20);
+  for (const Service& s : c.services.services) EXPECT_NE(c.services.photo_spec(s.photo_spec), nullptr);
 }
 
 }  // namespace
