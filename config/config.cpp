@@ -120,6 +120,15 @@ void read_camera(JsonReader r, CameraSection& s) {
   r.reject_unknown_keys();
 }
 
+void read_face(JsonReader r, FaceSection& s) {
+  s.face_cascade = r.path("face_cascade").value_or(s.face_cascade);
+  s.eye_cascade = r.path("eye_cascade").value_or(s.eye_cascade);
+  s.eyeglasses_cascade = r.path("eyeglasses_cascade").value_or(s.eyeglasses_cascade);
+  s.yunet_model = r.path("yunet_model").value_or(s.yunet_model);
+  s.match_threshold = r.number("match_threshold", 0, 1e6).value_or(s.match_threshold);
+  r.reject_unknown_keys();
+}
+
 void read_usb(JsonReader r, UsbSection& s) {
   s.enabled = r.boolean("enabled").value_or(true);
   s.device_table_file = r.path("device_table").value_or("");
@@ -194,6 +203,7 @@ Config load(const std::filesystem::path& file) {
   read_fingerprint_rules(r.object("fingerprint_rules"), c.fingerprint_rules);
   read_scanner(r.object("scanner"), c.scanner);
   read_camera(r.object("camera"), c.camera);
+  read_face(r.object("face"), c.face);
   read_usb(r.object("usb"), c.usb);
   read_sync(r.object("sync"), c.sync);
   c.services_file = r.path("services").value_or("");

@@ -1,5 +1,5 @@
 // The UI's message catalogue has a text for everything the kiosk can tell an applicant about
-// documents: every scan prompt, every service and every supporting paper the shipped catalogue
+// documents and the photo: every scan prompt, every photo instruction, every service and every supporting paper the shipped catalogue
 // names, with the placeholders the prompts fill in.
 #include <fstream>
 
@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "capture/document/scan_prompt.hpp"
+#include "capture/face/photo_rules.hpp"
 #include "config/services.hpp"
 
 namespace kiosk {
@@ -33,6 +34,14 @@ TEST(Messages, EveryScanPromptHasAnEnglishText) {
   }
   EXPECT_THAT(text(messages, "passport.validity_too_short"), HasSubstr("{valid_after}"));
   EXPECT_THAT(text(messages, "scan.page_blurred"), HasSubstr("{page}"));
+}
+
+TEST(Messages, EveryPhotoInstructionHasAnEnglishText) {
+  const auto messages = english();
+  for (int i = 0; i <= static_cast<int>(face::Guidance::kTakePhoto); ++i) {
+    const std::string key(face::guidance_id(static_cast<face::Guidance>(i)));
+    EXPECT_FALSE(text(messages, key).empty()) << key;
+  }
 }
 
 TEST(Messages, EveryServiceAndPaperOfTheShippedCatalogueHasAName) {

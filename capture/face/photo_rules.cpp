@@ -1,0 +1,470 @@
+// The photo rules: geometry of the head, the cut, and the measures of light, background,
+// sharpness and colour, each documented in the header.
+#include "capture/face/photo_rules.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <limits>
+#include <numbers>
+
+#include <opencv2/imgproc.hpp>
+
+namespace kiosk::face {
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+constexpr double kChinEyeDistances = 1.5;  // chin below the eye line, in eye distances
+constexpr double kFaceWidthOfBox = 0.87;   // the cheeks' width, as a share of the face box
+constexpr double kBackgroundDistance = 18;  // Lab distance (8-bit scale) beyond which a pixel is not background
+constexpr double kDark = 35, kBright = 245;
+// The face's mean luminance: below it the face is underexposed even where no pixel is crushed.
+constexpr double kMinFaceLuminance = 80, kMaxFaceLuminance = 225;
+constexpr double kSharpnessEyeDistance = 64;
+// Share of the photo's height left free above the crown when the cut is placed.
+constexpr double kCrownMargin = 0.03;
+
+double degrees(double radians) { return radians * 180 / std::numbers::pi; }
+
+// The face in the image's geometry: the eye midpoint, the eye line's direction and the distances
+// measured from it along the face's own up-down axis.
+struct Head {
+  cv::Point2d mid;      // between the eyes
+  double eye_distance;  // pixels
+  double roll_deg;
+  cv::Point2d across, down;  // unit vectors along the eye line and down the face
+  double crown = 0, chin = 0;  // along `down` from `mid` (crown negative)
+  bool crown_cut = false;      // the head reaches the image's top edge
+  double face_width = 0;
+
+  cv::Point2d at(double u, double v) const { return mid + across * u + down * v; }
+  double height() const { return chin - crown; }
+};
+
+// Median of each Lab channel over the pixels `mask` selects.
+cv::Vec3d median_lab(const cv::Mat& lab, const cv::Mat& mask) {
+  cv::Vec3d out;
+  for (int c = 0; c < 3; ++c) {
+    std::array<int, 256> histogram{};
+    int count = 0;
+    for (int y = 0; y < lab.rows; ++y) {
+      const auto* p = lab.ptr<cv::Vec3b>(y);
+      const auto* m = mask.ptr<std::uint8_t>(y);
+      for (int x = 0; x < lab.cols; ++x) {
+        if (m[x]) {
+          ++histogram[p[x][c]];
+          ++count;
+        }
+      }
+    }
+    int seen = 0, v = 0;
+    while (v < 255 && (seen += histogram[v]) < count / 2) ++v;
+    out[c] = v;
+  }
+  return out;
+}
+
+double lab_distance(const cv::Vec3b& p, const cv::Vec3d& q) {
+  const double dl = p[0] - q[0], da = p[1] - q[1], db = p[2] - q[2];
+  return std::sqrt(dl * dl + da * da + db * db);
+}
+
+// The background's colour: the median of a strip along the top of the image and strips down its
+// sides to the eye line, where a head and shoulders photo has only background.
+cv::Vec3d background_colour(const cv::Mat& lab, double eye_row) {
+  cv::Mat mask = cv::Mat::zeros(lab.size(), CV_8U);
+  mask(cv::Rect(0, 0, lab.cols, std::max(1, lab.rows * 3 / 100))).setTo(255);
+  const int side = std::max(1, lab.cols * 5 / 100);
+  const int rows = std::clamp(static_cast<int>(eye_row), 1, lab.rows);
+  mask(cv::Rect(0, 0, side, rows)).setTo(255);
+  mask(cv::Rect(lab.cols - side, 0, side, rows)).setTo(255);
+  return median_lab(lab, mask);
+}
+
+// The crown: going up from the forehead in a band as wide as the eye distance, the first row
+// where fewer than a quarter of the pixels differ from the background. `lab` is the image reduced
+// by `reduce`.
+void find_crown(const cv::Mat& lab, double reduce, const cv::Vec3d& background, Head& head) {
+  const double band = 0.5 * head.eye_distance * reduce;
+  const cv::Point2d mid = head.mid * reduce;
+  const int x0 = std::clamp(static_cast<int>(mid.x - band), 0, lab.cols - 1);
+  const int x1 = std::clamp(static_cast<int>(mid.x + band), x0 + 1, lab.cols);
+  int row = std::clamp(static_cast<int>(mid.y - 0.6 * head.eye_distance * reduce), 0, lab.rows - 1);
+  for (; row >= 0; --row) {
+    const auto* p = lab.ptr<cv::Vec3b>(row);
+    int differ = 0;
+    for (int x = x0; x < x1; ++x) differ += lab_distance(p[x], background) > kBackgroundDistance;
+    if (differ * 4 < x1 - x0) break;
+  }
+  head.crown_cut = row < 0;
+  const double crown_row = (std::max(row, 0) + 0.5) / reduce;
+  // Along the face's axis: the crown lies on the line through the eye midpoint.
+  head.crown = (crown_row - head.mid.y) / head.down.y;
+}
+
+// The face's edges on a row `row` eye distances below the eyes, where the skin colour sampled
+// under each eye ends; yaw from where the eyes sit between them. NaN when an edge is not found
+// between 0.6 and 1.5 eye distances from the eyes' midpoint, where a cheek's edge lies.
+double yaw_on_row(const cv::Mat& lab, const Head& head, double row) {
+  const double d = head.eye_distance;
+  const auto sample = [&](double u, double v) -> const cv::Vec3b* {
+    const cv::Point p = head.at(u, v);
+    if (p.x < 0 || p.y < 0 || p.x >= lab.cols || p.y >= lab.rows) return nullptr;
+    return &lab.at<cv::Vec3b>(p);
+  };
+  double edges[2] = {kNaN, kNaN};
+  for (int side = 0; side < 2; ++side) {
+    const double sign = side == 0 ? -1 : 1;
+    cv::Vec3d skin(0, 0, 0);
+    int n = 0;
+    for (double u = 0.35 * d; u <= 0.65 * d; u += 0.05 * d) {
+      if (const auto* p = sample(sign * u, 0.5 * d)) {
+        skin += cv::Vec3d((*p)[0], (*p)[1], (*p)[2]);
+        ++n;
+      }
+    }
+    if (n == 0) return kNaN;
+    skin /= n;
+    int outside = 0;
+    for (double u = 0.6 * d; u <= 1.5 * d; u += 1.0) {
+      const auto* p = sample(sign * u, row * d);
+      if (p == nullptr) return kNaN;
+      // Chroma and lightness both count: skin against hair, collar or background.
+      outside = lab_distance(*p, skin) > 22 ? outside + 1 : 0;
+      if (outside >= 3) {
+        edges[side] = sign * (u - 2);
+        break;
+      }
+    }
+    if (std::isnan(edges[side])) return kNaN;
+  }
+  const double r = (edges[1] - edges[0]) / 2;
+  const double centre = (edges[0] + edges[1]) / 2;  // from the eye midpoint
+  const double sin_phi = std::min(0.95, d / 2 / r);
+  const double s = std::clamp(-centre / (r * std::sqrt(1 - sin_phi * sin_phi)), -1.0, 1.0);
+  return degrees(std::asin(s));
+}
+
+// Yaw judged on three rows between the eyes and the mouth; only when they agree within 4 degrees
+// (hair, glasses or a collar that moves an edge on one row rarely moves it alike on all three).
+double yaw_from_symmetry(const cv::Mat& lab, const Head& head) {
+  std::array<double, 3> yaws{};
+  for (int i = 0; i < 3; ++i) {
+    yaws[i] = yaw_on_row(lab, head, 0.2 + 0.2 * i);
+    if (std::isnan(yaws[i])) return kNaN;
+  }
+  std::ranges::sort(yaws);
+  return yaws[2] - yaws[0] <= 4 ? yaws[1] : kNaN;
+}
+
+// Crété-Roffet's blur effect (0 sharp .. 1 blurred) of a grey image, both directions.
+double blur_effect(const cv::Mat& grey) {
+  cv::Mat f;
+  grey.convertTo(f, CV_32F);
+  double worst = 0;
+  for (int direction = 0; direction < 2; ++direction) {
+    cv::Mat blurred;
+    const cv::Size kernel = direction == 0 ? cv::Size(1, 9) : cv::Size(9, 1);
+    cv::blur(f, blurred, kernel);
+    cv::Mat df, db;
+    const cv::Mat k = direction == 0 ? (cv::Mat_<float>(2, 1) << -1, 1) : (cv::Mat_<float>(1, 2) << -1, 1);
+    cv::filter2D(f, df, -1, k);
+    cv::filter2D(blurred, db, -1, k);
+    df = cv::abs(df);
+    db = cv::abs(db);
+    cv::Mat v = cv::max(df - db, 0);
+    const double sf = cv::sum(df)[0], sv = cv::sum(v)[0];
+    if (sf > 0) worst = std::max(worst, (sf - sv) / sf);
+  }
+  return worst;
+}
+
+void add(PhotoAnalysis& a, std::string id, double value, double low, double high) {
+  const bool judged = !std::isnan(value);
+  a.rules.push_back({std::move(id), value, low, high, judged, !judged || (value >= low && value <= high)});
+}
+
+bool failed(const PhotoAnalysis& a, std::string_view id) {
+  const RuleCheck* r = a.rule(id);
+  return r != nullptr && !r->passed;
+}
+
+Guidance guidance_for(const PhotoAnalysis& a, const config::PhotoSpec& spec, const cv::Vec4d& overflow) {
+  if (failed(a, "face_count")) return Guidance::kMoreThanOneFace;
+  if (failed(a, "camera_eye_distance_px")) return Guidance::kComeCloser;
+  // A tilted head turns the cut with it: straighten it before judging where the cut falls.
+  if (failed(a, "roll_deg")) return Guidance::kStraightenHead;
+  if (failed(a, "photo_fits_frame")) {
+    // overflow: left, right, top, bottom, in pixels of the image
+    const double too_big = std::min(overflow[0], overflow[1]) + std::min(overflow[2], overflow[3]);
+    if (too_big > 0) return Guidance::kMoveBack;
+    const double most = std::max({overflow[0], overflow[1], overflow[2], overflow[3]});
+    if (most == overflow[0]) return Guidance::kMoveLeft;
+    if (most == overflow[1]) return Guidance::kMoveRight;
+    if (most == overflow[2]) return Guidance::kMoveDown;
+    return Guidance::kMoveUp;
+  }
+  if (failed(a, "crown_in_photo")) return Guidance::kMoveBack;
+  if (failed(a, "eyes_found")) return Guidance::kEyesNotVisible;
+  if (failed(a, "yaw_deg")) return Guidance::kLookStraight;
+  if (failed(a, "eye_distance_px")) return Guidance::kComeCloser;
+  if (failed(a, "head_height_mm") || failed(a, "head_width_mm") || failed(a, "eye_line") ||
+      failed(a, "aspect_ratio")) {
+    return Guidance::kCannotFrame;
+  }
+  // A camera that gives grey or tinted pictures explains a wrong background too: it comes first.
+  if (failed(a, "face_chroma") || failed(a, "skin_hue_deg")) return Guidance::kCameraColour;
+  const RuleCheck* luminance = a.rule("face_luminance");
+  if (failed(a, "face_dark_share") || (luminance != nullptr && luminance->value < luminance->low)) {
+    return Guidance::kTooDark;
+  }
+  if (failed(a, "face_bright_share") || failed(a, "face_luminance")) return Guidance::kTooBright;
+  if (failed(a, "face_side_difference")) return Guidance::kUnevenLight;
+  if (failed(a, "background_spread")) return Guidance::kBackgroundNotPlain;
+  if (failed(a, "background_luminance") || failed(a, "background_saturation")) {
+    return spec.white_background ? Guidance::kBackgroundNotWhite : Guidance::kBackgroundNotLight;
+  }
+  if (failed(a, "sharpness")) return Guidance::kHoldStill;
+  return Guidance::kTakePhoto;
+}
+
+}  // namespace
+
+std::string_view guidance_id(Guidance g) {
+  switch (g) {
+    case Guidance::kNoFace: return "photo.no_face";
+    case Guidance::kMoreThanOneFace: return "photo.more_than_one_face";
+    case Guidance::kComeCloser: return "photo.come_closer";
+    case Guidance::kMoveBack: return "photo.move_back";
+    case Guidance::kMoveLeft: return "photo.move_left";
+    case Guidance::kMoveRight: return "photo.move_right";
+    case Guidance::kMoveUp: return "photo.move_up";
+    case Guidance::kMoveDown: return "photo.move_down";
+    case Guidance::kEyesNotVisible: return "photo.eyes_not_visible";
+    case Guidance::kStraightenHead: return "photo.straighten_head";
+    case Guidance::kLookStraight: return "photo.look_straight";
+    case Guidance::kCannotFrame: return "photo.cannot_frame";
+    case Guidance::kTooDark: return "photo.too_dark";
+    case Guidance::kTooBright: return "photo.too_bright";
+    case Guidance::kUnevenLight: return "photo.uneven_light";
+    case Guidance::kBackgroundNotPlain: return "photo.background_not_plain";
+    case Guidance::kBackgroundNotWhite: return "photo.background_not_white";
+    case Guidance::kBackgroundNotLight: return "photo.background_not_light";
+    case Guidance::kHoldStill: return "photo.hold_still";
+    case Guidance::kCameraColour: return "photo.camera_colour";
+    case Guidance::kTakePhoto: return "photo.take_photo";
+  }
+  return "photo.unknown";
+}
+
+const RuleCheck* PhotoAnalysis::rule(std::string_view id) const {
+  const auto it = std::ranges::find(rules, id, &RuleCheck::id);
+  return it == rules.end() ? nullptr : &*it;
+}
+
+PhotoAnalysis analyse_photo(const cv::Mat& image, const config::PhotoSpec& spec, FaceDetector& detector,
+                            Framing framing) {
+  PhotoAnalysis a;
+  if (image.empty() || image.type() != CV_8UC3) return a;
+  const std::vector<FoundFace> faces = detector.find(image);
+  if (faces.empty()) return a;
+  const FoundFace& f = faces.front();
+  a.faces = static_cast<int>(std::ranges::count_if(
+      faces, [&](const FoundFace& other) { return other.box.width >= 0.5 * f.box.width; }));
+  a.face = f;
+  add(a, "face_count", a.faces, 1, 1);
+  add(a, "eyes_found", f.has_eyes() ? 1 : 0, 1, 1);
+
+  Head head;
+  const cv::Point2d left = f.left_eye.value_or(f.box.tl() + cv::Point2d(0.3 * f.box.width, 0.42 * f.box.height));
+  const cv::Point2d right = f.right_eye.value_or(f.box.tl() + cv::Point2d(0.7 * f.box.width, 0.42 * f.box.height));
+  head.mid = (left + right) / 2;
+  head.eye_distance = cv::norm(right - left);
+  const double roll = std::atan2(right.y - left.y, right.x - left.x);
+  head.roll_deg = degrees(roll);
+  head.across = {std::cos(roll), std::sin(roll)};
+  head.down = {-std::sin(roll), std::cos(roll)};
+  head.face_width = kFaceWidthOfBox * f.box.width;
+
+  // Colour measures work on a copy reduced to about 320 pixels wide.
+  const double reduce = std::min(1.0, 320.0 / image.cols);
+  cv::Mat small, small_lab;
+  cv::resize(image, small, {}, reduce, reduce, cv::INTER_AREA);
+  cv::cvtColor(small, small_lab, cv::COLOR_BGR2Lab);
+  const cv::Vec3d background = background_colour(small_lab, head.mid.y * reduce);
+  find_crown(small_lab, reduce, background, head);
+  const cv::Point2d box_bottom(f.box.x + f.box.width / 2, f.box.y + f.box.height);
+  head.chin = 0.5 * (kChinEyeDistances * head.eye_distance + (box_bottom - head.mid).dot(head.down));
+
+  const double per_mm = spec.width_px / spec.width_mm;
+  Crop& crop = a.crop;
+  if (framing == Framing::kFinishedPhoto) {
+    crop.centre = {image.cols / 2.0, image.rows / 2.0};
+    crop.size = image.size();
+    crop.scale = spec.width_px / static_cast<double>(image.cols);
+    add(a, "aspect_ratio", static_cast<double>(image.cols) / image.rows,
+        0.98 * spec.width_px / spec.height_px, 1.02 * spec.width_px / spec.height_px);
+  } else {
+    // The scale that puts the head mid-way in the spec's height range, kept within the width
+    // range when one is given, then the eye line mid-way, lowered if the crown needs the room.
+    double low = spec.min_head_height_mm * per_mm / head.height();
+    double high = spec.max_head_height_mm * per_mm / head.height();
+    if (spec.max_head_width_mm > 0) {
+      low = std::max(low, spec.min_head_width_mm * per_mm / head.face_width);
+      high = std::min(high, spec.max_head_width_mm * per_mm / head.face_width);
+    }
+    const double mid = (spec.min_head_height_mm + spec.max_head_height_mm) / 2 * per_mm / head.height();
+    crop.scale = low <= high ? std::clamp(mid, low, high) : mid;
+    crop.size = {spec.width_px / crop.scale, spec.height_px / crop.scale};
+    double eye_line = (spec.min_eye_line + spec.max_eye_line) / 2;
+    eye_line = std::min(eye_line, 1 - (-head.crown / crop.size.height + kCrownMargin));
+    eye_line = std::max(eye_line, spec.min_eye_line);
+    const double top = -(1 - eye_line) * crop.size.height;
+    crop.centre = head.at(0, top + crop.size.height / 2);
+    crop.angle_deg = head.roll_deg;
+  }
+  // A point of the image in the photo's pixels (before scaling).
+  const double ca = std::cos(crop.angle_deg * std::numbers::pi / 180);
+  const double sa = std::sin(crop.angle_deg * std::numbers::pi / 180);
+  const auto in_crop = [&](cv::Point2d p) {
+    const cv::Point2d q = p - crop.centre;
+    return cv::Point2d(q.x * ca + q.y * sa + crop.size.width / 2, -q.x * sa + q.y * ca + crop.size.height / 2);
+  };
+
+  if (framing == Framing::kCameraFrame) {
+    add(a, "camera_eye_distance_px", head.eye_distance, spec.min_eye_distance_px, 1e9);
+  }
+  // Where the cut falls outside the image: left, right, top, bottom.
+  cv::Vec4d overflow(0, 0, 0, 0);
+  {
+    cv::Point2f corners[4];
+    cv::RotatedRect(crop.centre, crop.size, static_cast<float>(crop.angle_deg)).points(corners);
+    for (const auto& c : corners) {
+      overflow[0] = std::max(overflow[0], -static_cast<double>(c.x));
+      overflow[1] = std::max(overflow[1], static_cast<double>(c.x) - image.cols);
+      overflow[2] = std::max(overflow[2], -static_cast<double>(c.y));
+      overflow[3] = std::max(overflow[3], static_cast<double>(c.y) - image.rows);
+    }
+    // Half a percent of the photo may be filled by the border: no one would see it.
+    const double tolerance = 0.005 * crop.size.height + 1;
+    const double worst = std::max({overflow[0], overflow[1], overflow[2], overflow[3]});
+    if (framing == Framing::kCameraFrame) add(a, "photo_fits_frame", worst, 0, tolerance);
+  }
+  const cv::Point2d crown_point = in_crop(head.at(0, head.crown));
+  add(a, "crown_in_photo", head.crown_cut ? -1 : crown_point.y / crop.size.height, 0.0, 1.0);
+  add(a, "head_height_mm", head.height() * crop.scale / per_mm, spec.min_head_height_mm, spec.max_head_height_mm);
+  if (spec.max_head_width_mm > 0) {
+    add(a, "head_width_mm", head.face_width * crop.scale / per_mm, spec.min_head_width_mm, spec.max_head_width_mm);
+  }
+  add(a, "eye_line", 1 - in_crop(head.mid).y / crop.size.height, spec.min_eye_line, spec.max_eye_line);
+  add(a, "eye_distance_px", head.eye_distance * crop.scale, spec.min_eye_distance_px, 1e9);
+  add(a, "roll_deg", std::abs(head.roll_deg), 0, spec.max_roll_deg);
+  Head reduced = head;
+  reduced.mid *= reduce;
+  reduced.eye_distance *= reduce;
+  const double yaw = f.has_eyes() ? yaw_from_symmetry(small_lab, reduced) : kNaN;
+  add(a, "yaw_deg", std::abs(yaw), 0, spec.max_yaw_deg);
+
+  // The face: an ellipse from the brows to the chin, at full resolution.
+  const double d = head.eye_distance;
+  const cv::Rect face_box = cv::Rect(cv::Rect2d(head.mid.x - 1.1 * d, head.mid.y - 0.8 * d, 2.2 * d, 2.6 * d)) &
+                            cv::Rect(0, 0, image.cols, image.rows);
+  if (face_box.width > 8 && face_box.height > 8) {
+    const cv::Mat face = image(face_box);
+    cv::Mat grey, lab;
+    cv::cvtColor(face, grey, cv::COLOR_BGR2GRAY);
+    cv::cvtColor(face, lab, cv::COLOR_BGR2Lab);
+    cv::Mat mask = cv::Mat::zeros(face.size(), CV_8U);
+    const cv::Point2d centre = head.at(0, 0.45 * d) - cv::Point2d(face_box.tl());
+    cv::ellipse(mask, cv::RotatedRect(centre, cv::Size2d(1.5 * d, 1.9 * d), static_cast<float>(head.roll_deg)),
+                cv::Scalar(255), cv::FILLED);
+    int n = 0, dark = 0, bright = 0;
+    double sides[2] = {0, 0};
+    int side_n[2] = {0, 0};
+    cv::Vec3d colour(0, 0, 0);
+    for (int y = 0; y < face.rows; ++y) {
+      const auto* g = grey.ptr<std::uint8_t>(y);
+      const auto* m = mask.ptr<std::uint8_t>(y);
+      const auto* l = lab.ptr<cv::Vec3b>(y);
+      for (int x = 0; x < face.cols; ++x) {
+        if (!m[x]) continue;
+        ++n;
+        dark += g[x] < kDark;
+        bright += g[x] > kBright;
+        const int side = (cv::Point2d(x, y) - centre).dot(head.across) < 0 ? 0 : 1;
+        sides[side] += g[x];
+        ++side_n[side];
+        colour += cv::Vec3d(l[x][0], l[x][1], l[x][2]);
+      }
+    }
+    if (n > 0) {
+      add(a, "face_luminance", (sides[0] + sides[1]) / n, kMinFaceLuminance, kMaxFaceLuminance);
+      add(a, "face_dark_share", static_cast<double>(dark) / n, 0, spec.max_dark_share);
+      add(a, "face_bright_share", static_cast<double>(bright) / n, 0, spec.max_bright_share);
+      const double l = sides[0] / std::max(1, side_n[0]), r = sides[1] / std::max(1, side_n[1]);
+      add(a, "face_side_difference", std::abs(l - r) / std::max({l, r, 1.0}), 0, spec.max_side_difference);
+      colour /= n;
+      const double ca_ = colour[1] - 128, cb = colour[2] - 128;
+      add(a, "face_chroma", std::hypot(ca_, cb), 6, 1e9);
+      add(a, "skin_hue_deg", degrees(std::atan2(cb, ca_)), 15, 85);
+    }
+    cv::Mat normal;
+    const double to_normal = kSharpnessEyeDistance / d;
+    cv::resize(grey, normal, {}, to_normal, to_normal, to_normal < 1 ? cv::INTER_AREA : cv::INTER_LINEAR);
+    a.sharpness = 1 - blur_effect(normal);
+    add(a, "sharpness", a.sharpness, spec.min_sharpness, 1);
+  }
+
+  // The background: in the photo, above the chin, outside an ellipse round the head.
+  {
+    cv::Mat small_grey, small_hsv;
+    cv::cvtColor(small, small_grey, cv::COLOR_BGR2GRAY);
+    cv::cvtColor(small, small_hsv, cv::COLOR_BGR2HSV);
+    const double h = head.height(), v_mid = (head.crown + head.chin) / 2;
+    double sum = 0, sum2 = 0, saturation = 0;
+    int n = 0;
+    for (int y = 0; y < small.rows; ++y) {
+      const auto* g = small_grey.ptr<std::uint8_t>(y);
+      const auto* s = small_hsv.ptr<cv::Vec3b>(y);
+      for (int x = 0; x < small.cols; ++x) {
+        const cv::Point2d p((x + 0.5) / reduce, (y + 0.5) / reduce);
+        const cv::Point2d c = in_crop(p);
+        if (c.x < 0 || c.y < 0 || c.x >= crop.size.width || c.y >= crop.size.height) continue;
+        const cv::Point2d q = p - head.mid;
+        const double u = q.dot(head.across), v = q.dot(head.down);
+        if (v > head.chin) continue;
+        const double eu = u / (0.62 * h), ev = (v - v_mid) / (0.6 * h);
+        if (eu * eu + ev * ev <= 1) continue;
+        sum += g[x];
+        sum2 += static_cast<double>(g[x]) * g[x];
+        saturation += s[x][1] / 255.0;
+        ++n;
+      }
+    }
+    const bool enough = n >= 50;
+    const double mean = enough ? sum / n : kNaN;
+    add(a, "background_luminance", mean, spec.min_background_luminance, 255);
+    add(a, "background_spread", enough ? std::sqrt(std::max(0.0, sum2 / n - mean * mean)) : kNaN, 0,
+        spec.max_background_spread);
+    add(a, "background_saturation", enough ? saturation / n : kNaN, 0, spec.max_background_saturation);
+  }
+  a.guidance = guidance_for(a, spec, overflow);
+  return a;
+}
+
+cv::Mat cut_photo(const cv::Mat& image, const PhotoAnalysis& analysis, const config::PhotoSpec& spec) {
+  if (!analysis.face || image.empty()) return {};
+  const Crop& c = analysis.crop;
+  // Image → photo: turn about the cut's centre by its angle, scale, and move to the photo's centre.
+  cv::Mat m = cv::getRotationMatrix2D(c.centre, c.angle_deg, c.scale);
+  m.at<double>(0, 2) += spec.width_px / 2.0 - c.centre.x;
+  m.at<double>(1, 2) += spec.height_px / 2.0 - c.centre.y;
+  // warpAffine samples without averaging: going down in size, blur first so nothing aliases.
+  cv::Mat source = image;
+  if (c.scale < 0.8) cv::GaussianBlur(image, source, {0, 0}, 0.4 / c.scale);
+  cv::Mat photo;
+  cv::warpAffine(source, photo, m, {spec.width_px, spec.height_px}, cv::INTER_CUBIC, cv::BORDER_REPLICATE);
+  return photo;
+}
+
+}  // namespace kiosk::face

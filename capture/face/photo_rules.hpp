@@ -1,0 +1,122 @@
+// The photo rules of a service, applied to a camera frame (where would the photo be cut, and is
+// every rule met there?) or to a finished photo (is it compliant as it is?). Every rule gives its
+// measured value, its limit and a verdict; a camera frame also gets the one instruction the
+// applicant should follow first.
+//
+// How each figure is measured:
+// - faces and eyes: capture/face/face_detector.hpp. Without eyes the eye line is guessed from the
+//   face box, so that position can still be guided, and "eyes not visible" is said.
+// - roll: the angle of the line through the eye centres.
+// - yaw: facial symmetry. The face's edges on three rows under the eyes are where the skin colour
+//   (sampled under each eye) ends, looked for 0.6 to 1.5 eye distances out; on a head seen as a
+//   cylinder of the face's half width r, the
+//   eyes' midpoint sits r·cos(φ)·sin(yaw) from the edges' midpoint (sin φ = half the eye distance
+//   over r). Not judged when an edge is not found (hair, a hand, a collar of skin colour) or the
+//   three rows disagree by more than 4°. Our portraits are frontal: this measure is checked for
+//   not refusing them, but no turned head was available to calibrate it against.
+// - crown: going up from the forehead, the first row where the pixels above the eyes look like the
+//   background (colour distance in Lab from the background's median, taken from the top strip and
+//   the upper side strips of the image). A crown at the image's top edge is "cut off".
+// - chin: below the eye line by 1.5 eye distances, averaged with the bottom of the face box: the
+//   cascades put both within about 5 % of the chins of the portraits we have.
+// - head width: 0.87 of the face box's width (the cheeks, not the hair), calibrated likewise.
+// - background: the pixels of the photo above the chin outside an ellipse round the head:
+//   luminance (mean), spread (standard deviation of luminance: shadows, gradients, objects) and
+//   saturation (mean, HSV).
+// - exposure: on an ellipse inside the face, the mean luminance (80..225), the share of pixels
+//   below luminance 35 (crushed) and above 245 (burnt), and the difference between the mean
+//   luminance of its two halves.
+// - sharpness: 1 − the blur measure of Crété-Roffet et al. (2007, "The blur effect") on the face
+//   scaled to 64 pixels between the eyes: how much of the face's pixel-to-pixel variation survives
+//   a further 9-pixel blur. 0.49-0.63 for the sharp faces of our tests, 0.30-0.36 after a 3-pixel
+//   Gaussian blur; the default limit is 0.42.
+// - colour: the face's chroma (a greyscale camera gives about 0) and the hue of its mean colour in
+//   Lab (skin lies between about 20° and 80°; a tinted camera moves it out).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <opencv2/core.hpp>
+
+#include "capture/face/face_detector.hpp"
+#include "config/services.hpp"
+
+namespace kiosk::face {
+
+// What the applicant is asked to do, one at a time, in this order of priority (but a camera
+// colour fault is said before light and background, which it spoils too, and a tilted head
+// before position, which the tilt moves). kTakePhoto: every rule
+// holds. kCameraColour and kCannotFrame are not the applicant's to fix: the kiosk calls for help.
+enum class Guidance {
+  kNoFace,
+  kMoreThanOneFace,
+  kComeCloser,
+  kMoveBack,
+  kMoveLeft,   // the applicant's own left: the camera sees the face too near the image's left edge
+  kMoveRight,
+  kMoveUp,
+  kMoveDown,
+  kEyesNotVisible,
+  kStraightenHead,
+  kLookStraight,
+  kCannotFrame,  // head size, width or eye line cannot all be met in one cut: staff help
+  kTooDark,
+  kTooBright,
+  kUnevenLight,
+  kBackgroundNotPlain,
+  kBackgroundNotWhite,
+  kBackgroundNotLight,
+  kHoldStill,
+  kCameraColour,
+  kTakePhoto,
+};
+
+// The message key of an instruction in the UI's catalogues: "photo.no_face", "photo.move_left"...
+std::string_view guidance_id(Guidance g);
+
+struct RuleCheck {
+  std::string id;       // "roll_deg", "background_luminance"...
+  double value = 0;     // as measured (NaN when not judged)
+  double low = 0, high = 0;  // the range it must fall in
+  bool judged = true;   // false: could not be measured here (the verdict is then a pass)
+  bool passed = true;
+};
+
+// Where the photo is cut from the image: a rectangle turned by `angle_deg` (the head's roll, so
+// the finished photo has level eyes) about its centre, in the image's pixels.
+struct Crop {
+  cv::Point2d centre;
+  cv::Size2d size;
+  double angle_deg = 0;
+  double scale = 1;  // finished photo pixels per image pixel
+};
+
+enum class Framing {
+  kCameraFrame,    // the photo is still to be cut from the frame
+  kFinishedPhoto,  // the image is the photo: judged as it is
+};
+
+struct PhotoAnalysis {
+  int faces = 0;
+  std::optional<FoundFace> face;
+  Crop crop;
+  std::vector<RuleCheck> rules;
+  Guidance guidance = Guidance::kNoFace;
+  double sharpness = 0;  // for picking the best of several passing frames
+
+  bool passed() const { return guidance == Guidance::kTakePhoto; }
+  const RuleCheck* rule(std::string_view id) const;
+};
+
+// Applies `spec` to `image` (8-bit BGR). Takes about 10 ms on a 1280 x 720 frame.
+PhotoAnalysis analyse_photo(const cv::Mat& image, const config::PhotoSpec& spec, FaceDetector& detector,
+                            Framing framing = Framing::kCameraFrame);
+
+// The photo cut from `image` where `analysis` put it, at the spec's pixel size. Empty when the
+// analysis found no face.
+cv::Mat cut_photo(const cv::Mat& image, const PhotoAnalysis& analysis, const config::PhotoSpec& spec);
+
+}  // namespace kiosk::face

@@ -1,0 +1,148 @@
+// Camera scenes from public-domain portraits: GrabCut cut-outs composed in front of a chosen
+// background under a chosen light.
+#include "sim/face_specimen.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+namespace kiosk::sim {
+
+std::vector<KnownPortrait> known_portraits(const std::filesystem::path& source_dir) {
+  return {
+      {"astronaut", source_dir / "astronaut.png", 14, 169, 224, 45},
+      {"hopper", "/usr/share/matplotlib/mpl-data/sample_data/grace_hopper.jpg", 28, 322, 264, 98},
+  };
+}
+
+PersonCutout cut_out(const KnownPortrait& portrait) {
+  PersonCutout out;
+  out.where = portrait;
+  out.bgr = cv::imread(portrait.file.string(), cv::IMREAD_COLOR);
+  if (out.bgr.empty()) {
+    throw std::runtime_error("portrait " + portrait.file.string() +
+                             " is missing or not an image (tools/bootstrap and tools/fetch-face-source provide them)");
+  }
+  // Seeds for GrabCut: the portrait's background beside and above the head is surely background,
+  // the middle of the face and of the chest surely the person, the rest left for GrabCut to decide.
+  const double head = portrait.chin_y - portrait.crown_y, hw = portrait.face_half_width;
+  const cv::Point2d centre(portrait.face_x, (portrait.crown_y + portrait.chin_y) / 2);
+  const auto at = [&](double x, double y) { return cv::Point(cvRound(x), cvRound(y)); };
+  cv::Mat mask(out.bgr.size(), CV_8U, cv::Scalar(cv::GC_PR_BGD));
+  const int rows = out.bgr.rows, cols = out.bgr.cols;
+  cv::rectangle(mask, cv::Rect(0, 0, cols, std::max(1, cvRound(portrait.crown_y - 6))), cv::GC_BGD, cv::FILLED);
+  const int chin = cvRound(portrait.chin_y);
+  cv::rectangle(mask, cv::Rect(0, 0, std::max(0, cvRound(portrait.face_x - 1.75 * hw)), chin), cv::GC_BGD, cv::FILLED);
+  const int right = cvRound(portrait.face_x + 1.75 * hw);
+  if (right < cols) cv::rectangle(mask, cv::Rect(right, 0, cols - right, chin), cv::GC_BGD, cv::FILLED);
+  cv::ellipse(mask, at(centre.x, centre.y), at(1.4 * hw, 0.55 * head), 0, 0, 360, cv::GC_PR_FGD, cv::FILLED);
+  cv::rectangle(mask, cv::Rect(at(portrait.face_x - 2.2 * hw, portrait.chin_y + 0.2 * head), at(portrait.face_x + 2.2 * hw, rows)),
+                cv::GC_PR_FGD, cv::FILLED);
+  cv::ellipse(mask, at(centre.x, centre.y + 0.08 * head), at(0.7 * hw, 0.32 * head), 0, 0, 360, cv::GC_FGD, cv::FILLED);
+  cv::rectangle(mask, cv::Rect(at(portrait.face_x - 0.5 * hw, portrait.chin_y + 0.3 * head), at(portrait.face_x + 0.5 * hw, rows)),
+                cv::GC_FGD, cv::FILLED);
+  cv::Mat background_model, foreground_model;
+  cv::grabCut(out.bgr, mask, {}, background_model, foreground_model, 5, cv::GC_INIT_WITH_MASK);
+  cv::Mat person = (mask == cv::GC_FGD) | (mask == cv::GC_PR_FGD);
+  // Keep the largest piece only: stray bits of the old background must not come along.
+  cv::Mat labels, stats, centroids;
+  const int n = cv::connectedComponentsWithStats(person, labels, stats, centroids);
+  int largest = 0;
+  for (int i = 1; i < n; ++i) {
+    if (largest == 0 || stats.at<int>(i, cv::CC_STAT_AREA) > stats.at<int>(largest, cv::CC_STAT_AREA)) largest = i;
+  }
+  person = labels == largest;
+  person.convertTo(out.alpha, CV_32F, 1.0 / 255);
+  cv::GaussianBlur(out.alpha, out.alpha, {0, 0}, 1.2);
+  return out;
+}
+
+namespace {
+
+// The person moved into a frame: face middle at `face_at` (pixels), scaled to `head_height` and
+// turned by `roll_deg`. The portrait's bottom rows are stretched downwards so the body does not
+// end in mid-air when the person is small in the frame.
+void place(const PersonCutout& person, cv::Size frame, double head_height, cv::Point2d face_at, double roll_deg,
+           cv::Mat& bgr, cv::Mat& alpha) {
+  const KnownPortrait& p = person.where;
+  const int extra = person.bgr.rows;
+  cv::Mat tall_bgr, tall_alpha;
+  cv::copyMakeBorder(person.bgr, tall_bgr, 0, extra, 0, 0, cv::BORDER_REPLICATE);
+  cv::copyMakeBorder(person.alpha, tall_alpha, 0, extra, 0, 0, cv::BORDER_REPLICATE);
+  const double scale = head_height / (p.chin_y - p.crown_y);
+  const cv::Point2f from(static_cast<float>(p.face_x), static_cast<float>((p.crown_y + p.chin_y) / 2));
+  cv::Mat m = cv::getRotationMatrix2D(from, roll_deg, scale);
+  m.at<double>(0, 2) += face_at.x - from.x;
+  m.at<double>(1, 2) += face_at.y - from.y;
+  cv::warpAffine(tall_bgr, bgr, m, frame, cv::INTER_LINEAR, cv::BORDER_CONSTANT);
+  cv::warpAffine(tall_alpha, alpha, m, frame, cv::INTER_LINEAR, cv::BORDER_CONSTANT, 0);
+}
+
+void over(cv::Mat& canvas, const cv::Mat& layer, const cv::Mat& alpha) {
+  for (int y = 0; y < canvas.rows; ++y) {
+    auto* c = canvas.ptr<cv::Vec3f>(y);
+    const auto* l = layer.ptr<cv::Vec3b>(y);
+    const auto* a = alpha.ptr<float>(y);
+    for (int x = 0; x < canvas.cols; ++x) {
+      if (a[x] <= 0) continue;
+      c[x] = c[x] * (1 - a[x]) + cv::Vec3f(l[x][0], l[x][1], l[x][2]) * a[x];
+    }
+  }
+}
+
+}  // namespace
+
+cv::Mat render_scene(const PersonCutout& person, const Scene& scene, const PersonCutout* second,
+                     cv::Point2d second_at, double second_scale) {
+  const cv::Size size = scene.frame;
+  cv::Mat canvas(size, CV_32FC3);
+  for (int x = 0; x < size.width; ++x) {
+    const double shift = scene.background_gradient * (static_cast<double>(x) / size.width - 0.5);
+    const cv::Scalar c = scene.background + cv::Scalar::all(shift);
+    canvas.col(x).setTo(c);
+  }
+  cv::Mat bgr, alpha;
+  if (second != nullptr) {
+    place(*second, size, scene.head_height_px * second_scale,
+          {second_at.x * size.width, second_at.y * size.height}, 0, bgr, alpha);
+    over(canvas, bgr, alpha);
+  }
+  const cv::Point2d face(scene.face_at.x * size.width, scene.face_at.y * size.height);
+  place(person, size, scene.head_height_px, face, scene.roll_deg, bgr, alpha);
+  if (scene.light_from_left > 0) {
+    // The far side of the face in shadow: a ramp across the face's width.
+    const double half = person.where.face_half_width * scene.head_height_px /
+                        (person.where.chin_y - person.where.crown_y);
+    cv::Mat lit;
+    bgr.convertTo(lit, CV_32FC3);
+    for (int x = 0; x < size.width; ++x) {
+      const double t = std::clamp((x - (face.x - half)) / (2 * half), 0.0, 1.0);
+      lit.col(x) *= 1 - scene.light_from_left * t;
+    }
+    lit.convertTo(bgr, CV_8UC3);
+  }
+  over(canvas, bgr, alpha);
+  cv::Mat frame;
+  canvas.convertTo(frame, CV_8UC3, scene.exposure);
+  if (scene.tint != cv::Scalar(1, 1, 1)) cv::multiply(frame, scene.tint, frame);
+  if (scene.blur_sigma > 0) cv::GaussianBlur(frame, frame, {0, 0}, scene.blur_sigma);
+  if (scene.noise_sigma > 0) {
+    cv::Mat noise(frame.size(), CV_16SC3);
+    cv::RNG rng(0x5eed);
+    rng.fill(noise, cv::RNG::NORMAL, 0, scene.noise_sigma);
+    cv::Mat noisy;
+    frame.convertTo(noisy, CV_16SC3);
+    noisy += noise;
+    noisy.convertTo(frame, CV_8UC3);
+  }
+  if (scene.grey) {
+    cv::cvtColor(frame, frame, cv::COLOR_BGR2GRAY);
+    cv::cvtColor(frame, frame, cv::COLOR_GRAY2BGR);
+  }
+  return frame;
+}
+
+}  // namespace kiosk::sim

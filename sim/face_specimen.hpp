@@ -1,0 +1,60 @@
+// Camera scenes made from public-domain portraits that Debian packages ship: the person is cut
+// out of the portrait's own background (GrabCut, seeded by where the head and body are known to
+// be) and stood in front of the kiosk's camera at a chosen size, place, tilt and light, with the
+// faults the photo rules must catch: a coloured or uneven background, a dark or burnt exposure,
+// blur, a greyscale or tinted camera, a second face, a face cut off by the frame.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <opencv2/core.hpp>
+
+namespace kiosk::sim {
+
+// A portrait this generator knows: where its subject's head is, measured once by hand.
+struct KnownPortrait {
+  std::string name;              // "astronaut", "hopper"
+  std::filesystem::path file;    // where the Debian package or tools/fetch-face-source puts it
+  double crown_y, chin_y;        // pixel rows of the top of the head (or hat) and the chin
+  double face_x;                 // pixel column of the face's middle
+  double face_half_width;        // half the face's width at the cheeks, in pixels
+};
+
+// Eileen Collins (NASA, python3-skimage's astronaut.png, fetched by tools/fetch-face-source into
+// var/public-data/) and Grace Hopper (US Navy, python-matplotlib-data's grace_hopper.jpg).
+std::vector<KnownPortrait> known_portraits(const std::filesystem::path& source_dir);
+
+struct PersonCutout {
+  cv::Mat bgr;    // the portrait
+  cv::Mat alpha;  // CV_32F, 1 on the person, 0 on the portrait's background, soft at the edge
+  KnownPortrait where;
+};
+
+// Throws std::runtime_error when the portrait is missing or unreadable.
+PersonCutout cut_out(const KnownPortrait& portrait);
+
+struct Scene {
+  cv::Size frame{1280, 720};
+  double head_height_px = 400;         // crown to chin in the frame
+  cv::Point2d face_at{0.5, 0.40};      // the face's middle, as a share of the frame's width and height
+  double roll_deg = 0;                 // the head tilted (the whole person turned about the face)
+  cv::Scalar background{246, 246, 246};  // BGR behind the person
+  double background_gradient = 0;      // luminance change from left to right edge
+  double exposure = 1;                 // gain on the whole frame
+  double light_from_left = 0;          // 0..1: the right half of the person darker by this share
+  double blur_sigma = 0;
+  double noise_sigma = 2;              // sensor noise, as every camera has
+  bool grey = false;                   // a camera giving greyscale
+  cv::Scalar tint{1, 1, 1};            // per-channel gain (B, G, R): a tinted camera
+};
+
+// One camera frame, 8-bit BGR. `second` (another cutout at `second_at`, `second_scale` of the
+// first one's size) puts someone else in the picture.
+cv::Mat render_scene(const PersonCutout& person, const Scene& scene,
+                     const PersonCutout* second = nullptr, cv::Point2d second_at = {0.85, 0.4},
+                     double second_scale = 0.8);
+
+}  // namespace kiosk::sim
