@@ -125,7 +125,6 @@ void read_face(JsonReader r, FaceSection& s) {
   s.eye_cascade = r.path("eye_cascade").value_or(s.eye_cascade);
   s.eyeglasses_cascade = r.path("eyeglasses_cascade").value_or(s.eyeglasses_cascade);
   s.yunet_model = r.path("yunet_model").value_or(s.yunet_model);
-  s.match_threshold = r.number("match_threshold", 0, 1e6).value_or(s.match_threshold);
   r.reject_unknown_keys();
 }
 

@@ -79,18 +79,14 @@ struct CameraSection {
   bool pace_to_fps = false;  // deliver a file's frames at its frame rate, as a live camera would
 };
 
-// The models the face code detects and compares faces with. The cascades come with Debian's
-// opencv-data; a YuNet detector (and an SFace recogniser) in ONNX is used when configured, but
-// nothing requires one.
+// The models the face code detects faces with. The cascades come with Debian's opencv-data; a
+// YuNet detector in ONNX is used when configured, but nothing requires one.
 struct FaceSection {
   std::filesystem::path face_cascade = "/usr/share/opencv4/lbpcascades/lbpcascade_frontalface.xml";
   std::filesystem::path eye_cascade = "/usr/share/opencv4/haarcascades/haarcascade_eye.xml";
   std::filesystem::path eyeglasses_cascade =
       "/usr/share/opencv4/haarcascades/haarcascade_eye_tree_eyeglasses.xml";
   std::filesystem::path yunet_model;  // empty: the cascades
-  // Face match (capture/face/face_match.hpp): a distance at or below it is the same person; above
-  // it the application is flagged for an interview, never refused.
-  double match_threshold = 0;  // 0: the method's documented default
 };
 
 enum class DeviceClass { kFingerprint, kScanner, kCamera };

@@ -142,7 +142,6 @@ PhotoSpec read_photo_spec(JsonReader r, std::string name) {
   p.max_bright_share = r.number("max_bright_share", 0, 1).value_or(p.max_bright_share);
   p.max_side_difference = r.number("max_side_difference", 0, 1).value_or(p.max_side_difference);
   p.min_sharpness = r.number("min_sharpness", 0, 10).value_or(p.min_sharpness);
-  p.consecutive_frames = static_cast<int>(r.integer("consecutive_frames", 1, 60).value_or(p.consecutive_frames));
   constexpr long long kKib = 1024;
   p.min_bytes = static_cast<std::uint64_t>(r.integer("min_kib", 0, 1 << 20).value_or(0) * kKib);
   p.max_bytes = static_cast<std::uint64_t>(r.integer("max_kib", 1, 1 << 20).value_or(5 * 1024) * kKib);

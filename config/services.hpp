@@ -64,7 +64,6 @@ struct PhotoSpec {
   // most (0..1).
   double min_background_luminance = 170, max_background_spread = 14, max_background_saturation = 0.2;
   double min_sharpness = 0.42;  // see capture/face/photo_rules.hpp
-  int consecutive_frames = 5;  // frames that must all pass before the kiosk takes the photo
 };
 
 struct Service {

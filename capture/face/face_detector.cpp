@@ -164,10 +164,4 @@ std::vector<FoundFace> FaceDetector::find(const cv::Mat& image) {
   return faces;
 }
 
-std::optional<FoundFace> FaceDetector::find_one(const cv::Mat& image) {
-  auto faces = find(image);
-  if (faces.empty()) return std::nullopt;
-  return faces.front();
-}
-
 }  // namespace kiosk::face

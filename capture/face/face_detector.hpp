@@ -35,9 +35,6 @@ class FaceDetector {
   // largest. `image` is 8-bit BGR or grey. Not thread-safe: one detector per thread.
   std::vector<FoundFace> find(const cv::Mat& image);
 
-  // The largest face only (a cut-out passport portrait, a finished photo); nullopt when none.
-  std::optional<FoundFace> find_one(const cv::Mat& image);
-
  private:
   struct Models;
   explicit FaceDetector(std::unique_ptr<Models> models);
