@@ -3,9 +3,10 @@
 
 #include <algorithm>
 #include <cmath>
-#include <fmt/format.h>
 #include <set>
 #include <tuple>
+
+#include <fmt/format.h>
 
 #include "config/config.hpp"
 #include "config/json_reader.hpp"
@@ -29,6 +30,37 @@ std::string read_id(JsonReader& r) {
   return id;
 }
 
+// A file's size band, written in KiB as "min_kib" and "max_kib"; returned in bytes.
+std::pair<std::uint64_t, std::uint64_t> read_size_band(JsonReader& r, long long default_max_kib) {
+  constexpr long long kKib = 1024;
+  const auto min = static_cast<std::uint64_t>(r.integer("min_kib", 0, 1 << 20).value_or(0) * kKib);
+  const auto max = static_cast<std::uint64_t>(r.integer("max_kib", 1, 1 << 20).value_or(default_max_kib) * kKib);
+  if (min >= max) r.fail("min_kib", "must be below max_kib");
+  return {min, max};
+}
+
+// The entry of `items` whose `member` is `key`, or nullptr.
+template <typename T>
+const T* find_by(const std::vector<T>& items, std::string_view key, std::string T::*member) {
+  const auto it = std::ranges::find(items, key, member);
+  return it == items.end() ? nullptr : &*it;
+}
+
+// Objects keyed by name ("file_rules", "photo_specs"), each read by `read(object, name)`; `what`
+// names such a name in the error ("rule", "spec").
+template <typename Read>
+auto read_named(JsonReader& r, std::string_view key, std::string_view what, Read read) {
+  JsonReader objects = r.object(key);
+  std::vector<decltype(read(objects, std::string()))> out;
+  for (const auto& name : objects.keys()) {
+    if (!is_id(name)) {
+      objects.fail(name, "is not a " + std::string(what) + " name: lower-case letters, digits, '-' and '_'");
+    }
+    out.push_back(read(objects.object(name), name));
+  }
+  return out;
+}
+
 FileRule read_file_rule(JsonReader r, std::string name) {
   FileRule rule;
   rule.name = std::move(name);
@@ -39,10 +71,7 @@ FileRule read_file_rule(JsonReader r, std::string name) {
       r.fail("formats", "holds \"" + f + "\"; a format is one of jpg, jpeg, png, tif, bmp, pdf");
     }
   }
-  constexpr long long kKib = 1024;
-  rule.min_bytes = static_cast<std::uint64_t>(r.integer("min_kib", 0, 1 << 20).value_or(0) * kKib);
-  rule.max_bytes = static_cast<std::uint64_t>(r.integer("max_kib", 1, 1 << 20).value_or(2048) * kKib);
-  if (rule.min_bytes >= rule.max_bytes) r.fail("min_kib", "must be below max_kib");
+  std::tie(rule.min_bytes, rule.max_bytes) = read_size_band(r, 2048);
   rule.max_dpi = static_cast<int>(r.integer("max_dpi", 72, 1200).value_or(rule.max_dpi));
   rule.min_dpi = static_cast<int>(r.integer("min_dpi", 50, 1200).value_or(rule.min_dpi));
   if (rule.min_dpi > rule.max_dpi) r.fail("min_dpi", "must not be above max_dpi");
@@ -142,10 +171,7 @@ PhotoSpec read_photo_spec(JsonReader r, std::string name) {
   p.max_bright_share = r.number("max_bright_share", 0, 1).value_or(p.max_bright_share);
   p.max_side_difference = r.number("max_side_difference", 0, 1).value_or(p.max_side_difference);
   p.min_sharpness = r.number("min_sharpness", 0, 10).value_or(p.min_sharpness);
-  constexpr long long kKib = 1024;
-  p.min_bytes = static_cast<std::uint64_t>(r.integer("min_kib", 0, 1 << 20).value_or(0) * kKib);
-  p.max_bytes = static_cast<std::uint64_t>(r.integer("max_kib", 1, 1 << 20).value_or(5 * 1024) * kKib);
-  if (p.min_bytes >= p.max_bytes) r.fail("min_kib", "must be below max_kib");
+  std::tie(p.min_bytes, p.max_bytes) = read_size_band(r, 5 * 1024);
   r.reject_unknown_keys();
   return p;
 }
@@ -187,19 +213,14 @@ bool FileRule::allows(std::string_view format) const {
   return std::ranges::find(formats, format) != formats.end();
 }
 
-const Service* ServiceCatalogue::service(std::string_view id) const {
-  const auto it = std::ranges::find(services, id, &Service::id);
-  return it == services.end() ? nullptr : &*it;
-}
+const Service* ServiceCatalogue::service(std::string_view id) const { return find_by(services, id, &Service::id); }
 
 const FileRule* ServiceCatalogue::file_rule(std::string_view name) const {
-  const auto it = std::ranges::find(file_rules, name, &FileRule::name);
-  return it == file_rules.end() ? nullptr : &*it;
+  return find_by(file_rules, name, &FileRule::name);
 }
 
 const PhotoSpec* ServiceCatalogue::photo_spec(std::string_view name) const {
-  const auto it = std::ranges::find(photo_specs, name, &PhotoSpec::name);
-  return it == photo_specs.end() ? nullptr : &*it;
+  return find_by(photo_specs, name, &PhotoSpec::name);
 }
 
 ServiceCatalogue load_service_catalogue(const std::filesystem::path& file) {
@@ -208,16 +229,8 @@ ServiceCatalogue load_service_catalogue(const std::filesystem::path& file) {
   JsonReader r(root, file, "");
   ServiceCatalogue c;
   c.age_of_majority = static_cast<int>(r.integer("age_of_majority", 14, 21).value_or(c.age_of_majority));
-  JsonReader rules = r.object("file_rules");
-  for (const auto& name : rules.keys()) {
-    if (!is_id(name)) rules.fail(name, "is not a rule name: lower-case letters, digits, '-' and '_'");
-    c.file_rules.push_back(read_file_rule(rules.object(name), name));
-  }
-  JsonReader specs = r.object("photo_specs");
-  for (const auto& name : specs.keys()) {
-    if (!is_id(name)) specs.fail(name, "is not a spec name: lower-case letters, digits, '-' and '_'");
-    c.photo_specs.push_back(read_photo_spec(specs.object(name), name));
-  }
+  c.file_rules = read_named(r, "file_rules", "rule", read_file_rule);
+  c.photo_specs = read_named(r, "photo_specs", "spec", read_photo_spec);
   std::set<std::string, std::less<>> ids;
   for (JsonReader s : r.objects("services")) {
     c.services.push_back(read_service(s, c));

@@ -1,6 +1,6 @@
 // The UI's message catalogue has a text for everything the kiosk can tell an applicant about
-// documents and the photo: every scan prompt, every photo instruction, every service and every supporting paper the shipped catalogue
-// names, with the placeholders the prompts fill in.
+// documents and the photo: every scan prompt, every photo instruction, every service and every
+// supporting paper the shipped catalogue names, with the placeholders the prompts fill in.
 #include <fstream>
 
 #include <gmock/gmock.h>
