@@ -189,6 +189,95 @@ bool failed(const PhotoAnalysis& a, std::string_view id) {
   return r != nullptr && !r->passed;
 }
 
+// Light, colour and sharpness on the face: an ellipse from the brows to the chin, at full
+// resolution.
+void measure_face(const cv::Mat& image, const Head& head, const config::PhotoSpec& spec, PhotoAnalysis& a) {
+  const double d = head.eye_distance;
+  const cv::Rect face_box = cv::Rect(cv::Rect2d(head.mid.x - 1.1 * d, head.mid.y - 0.8 * d, 2.2 * d, 2.6 * d)) &
+                            cv::Rect(0, 0, image.cols, image.rows);
+  if (face_box.width <= 8 || face_box.height <= 8) return;
+  const cv::Mat face = image(face_box);
+  cv::Mat grey, lab;
+  cv::cvtColor(face, grey, cv::COLOR_BGR2GRAY);
+  cv::cvtColor(face, lab, cv::COLOR_BGR2Lab);
+  cv::Mat mask = cv::Mat::zeros(face.size(), CV_8U);
+  const cv::Point2d centre = head.at(0, 0.45 * d) - cv::Point2d(face_box.tl());
+  cv::ellipse(mask, cv::RotatedRect(centre, cv::Size2d(1.5 * d, 1.9 * d), static_cast<float>(head.roll_deg)),
+              cv::Scalar(255), cv::FILLED);
+  int n = 0, dark = 0, bright = 0;
+  double sides[2] = {0, 0};
+  int side_n[2] = {0, 0};
+  cv::Vec3d colour(0, 0, 0);
+  for (int y = 0; y < face.rows; ++y) {
+    const auto* g = grey.ptr<std::uint8_t>(y);
+    const auto* m = mask.ptr<std::uint8_t>(y);
+    const auto* l = lab.ptr<cv::Vec3b>(y);
+    for (int x = 0; x < face.cols; ++x) {
+      if (!m[x]) continue;
+      ++n;
+      dark += g[x] < kDark;
+      bright += g[x] > kBright;
+      const int side = (cv::Point2d(x, y) - centre).dot(head.across) < 0 ? 0 : 1;
+      sides[side] += g[x];
+      ++side_n[side];
+      colour += cv::Vec3d(l[x][0], l[x][1], l[x][2]);
+    }
+  }
+  if (n > 0) {
+    add(a, "face_luminance", (sides[0] + sides[1]) / n, kMinFaceLuminance, kMaxFaceLuminance);
+    add(a, "face_dark_share", static_cast<double>(dark) / n, 0, spec.max_dark_share);
+    add(a, "face_bright_share", static_cast<double>(bright) / n, 0, spec.max_bright_share);
+    const double l = sides[0] / std::max(1, side_n[0]), r = sides[1] / std::max(1, side_n[1]);
+    add(a, "face_side_difference", std::abs(l - r) / std::max({l, r, 1.0}), 0, spec.max_side_difference);
+    colour /= n;
+    const double green_red = colour[1] - 128, blue_yellow = colour[2] - 128;
+    add(a, "face_chroma", std::hypot(green_red, blue_yellow), 6, 1e9);
+    add(a, "skin_hue_deg", degrees(std::atan2(blue_yellow, green_red)), 15, 85);
+  }
+  cv::Mat normal;
+  const double to_normal = kSharpnessEyeDistance / d;
+  cv::resize(grey, normal, {}, to_normal, to_normal, to_normal < 1 ? cv::INTER_AREA : cv::INTER_LINEAR);
+  a.sharpness = 1 - blur_effect(normal);
+  add(a, "sharpness", a.sharpness, spec.min_sharpness, 1);
+}
+
+// The background: in the photo, above the chin, outside an ellipse round the head; measured on
+// the reduced copy `small`. `in_crop` maps an image point into the cut (before scaling).
+template <typename InCrop>
+void measure_background(const cv::Mat& small, double reduce, const Head& head, InCrop in_crop, cv::Size2d cut,
+                        const config::PhotoSpec& spec, PhotoAnalysis& a) {
+  cv::Mat small_grey, small_hsv;
+  cv::cvtColor(small, small_grey, cv::COLOR_BGR2GRAY);
+  cv::cvtColor(small, small_hsv, cv::COLOR_BGR2HSV);
+  const double h = head.height(), v_mid = (head.crown + head.chin) / 2;
+  double sum = 0, sum2 = 0, saturation = 0;
+  int n = 0;
+  for (int y = 0; y < small.rows; ++y) {
+    const auto* g = small_grey.ptr<std::uint8_t>(y);
+    const auto* s = small_hsv.ptr<cv::Vec3b>(y);
+    for (int x = 0; x < small.cols; ++x) {
+      const cv::Point2d p((x + 0.5) / reduce, (y + 0.5) / reduce);
+      const cv::Point2d c = in_crop(p);
+      if (c.x < 0 || c.y < 0 || c.x >= cut.width || c.y >= cut.height) continue;
+      const cv::Point2d q = p - head.mid;
+      const double u = q.dot(head.across), v = q.dot(head.down);
+      if (v > head.chin) continue;
+      const double eu = u / (0.62 * h), ev = (v - v_mid) / (0.6 * h);
+      if (eu * eu + ev * ev <= 1) continue;
+      sum += g[x];
+      sum2 += static_cast<double>(g[x]) * g[x];
+      saturation += s[x][1] / 255.0;
+      ++n;
+    }
+  }
+  const bool enough = n >= 50;
+  const double mean = enough ? sum / n : kNaN;
+  add(a, "background_luminance", mean, spec.min_background_luminance, 255);
+  add(a, "background_spread", enough ? std::sqrt(std::max(0.0, sum2 / n - mean * mean)) : kNaN, 0,
+      spec.max_background_spread);
+  add(a, "background_saturation", enough ? saturation / n : kNaN, 0, spec.max_background_saturation);
+}
+
 Guidance guidance_for(const PhotoAnalysis& a, const config::PhotoSpec& spec, const cv::Vec4d& overflow) {
   if (failed(a, "face_count")) return Guidance::kMoreThanOneFace;
   if (failed(a, "camera_eye_distance_px")) return Guidance::kComeCloser;
@@ -255,6 +344,13 @@ std::string_view guidance_id(Guidance g) {
     case Guidance::kTakePhoto: return "photo.take_photo";
   }
   return "photo.unknown";
+}
+
+cv::Matx23d Crop::to_photo() const {
+  cv::Matx23d m = cv::getRotationMatrix2D(centre, angle_deg, scale);
+  m(0, 2) += size.width * scale / 2 - centre.x;
+  m(1, 2) += size.height * scale / 2 - centre.y;
+  return m;
 }
 
 const RuleCheck* PhotoAnalysis::rule(std::string_view id) const {
@@ -324,11 +420,9 @@ PhotoAnalysis analyse_photo(const cv::Mat& image, const config::PhotoSpec& spec,
     crop.angle_deg = head.roll_deg;
   }
   // A point of the image in the photo's pixels (before scaling).
-  const double ca = std::cos(crop.angle_deg * std::numbers::pi / 180);
-  const double sa = std::sin(crop.angle_deg * std::numbers::pi / 180);
+  const cv::Matx23d to_photo = crop.to_photo();
   const auto in_crop = [&](cv::Point2d p) {
-    const cv::Point2d q = p - crop.centre;
-    return cv::Point2d(q.x * ca + q.y * sa + crop.size.width / 2, -q.x * sa + q.y * ca + crop.size.height / 2);
+    return cv::Point2d(to_photo * cv::Vec3d(p.x, p.y, 1)) / crop.scale;
   };
 
   if (framing == Framing::kCameraFrame) {
@@ -365,89 +459,8 @@ PhotoAnalysis analyse_photo(const cv::Mat& image, const config::PhotoSpec& spec,
   const double yaw = f.has_eyes() ? yaw_from_symmetry(small_lab, reduced) : kNaN;
   add(a, "yaw_deg", std::abs(yaw), 0, spec.max_yaw_deg);
 
-  // The face: an ellipse from the brows to the chin, at full resolution.
-  const double d = head.eye_distance;
-  const cv::Rect face_box = cv::Rect(cv::Rect2d(head.mid.x - 1.1 * d, head.mid.y - 0.8 * d, 2.2 * d, 2.6 * d)) &
-                            cv::Rect(0, 0, image.cols, image.rows);
-  if (face_box.width > 8 && face_box.height > 8) {
-    const cv::Mat face = image(face_box);
-    cv::Mat grey, lab;
-    cv::cvtColor(face, grey, cv::COLOR_BGR2GRAY);
-    cv::cvtColor(face, lab, cv::COLOR_BGR2Lab);
-    cv::Mat mask = cv::Mat::zeros(face.size(), CV_8U);
-    const cv::Point2d centre = head.at(0, 0.45 * d) - cv::Point2d(face_box.tl());
-    cv::ellipse(mask, cv::RotatedRect(centre, cv::Size2d(1.5 * d, 1.9 * d), static_cast<float>(head.roll_deg)),
-                cv::Scalar(255), cv::FILLED);
-    int n = 0, dark = 0, bright = 0;
-    double sides[2] = {0, 0};
-    int side_n[2] = {0, 0};
-    cv::Vec3d colour(0, 0, 0);
-    for (int y = 0; y < face.rows; ++y) {
-      const auto* g = grey.ptr<std::uint8_t>(y);
-      const auto* m = mask.ptr<std::uint8_t>(y);
-      const auto* l = lab.ptr<cv::Vec3b>(y);
-      for (int x = 0; x < face.cols; ++x) {
-        if (!m[x]) continue;
-        ++n;
-        dark += g[x] < kDark;
-        bright += g[x] > kBright;
-        const int side = (cv::Point2d(x, y) - centre).dot(head.across) < 0 ? 0 : 1;
-        sides[side] += g[x];
-        ++side_n[side];
-        colour += cv::Vec3d(l[x][0], l[x][1], l[x][2]);
-      }
-    }
-    if (n > 0) {
-      add(a, "face_luminance", (sides[0] + sides[1]) / n, kMinFaceLuminance, kMaxFaceLuminance);
-      add(a, "face_dark_share", static_cast<double>(dark) / n, 0, spec.max_dark_share);
-      add(a, "face_bright_share", static_cast<double>(bright) / n, 0, spec.max_bright_share);
-      const double l = sides[0] / std::max(1, side_n[0]), r = sides[1] / std::max(1, side_n[1]);
-      add(a, "face_side_difference", std::abs(l - r) / std::max({l, r, 1.0}), 0, spec.max_side_difference);
-      colour /= n;
-      const double ca_ = colour[1] - 128, cb = colour[2] - 128;
-      add(a, "face_chroma", std::hypot(ca_, cb), 6, 1e9);
-      add(a, "skin_hue_deg", degrees(std::atan2(cb, ca_)), 15, 85);
-    }
-    cv::Mat normal;
-    const double to_normal = kSharpnessEyeDistance / d;
-    cv::resize(grey, normal, {}, to_normal, to_normal, to_normal < 1 ? cv::INTER_AREA : cv::INTER_LINEAR);
-    a.sharpness = 1 - blur_effect(normal);
-    add(a, "sharpness", a.sharpness, spec.min_sharpness, 1);
-  }
-
-  // The background: in the photo, above the chin, outside an ellipse round the head.
-  {
-    cv::Mat small_grey, small_hsv;
-    cv::cvtColor(small, small_grey, cv::COLOR_BGR2GRAY);
-    cv::cvtColor(small, small_hsv, cv::COLOR_BGR2HSV);
-    const double h = head.height(), v_mid = (head.crown + head.chin) / 2;
-    double sum = 0, sum2 = 0, saturation = 0;
-    int n = 0;
-    for (int y = 0; y < small.rows; ++y) {
-      const auto* g = small_grey.ptr<std::uint8_t>(y);
-      const auto* s = small_hsv.ptr<cv::Vec3b>(y);
-      for (int x = 0; x < small.cols; ++x) {
-        const cv::Point2d p((x + 0.5) / reduce, (y + 0.5) / reduce);
-        const cv::Point2d c = in_crop(p);
-        if (c.x < 0 || c.y < 0 || c.x >= crop.size.width || c.y >= crop.size.height) continue;
-        const cv::Point2d q = p - head.mid;
-        const double u = q.dot(head.across), v = q.dot(head.down);
-        if (v > head.chin) continue;
-        const double eu = u / (0.62 * h), ev = (v - v_mid) / (0.6 * h);
-        if (eu * eu + ev * ev <= 1) continue;
-        sum += g[x];
-        sum2 += static_cast<double>(g[x]) * g[x];
-        saturation += s[x][1] / 255.0;
-        ++n;
-      }
-    }
-    const bool enough = n >= 50;
-    const double mean = enough ? sum / n : kNaN;
-    add(a, "background_luminance", mean, spec.min_background_luminance, 255);
-    add(a, "background_spread", enough ? std::sqrt(std::max(0.0, sum2 / n - mean * mean)) : kNaN, 0,
-        spec.max_background_spread);
-    add(a, "background_saturation", enough ? saturation / n : kNaN, 0, spec.max_background_saturation);
-  }
+  measure_face(image, head, spec, a);
+  measure_background(small, reduce, head, in_crop, crop.size, spec, a);
   a.guidance = guidance_for(a, spec, overflow);
   return a;
 }
@@ -455,15 +468,12 @@ PhotoAnalysis analyse_photo(const cv::Mat& image, const config::PhotoSpec& spec,
 cv::Mat cut_photo(const cv::Mat& image, const PhotoAnalysis& analysis, const config::PhotoSpec& spec) {
   if (!analysis.face || image.empty()) return {};
   const Crop& c = analysis.crop;
-  // Image → photo: turn about the cut's centre by its angle, scale, and move to the photo's centre.
-  cv::Mat m = cv::getRotationMatrix2D(c.centre, c.angle_deg, c.scale);
-  m.at<double>(0, 2) += spec.width_px / 2.0 - c.centre.x;
-  m.at<double>(1, 2) += spec.height_px / 2.0 - c.centre.y;
   // warpAffine samples without averaging: going down in size, blur first so nothing aliases.
   cv::Mat source = image;
   if (c.scale < 0.8) cv::GaussianBlur(image, source, {0, 0}, 0.4 / c.scale);
   cv::Mat photo;
-  cv::warpAffine(source, photo, m, {spec.width_px, spec.height_px}, cv::INTER_CUBIC, cv::BORDER_REPLICATE);
+  cv::warpAffine(source, photo, c.to_photo(), {spec.width_px, spec.height_px}, cv::INTER_CUBIC,
+                 cv::BORDER_REPLICATE);
   return photo;
 }
 

@@ -92,6 +92,10 @@ struct Crop {
   cv::Size2d size;
   double angle_deg = 0;
   double scale = 1;  // finished photo pixels per image pixel
+
+  // Image pixels to the finished photo's pixels: turned about the centre by the angle, scaled,
+  // and moved to the photo's centre.
+  cv::Matx23d to_photo() const;
 };
 
 enum class Framing {
