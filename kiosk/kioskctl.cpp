@@ -2,6 +2,7 @@
 #include "kiosk/kioskctl.hpp"
 
 #include <cstdio>
+#include <fstream>
 #include <string_view>
 
 #include <opencv2/core/utils/logger.hpp>
@@ -29,10 +30,43 @@ const char* const kUsage =
     "                              write the pages as the file rule NAME of the service\n"
     "                              catalogue asks (format from FILE's extension; several\n"
     "                              pages make one PDF)\n"
+    "       kioskctl photo check IMAGE --spec NAME [--as frame|photo] [--json] [--config FILE]\n"
+    "                              judge a camera frame or a finished photo by the photo spec\n"
+    "                              NAME: every rule with its figure, range and verdict, and\n"
+    "                              what the applicant would be told (--as: by default a photo\n"
+    "                              when the image has the spec's proportions)\n"
+    "       kioskctl photo make IMAGE --spec NAME --out FILE.jpg [--config FILE] [--json]\n"
+    "                              cut the photo from a camera frame as the kiosk does and\n"
+    "                              write it as a JPEG within the spec's size band\n"
     "       kioskctl outbox status [--config /etc/kiosk/kiosk.json]\n"
     "                              packets waiting for the central office, by state\n"
     "       kioskctl outbox retry ID... [--config FILE]\n"
     "                              send these at the next opportunity, without waiting\n";
+
+std::optional<config::Config> load_config(const std::string& file) {
+  try {
+    return config::load(file);
+  } catch (const config::ConfigError& e) {
+    std::fprintf(stderr, "kioskctl: %s (name the kiosk's configuration with --config)\n", e.what());
+    return std::nullopt;
+  }
+}
+
+bool write_output(const std::string& path, std::span<const std::uint8_t> bytes) {
+  const std::string temporary = path + ".part";
+  bool written = false;
+  {
+    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+    out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+    written = static_cast<bool>(out.flush());
+  }
+  if (!written || std::rename(temporary.c_str(), path.c_str()) != 0) {
+    std::fprintf(stderr, "kioskctl: cannot write %s\n", path.c_str());
+    std::remove(temporary.c_str());
+    return false;
+  }
+  return true;
+}
 
 }  // namespace kiosk::ctl
 
@@ -46,6 +80,7 @@ int main(int argc, char** argv) {
   if (is(1, "finger") && is(2, "quality")) return finger_quality(argc, argv);
   if (is(1, "mrz")) return mrz(argc, argv);
   if (is(1, "document") && (is(2, "check") || is(2, "encode"))) return document_paper(argc, argv);
+  if (is(1, "photo") && (is(2, "check") || is(2, "make"))) return photo(argc, argv);
   if (is(1, "outbox") && (is(2, "status") || is(2, "retry"))) return outbox(argc, argv);
   const bool help = argc == 2 && is(1, "--help");
   std::fputs(kUsage, help ? stdout : stderr);

@@ -4,7 +4,6 @@
 #include <cctype>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <string>
 #include <vector>
 
@@ -108,13 +107,9 @@ int encode(const Options& o, const std::vector<document::ScannedPage>& pages) {
     std::fprintf(stderr, "kioskctl: document encode needs --rule NAME and --out FILE\n%s", kUsage);
     return 2;
   }
-  config::ServiceCatalogue catalogue;
-  try {
-    catalogue = config::load(o.config_file).services;
-  } catch (const config::ConfigError& e) {
-    std::fprintf(stderr, "kioskctl: %s (name the kiosk's configuration with --config)\n", e.what());
-    return 1;
-  }
+  const auto config = load_config(o.config_file);
+  if (!config) return 1;
+  const config::ServiceCatalogue& catalogue = config->services;
   const config::FileRule* rule = catalogue.file_rule(o.rule);
   if (rule == nullptr) {
     std::string known;
@@ -135,21 +130,7 @@ int encode(const Options& o, const std::vector<document::ScannedPage>& pages) {
     std::fprintf(stderr, "kioskctl: %s\n", file.error().c_str());
     return 1;
   }
-  const std::string temporary = o.out + ".part";
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    out.write(reinterpret_cast<const char*>(file->bytes.data()), static_cast<std::streamsize>(file->bytes.size()));
-    if (!out.flush()) {
-      std::fprintf(stderr, "kioskctl: cannot write %s\n", o.out.c_str());
-      std::remove(temporary.c_str());
-      return 1;
-    }
-  }
-  if (std::rename(temporary.c_str(), o.out.c_str()) != 0) {
-    std::fprintf(stderr, "kioskctl: cannot write %s\n", o.out.c_str());
-    std::remove(temporary.c_str());
-    return 1;
-  }
+  if (!write_output(o.out, file->bytes)) return 1;
   const nlohmann::json result = {{"out", o.out},          {"format", file->format},
                                  {"bytes", file->bytes.size()}, {"pages", file->pages},
                                  {"dpi", file->dpi},      {"jpeg_quality", file->jpeg_quality},

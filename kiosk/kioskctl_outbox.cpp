@@ -39,16 +39,10 @@ int outbox(int argc, char** argv) {
     std::fputs(kUsage, stderr);
     return 2;
   }
-  std::filesystem::path dir;
-  config::SyncSection sync_config;
-  try {
-    const config::Config c = config::load(config_file);
-    dir = c.kiosk.state_dir / "outbox";
-    sync_config = c.sync;
-  } catch (const config::ConfigError& e) {
-    std::fprintf(stderr, "kioskctl: %s\n", e.what());
-    return 2;
-  }
+  const auto config = load_config(config_file);
+  if (!config) return 2;
+  const std::filesystem::path dir = config->kiosk.state_dir / "outbox";
+  const config::SyncSection& sync_config = config->sync;
   auto box = sync::Outbox::attach(dir);
   if (!box) {
     std::fprintf(stderr, "kioskctl: %s\n", box.error().c_str());

@@ -45,6 +45,9 @@ PersonCutout cut_out(const KnownPortrait& portrait) {
   cv::rectangle(mask, cv::Rect(at(portrait.face_x - 0.5 * hw, portrait.chin_y + 0.3 * head), at(portrait.face_x + 0.5 * hw, rows)),
                 cv::GC_FGD, cv::FILLED);
   cv::Mat background_model, foreground_model;
+  // GrabCut seeds its colour models from OpenCV's global generator: fix it, so that a portrait is
+  // cut out the same whatever ran before in the process.
+  cv::theRNG().state = 0x5eed;
   cv::grabCut(out.bgr, mask, {}, background_model, foreground_model, 5, cv::GC_INIT_WITH_MASK);
   cv::Mat person = (mask == cv::GC_FGD) | (mask == cv::GC_PR_FGD);
   // Keep the largest piece only: stray bits of the old background must not come along.

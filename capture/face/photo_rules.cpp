@@ -278,6 +278,16 @@ void measure_background(const cv::Mat& small, double reduce, const Head& head, I
   add(a, "background_saturation", enough ? saturation / n : kNaN, 0, spec.max_background_saturation);
 }
 
+// Too dark or too bright on the face, or nothing.
+std::optional<Guidance> exposure_fault(const PhotoAnalysis& a) {
+  const RuleCheck* luminance = a.rule("face_luminance");
+  if (failed(a, "face_dark_share") || (luminance != nullptr && luminance->value < luminance->low)) {
+    return Guidance::kTooDark;
+  }
+  if (failed(a, "face_bright_share") || failed(a, "face_luminance")) return Guidance::kTooBright;
+  return std::nullopt;
+}
+
 Guidance guidance_for(const PhotoAnalysis& a, const config::PhotoSpec& spec, const cv::Vec4d& overflow) {
   if (failed(a, "face_count")) return Guidance::kMoreThanOneFace;
   if (failed(a, "camera_eye_distance_px")) return Guidance::kComeCloser;
@@ -294,7 +304,8 @@ Guidance guidance_for(const PhotoAnalysis& a, const config::PhotoSpec& spec, con
     return Guidance::kMoveUp;
   }
   if (failed(a, "crown_in_photo")) return Guidance::kMoveBack;
-  if (failed(a, "eyes_found")) return Guidance::kEyesNotVisible;
+  // A face too dark or too bright hides its eyes: the light is the fault to name then.
+  if (failed(a, "eyes_found")) return exposure_fault(a).value_or(Guidance::kEyesNotVisible);
   if (failed(a, "yaw_deg")) return Guidance::kLookStraight;
   if (failed(a, "eye_distance_px")) return Guidance::kComeCloser;
   if (failed(a, "head_height_mm") || failed(a, "head_width_mm") || failed(a, "eye_line") ||
@@ -303,11 +314,7 @@ Guidance guidance_for(const PhotoAnalysis& a, const config::PhotoSpec& spec, con
   }
   // A camera that gives grey or tinted pictures explains a wrong background too: it comes first.
   if (failed(a, "face_chroma") || failed(a, "skin_hue_deg")) return Guidance::kCameraColour;
-  const RuleCheck* luminance = a.rule("face_luminance");
-  if (failed(a, "face_dark_share") || (luminance != nullptr && luminance->value < luminance->low)) {
-    return Guidance::kTooDark;
-  }
-  if (failed(a, "face_bright_share") || failed(a, "face_luminance")) return Guidance::kTooBright;
+  if (const auto light = exposure_fault(a)) return *light;
   if (failed(a, "face_side_difference")) return Guidance::kUnevenLight;
   if (failed(a, "background_spread")) return Guidance::kBackgroundNotPlain;
   if (failed(a, "background_luminance") || failed(a, "background_saturation")) {

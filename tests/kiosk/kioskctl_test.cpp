@@ -12,6 +12,7 @@
 
 #include "capture/an2k/transaction.hpp"
 #include "sim/document_specimen.hpp"
+#include "sim/face_specimen.hpp"
 #include "sim/fingerprint_synth.hpp"
 #include "sim/passport_specimen.hpp"
 #include "sync/outbox.hpp"
@@ -283,6 +284,72 @@ TEST(Kioskctl, DocumentCheckGivesEveryFigureAndThePrompt) {
   EXPECT_FALSE(out["accepted"].get<bool>());
   EXPECT_EQ(out["prompts"][0], "scan.page_glare");
   EXPECT_GT(out["checks"]["glare"]["share"].get<double>(), out["checks"]["glare"]["max"].get<double>());
+}
+
+TEST(Kioskctl, PhotoCheckAndMakeJudgeAndCutAsTheKioskDoes) {
+  testing::ScratchDir dir;
+  const std::string config = " --config " KIOSK_SOURCE_DIR "/config/defaults/simulation.json";
+  const auto portraits = sim::known_portraits(KIOSK_SOURCE_DIR "/var/public-data");
+  const sim::PersonCutout person = sim::cut_out(portraits.at(1));
+  ASSERT_TRUE(cv::imwrite((dir / "frame.png").string(), sim::render_scene(person, {})));
+  sim::Scene blue;
+  blue.background = {200, 150, 90};
+  ASSERT_TRUE(cv::imwrite((dir / "blue.png").string(), sim::render_scene(person, blue)));
+  const std::string frame = (dir / "frame.png").string();
+
+  // A well-framed camera frame: every rule with its figure, and the photo would be taken.
+  const auto good = testing::run_program(KIOSKCTL_BINARY " photo check " + frame + " --spec china-visa" + config);
+  EXPECT_EQ(good.exit_code, 0) << good.output;
+  EXPECT_THAT(good.output, AllOf(HasSubstr("judged as a camera frame by spec \"china-visa\": passes"),
+                                 HasSubstr("photo.take_photo"), HasSubstr("head_height_mm"),
+                                 HasSubstr("background_luminance")));
+
+  // The photo cut from it is a JPEG in the visa's 40-120 KB band that passes as a finished photo,
+  // file rules included.
+  const std::string photo = (dir / "visa.jpg").string();
+  const auto made = testing::run_program(KIOSKCTL_BINARY " photo make " + frame + " --spec china-visa --out " +
+                                         photo + config);
+  ASSERT_EQ(made.exit_code, 0) << made.output;
+  EXPECT_THAT(made.output, AllOf(HasSubstr("420 x 611 px"), HasSubstr("meets spec \"china-visa\"")));
+  const auto size = std::filesystem::file_size(photo);
+  EXPECT_GE(size, 40u * 1024);
+  EXPECT_LE(size, 120u * 1024);
+  const auto again = testing::run_program(KIOSKCTL_BINARY " photo check --json " + photo + " --spec china-visa" + config);
+  ASSERT_EQ(again.exit_code, 0) << again.output;
+  const auto judged = nlohmann::json::parse(again.output);
+  EXPECT_EQ(judged["as"], "photo");
+  EXPECT_TRUE(judged["passed"].get<bool>());
+  bool has_size_rule = false;
+  for (const auto& r : judged["rules"]) {
+    EXPECT_TRUE(r["passed"].get<bool>()) << r.dump();
+    has_size_rule = has_size_rule || r["id"] == "file_bytes";
+  }
+  EXPECT_TRUE(has_size_rule);
+  // The same photo as a PNG is not what the visa service takes.
+  ASSERT_TRUE(cv::imwrite((dir / "visa.png").string(), cv::imread(photo)));
+  const auto png = testing::run_program(KIOSKCTL_BINARY " photo check " + (dir / "visa.png").string() +
+                                        " --spec china-visa" + config);
+  EXPECT_EQ(png.exit_code, 1);
+  EXPECT_THAT(png.output, ::testing::ContainsRegex("file_is_jpeg +0.000 +1.000 .. 1.000 +FAILS"));
+
+  // A blue background: refused with the instruction and the failing figure; nothing is written.
+  const auto refused = testing::run_program(KIOSKCTL_BINARY " photo make " + (dir / "blue.png").string() +
+                                            " --spec china-visa --out " + (dir / "blue.jpg").string() + config);
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_THAT(refused.output, AllOf(HasSubstr("photo.background_not_white"), HasSubstr("FAILS")));
+  EXPECT_FALSE(std::filesystem::exists(dir / "blue.jpg"));
+  EXPECT_FALSE(std::filesystem::exists(dir / "blue.jpg.part"));
+
+  // Usage and lookup errors.
+  const auto unknown = testing::run_program(KIOSKCTL_BINARY " photo check " + frame + " --spec passport" + config);
+  EXPECT_EQ(unknown.exit_code, 1);
+  EXPECT_THAT(unknown.output, AllOf(HasSubstr("no photo spec \"passport\""), HasSubstr("china-visa, icao-35x45")));
+  EXPECT_EQ(testing::run_program(KIOSKCTL_BINARY " photo make " + frame + " --spec china-visa" + config).exit_code, 2);
+  EXPECT_EQ(testing::run_program(KIOSKCTL_BINARY " photo check " + frame + " --spec china-visa --as face" + config)
+                .exit_code, 2);
+  const auto missing = testing::run_program(KIOSKCTL_BINARY " photo check nothing.png --spec china-visa" + config);
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_THAT(missing.output, HasSubstr("nothing.png is missing or not an image"));
 }
 
 TEST(Kioskctl, UnknownCommandShowsUsage) {
