@@ -13,8 +13,10 @@ namespace kiosk::sim {
 
 std::vector<KnownPortrait> known_portraits(const std::filesystem::path& source_dir) {
   return {
-      {"astronaut", source_dir / "astronaut.png", 14, 169, 224, 45},
-      {"hopper", "/usr/share/matplotlib/mpl-data/sample_data/grace_hopper.jpg", 28, 322, 264, 98},
+      // Pupils at (203.5, 100.5) and (246, 103).
+      {"astronaut", source_dir / "astronaut.png", 14, 169, 224, 45, 3.4},
+      // Pupils at (222.5, 190.5) and (305, 187.5).
+      {"hopper", "/usr/share/matplotlib/mpl-data/sample_data/grace_hopper.jpg", 28, 322, 264, 98, -2.1},
   };
 }
 
@@ -66,7 +68,7 @@ PersonCutout cut_out(const KnownPortrait& portrait) {
 namespace {
 
 // The person moved into a frame: face middle at `face_at` (pixels), scaled to `head_height` and
-// turned by `roll_deg`. The portrait's bottom rows are stretched downwards so the body does not
+// turned so that the eyes' line lies at `roll_deg`. The portrait's bottom rows are stretched downwards so the body does not
 // end in mid-air when the person is small in the frame.
 void place(const PersonCutout& person, cv::Size frame, double head_height, cv::Point2d face_at, double roll_deg,
            cv::Mat& bgr, cv::Mat& alpha) {
@@ -77,7 +79,9 @@ void place(const PersonCutout& person, cv::Size frame, double head_height, cv::P
   cv::copyMakeBorder(person.alpha, tall_alpha, 0, extra, 0, 0, cv::BORDER_REPLICATE);
   const double scale = head_height / (p.chin_y - p.crown_y);
   const cv::Point2f from(static_cast<float>(p.face_x), static_cast<float>((p.crown_y + p.chin_y) / 2));
-  cv::Mat m = cv::getRotationMatrix2D(from, roll_deg, scale);
+  // OpenCV turns anticlockwise as seen, which raises the image's right side: the eye line's angle
+  // (y downwards) falls by the turn.
+  cv::Mat m = cv::getRotationMatrix2D(from, p.eye_line_deg - roll_deg, scale);
   m.at<double>(0, 2) += face_at.x - from.x;
   m.at<double>(1, 2) += face_at.y - from.y;
   cv::warpAffine(tall_bgr, bgr, m, frame, cv::INTER_LINEAR, cv::BORDER_CONSTANT);
@@ -110,7 +114,7 @@ cv::Mat render_scene(const PersonCutout& person, const Scene& scene, const Perso
   cv::Mat bgr, alpha;
   if (second != nullptr) {
     place(*second, size, scene.head_height_px * second_scale,
-          {second_at.x * size.width, second_at.y * size.height}, 0, bgr, alpha);
+          {second_at.x * size.width, second_at.y * size.height}, second->where.eye_line_deg, bgr, alpha);
     over(canvas, bgr, alpha);
   }
   const cv::Point2d face(scene.face_at.x * size.width, scene.face_at.y * size.height);

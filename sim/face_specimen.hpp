@@ -21,6 +21,9 @@ struct KnownPortrait {
   double crown_y, chin_y;        // pixel rows of the top of the head (or hat) and the chin
   double face_x;                 // pixel column of the face's middle
   double face_half_width;        // half the face's width at the cheeks, in pixels
+  // The line through the pupils, in degrees: positive when the eye on the image's right is lower
+  // (as photo_rules measures roll). Neither sitter held her head level.
+  double eye_line_deg;
 };
 
 // Eileen Collins (NASA, python3-skimage's astronaut.png, fetched by tools/fetch-face-source into
@@ -40,7 +43,8 @@ struct Scene {
   cv::Size frame{1280, 720};
   double head_height_px = 400;         // crown to chin in the frame
   cv::Point2d face_at{0.5, 0.40};      // the face's middle, as a share of the frame's width and height
-  double roll_deg = 0;                 // the head tilted (the whole person turned about the face)
+  double roll_deg = 0;                 // the head's tilt in the frame, as KnownPortrait::eye_line_deg
+                                       // (the whole person turned about the face; 0: level eyes)
   cv::Scalar background{246, 246, 246};  // BGR behind the person
   double background_gradient = 0;      // luminance change from left to right edge
   double exposure = 1;                 // gain on the whole frame

@@ -16,9 +16,16 @@ namespace {
 // search near 6 ms; an applicant whose face is smaller than that is far too far away anyway.
 constexpr int kSearchHeight = 144;
 constexpr double kMinFaceShare = 1.0 / 6;
+// When no face is found, a copy this high is searched for faces down to this share of the image's
+// height: someone standing too far back, to be told to come closer.
+constexpr int kFarSearchHeight = 240;
+constexpr double kMinFarFaceShare = 1.0 / 10;
 // The eye cascades run on the face scaled to this width: an eye is then about 24 pixels wide,
 // a little over the eye cascade's own window.
 constexpr int kEyeSearchWidth = 120;
+// The cascades take a head tilted up to about 10 degrees; when none is found upright, copies
+// turned this far each way are searched.
+constexpr double kTurnedSearchDeg = 15;
 
 std::expected<cv::CascadeClassifier, std::string> load_cascade(const std::filesystem::path& file,
                                                                const char* what) {
@@ -40,15 +47,15 @@ cv::Mat to_grey(const cv::Mat& image) {
 }
 
 // The eyes a cascade finds in the upper face: on each side of the face's middle, the candidate
-// nearest where an eye sits (x at 0.3 or 0.7 of the face's width, y at 0.42 of its height), in the
-// face's coordinates.
-std::pair<std::optional<cv::Point2d>, std::optional<cv::Point2d>> eyes_in(cv::CascadeClassifier& cascade,
-                                                                          const cv::Mat& face) {
+// nearest where an eye sits (x at 0.3 or 0.7 of the face's width, y at 0.42 of its height), as
+// boxes in the face's coordinates.
+std::pair<std::optional<cv::Rect2d>, std::optional<cv::Rect2d>> eyes_in(cv::CascadeClassifier& cascade,
+                                                                        const cv::Mat& face) {
   std::vector<cv::Rect> found;
   const int min_eye = face.cols / 10, max_eye = face.cols / 3;
   cascade.detectMultiScale(face(cv::Rect(0, 0, face.cols, face.rows * 62 / 100)), found, 1.1, 3, 0,
                            {min_eye, min_eye}, {max_eye, max_eye});
-  std::optional<cv::Point2d> eyes[2];
+  std::optional<cv::Rect2d> eyes[2];
   double best[2] = {0, 0};
   for (const cv::Rect& r : found) {
     const cv::Point2d centre(r.x + r.width / 2.0, r.y + r.height / 2.0);
@@ -57,11 +64,85 @@ std::pair<std::optional<cv::Point2d>, std::optional<cv::Point2d>> eyes_in(cv::Ca
     const double d = cv::norm(centre - expected);
     if (d > 0.3 * face.cols) continue;  // a nostril, an eyebrow, a corner of the hair
     if (!eyes[side] || d < best[side]) {
-      eyes[side] = centre;
+      eyes[side] = cv::Rect2d(r);
       best[side] = d;
     }
   }
   return {eyes[0], eyes[1]};
+}
+
+// The pupil in an eye box (image pixels), after Timm and Barth ("Accurate eye centre localisation
+// by means of gradients", 2011): the centre of the iris is the point that most of the strong
+// gradients around it point away from, weighted by how dark it is. The box's centre is off by
+// several percent of the eye distance, which is degrees of roll; the pupil is within about one.
+// Returns the box's centre when no clear pupil is found.
+cv::Point2d pupil_in(const cv::Mat& grey, const cv::Rect2d& eye) {
+  const cv::Point2d centre(eye.x + eye.width / 2, eye.y + eye.height / 2);
+  const cv::Rect area = cv::Rect(eye) & cv::Rect(0, 0, grey.cols, grey.rows);
+  if (area.width < 6 || area.height < 6) return centre;
+  constexpr int kWidth = 40;  // the box is worked on at this width: an iris is then about 10 px
+  const double scale = static_cast<double>(kWidth) / area.width;
+  cv::Mat patch;
+  cv::resize(grey(area), patch, {}, scale, scale, scale < 1 ? cv::INTER_AREA : cv::INTER_LINEAR);
+  patch.convertTo(patch, CV_32F);
+  cv::GaussianBlur(patch, patch, {0, 0}, 1.0);
+  cv::Mat gx, gy, magnitude;
+  cv::Sobel(patch, gx, CV_32F, 1, 0);
+  cv::Sobel(patch, gy, CV_32F, 0, 1);
+  cv::magnitude(gx, gy, magnitude);
+  cv::Scalar mean, spread;
+  cv::meanStdDev(magnitude, mean, spread);
+  const float strong = static_cast<float>(mean[0] + 0.5 * spread[0]);
+  struct Edge {
+    float x, y, gx, gy;
+  };
+  std::vector<Edge> edges;
+  for (int y = 1; y < patch.rows - 1; ++y) {
+    for (int x = 1; x < patch.cols - 1; ++x) {
+      const float m = magnitude.at<float>(y, x);
+      if (m > strong && m > 0) {
+        edges.push_back({static_cast<float>(x), static_cast<float>(y), gx.at<float>(y, x) / m, gy.at<float>(y, x) / m});
+      }
+    }
+  }
+  if (edges.size() < 8) return centre;
+  cv::Mat darkness;
+  cv::GaussianBlur(patch, darkness, {0, 0}, 2.0);
+  darkness = 255.0f - darkness;
+  // Candidates: the middle of the box, where the cascade puts the eye (not the brow or the corner).
+  cv::Mat score(patch.size(), CV_32F, cv::Scalar(0));
+  const int x0 = patch.cols / 5, x1 = patch.cols - patch.cols / 5;
+  const int y0 = patch.rows / 5, y1 = patch.rows - patch.rows / 5;
+  for (int cy = y0; cy < y1; ++cy) {
+    for (int cx = x0; cx < x1; ++cx) {
+      float sum = 0;
+      for (const Edge& e : edges) {
+        const float dx = e.x - cx, dy = e.y - cy;
+        const float length2 = dx * dx + dy * dy;
+        if (length2 < 1) continue;
+        const float along = dx * e.gx + dy * e.gy;
+        if (along > 0) sum += along * along / length2;
+      }
+      score.at<float>(cy, cx) = sum * darkness.at<float>(cy, cx);
+    }
+  }
+  cv::Point best;
+  double top = 0;
+  cv::minMaxLoc(score, nullptr, &top, nullptr, &best);
+  if (top <= 0) return centre;
+  // Sub-pixel: the score-weighted mean over the peak's neighbours within 80 % of the peak.
+  double wx = 0, wy = 0, w = 0;
+  for (int y = std::max(y0, best.y - 2); y <= std::min(y1 - 1, best.y + 2); ++y) {
+    for (int x = std::max(x0, best.x - 2); x <= std::min(x1 - 1, best.x + 2); ++x) {
+      const double v = score.at<float>(y, x) - 0.8 * top;
+      if (v <= 0) continue;
+      wx += v * x;
+      wy += v * y;
+      w += v;
+    }
+  }
+  const cv::Point2d peak = w > 0 ? cv::Point2d(wx / w, wy / w) : cv::Point2d(best);
+  return cv::Point2d(area.x, area.y) + peak / scale;
 }
 
 }  // namespace
@@ -72,9 +153,45 @@ double FoundFace::eye_distance() const {
 
 struct FaceDetector::Models {
   cv::CascadeClassifier face, eye, eyeglasses;
+  cv::Ptr<cv::CLAHE> clahe = cv::createCLAHE(2.0, {4, 4});
   cv::Ptr<cv::FaceDetectorYN> yunet;
 
   void find_eyes(const cv::Mat& grey, FoundFace& f) {
+    if (f.tilt_deg != 0) {
+      find_turned_eyes(grey, f, f.tilt_deg);
+      return;
+    }
+    find_upright_eyes(grey, f);
+    // A face the cascade still finds can be tilted too far for the eye cascades.
+    for (const double tilt : {kTurnedSearchDeg, -kTurnedSearchDeg}) {
+      if (f.has_eyes()) break;
+      find_turned_eyes(grey, f, tilt);
+    }
+  }
+
+  // Turns the face and its surroundings by `tilt`, looks for the eyes there, and turns them back.
+  void find_turned_eyes(const cv::Mat& grey, FoundFace& f, double tilt) {
+    const cv::Point2d centre(f.box.x + f.box.width / 2, f.box.y + f.box.height / 2);
+    const double side = 1.5 * std::max(f.box.width, f.box.height);
+    cv::Mat turn = cv::getRotationMatrix2D(centre, tilt, 1.0);
+    turn.at<double>(0, 2) += side / 2 - centre.x;
+    turn.at<double>(1, 2) += side / 2 - centre.y;
+    cv::Mat upright;
+    const int n = static_cast<int>(std::lround(side));
+    cv::warpAffine(grey, upright, turn, {n, n}, cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+    FoundFace level = f;
+    level.box = cv::Rect2d(side / 2 - f.box.width / 2, side / 2 - f.box.height / 2, f.box.width, f.box.height);
+    find_upright_eyes(upright, level);
+    if (!level.has_eyes()) return;
+    cv::Mat back;
+    cv::invertAffineTransform(turn, back);
+    const cv::Matx23d m(back);
+    const auto to_image = [&](cv::Point2d p) { return cv::Point2d(m * cv::Vec3d(p.x, p.y, 1)); };
+    f.left_eye = to_image(*level.left_eye);
+    f.right_eye = to_image(*level.right_eye);
+  }
+
+  void find_upright_eyes(const cv::Mat& grey, FoundFace& f) {
     const cv::Rect box = cv::Rect(f.box) & cv::Rect(0, 0, grey.cols, grey.rows);
     if (box.width < 8 || box.height < 8) return;
     // Glasses and soft light can hide the eyes at the working size; two more looks at larger ones.
@@ -85,9 +202,11 @@ struct FaceDetector::Models {
       for (cv::CascadeClassifier* cascade : {&eye, &eyeglasses}) {
         const auto [l, r] = eyes_in(*cascade, upper);
         if (l && r) {
-          const cv::Point2d origin(box.x, box.y);
-          f.left_eye = origin + *l / scale;
-          f.right_eye = origin + *r / scale;
+          const auto in_image = [&](const cv::Rect2d& e) {
+            return cv::Rect2d(box.x + e.x / scale, box.y + e.y / scale, e.width / scale, e.height / scale);
+          };
+          f.left_eye = pupil_in(grey, in_image(*l));
+          f.right_eye = pupil_in(grey, in_image(*r));
           return;
         }
       }
@@ -157,7 +276,37 @@ std::vector<FoundFace> FaceDetector::find(const cv::Mat& image) {
   const int min_side = std::max(24, static_cast<int>(min_face * scale));
   models_->face.detectMultiScale(small, boxes, 1.15, 4, 0, {min_side, min_side});
   for (const cv::Rect& b : boxes) {
-    faces.push_back({cv::Rect2d(b.x / scale, b.y / scale, b.width / scale, b.height / scale), {}, {}});
+    faces.push_back({cv::Rect2d(b.x / scale, b.y / scale, b.width / scale, b.height / scale), {}, {}, 0});
+  }
+  // An applicant standing far back, or lit hard from one side: a larger copy, for smaller faces,
+  // with its contrast evened out locally rather than over the whole frame.
+  if (faces.empty() && grey.rows > kSearchHeight) {
+    const double far = std::min(1.0, static_cast<double>(kFarSearchHeight) / grey.rows);
+    cv::Mat larger;
+    cv::resize(grey, larger, {}, far, far, cv::INTER_AREA);
+    models_->clahe->apply(larger, larger);
+    const int far_min = std::max(24, static_cast<int>(kMinFarFaceShare * grey.rows * far));
+    models_->face.detectMultiScale(larger, boxes, 1.15, 4, 0, {far_min, far_min});
+    for (const cv::Rect& b : boxes) {
+      faces.push_back({cv::Rect2d(b.x / far, b.y / far, b.width / far, b.height / far), {}, {}, 0});
+    }
+  }
+  // A head tilted past what the cascade takes: look in copies turned to meet it.
+  for (const double tilt : {kTurnedSearchDeg, -kTurnedSearchDeg}) {
+    if (!faces.empty()) break;
+    const cv::Point2f middle(small.cols / 2.0f, small.rows / 2.0f);
+    const cv::Mat turn = cv::getRotationMatrix2D(middle, tilt, 1.0);
+    cv::Mat turned;
+    cv::warpAffine(small, turned, turn, small.size(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+    models_->face.detectMultiScale(turned, boxes, 1.15, 4, 0, {min_side, min_side});
+    cv::Mat back;
+    cv::invertAffineTransform(turn, back);
+    const cv::Matx23d m(back);
+    for (const cv::Rect& b : boxes) {
+      const cv::Point2d c = cv::Point2d(m * cv::Vec3d(b.x + b.width / 2.0, b.y + b.height / 2.0, 1)) / scale;
+      const double w = b.width / scale, h = b.height / scale;
+      faces.push_back({cv::Rect2d(c.x - w / 2, c.y - h / 2, w, h), {}, {}, tilt});
+    }
   }
   std::ranges::sort(faces, std::greater{}, [](const FoundFace& f) { return f.box.area(); });
   if (!faces.empty()) models_->find_eyes(grey, faces.front());

@@ -21,6 +21,10 @@ struct FoundFace {
   // Eye centres in the image's pixels; "left" is the one on the image's left (the subject's right
   // eye). Found for the largest face only.
   std::optional<cv::Point2d> left_eye, right_eye;
+  // 0, or the tilt (degrees, positive when the face's right side as seen is lower) at which the
+  // face was found when it was not found upright: the box is then the upright face's box about
+  // the same centre.
+  double tilt_deg = 0;
   bool has_eyes() const { return left_eye && right_eye; }
   double eye_distance() const;  // 0 without eyes
 };
@@ -31,8 +35,10 @@ class FaceDetector {
   static std::expected<std::unique_ptr<FaceDetector>, std::string> load(const config::FaceSection& models);
   ~FaceDetector();
 
-  // Every face at least a sixth of the image's height, largest first; eyes are looked for in the
-  // largest. `image` is 8-bit BGR or grey. Not thread-safe: one detector per thread.
+  // Every face at least a sixth of the image's height (a tenth when no larger one is found),
+  // largest first; eyes are looked for in the largest. When no face is found upright, the search
+  // is repeated on copies turned 15 degrees either way (a head tilted too far for the cascades).
+  // `image` is 8-bit BGR or grey. Not thread-safe: one detector per thread.
   std::vector<FoundFace> find(const cv::Mat& image);
 
  private:

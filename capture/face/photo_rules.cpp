@@ -104,8 +104,10 @@ void find_crown(const cv::Mat& lab, double reduce, const cv::Vec3d& background, 
 
 // The face's edges on a row `row` eye distances below the eyes, where the skin colour sampled
 // under each eye ends; yaw from where the eyes sit between them. NaN when an edge is not found
-// between 0.6 and 1.5 eye distances from the eyes' midpoint, where a cheek's edge lies.
-double yaw_on_row(const cv::Mat& lab, const Head& head, double row) {
+// between 0.6 and 1.5 eye distances from the eyes' midpoint, where a cheek's edge lies, or when
+// what lies beyond it is not the background: a shadow, an ear, hair or a glasses' arm moves the
+// edge on one side only and would be read as a turned head.
+double yaw_on_row(const cv::Mat& lab, const Head& head, const cv::Vec3d& background, double row) {
   const double d = head.eye_distance;
   const auto sample = [&](double u, double v) -> const cv::Vec3b* {
     const cv::Point p = head.at(u, v);
@@ -132,6 +134,10 @@ double yaw_on_row(const cv::Mat& lab, const Head& head, double row) {
       // Chroma and lightness both count: skin against hair, collar or background.
       outside = lab_distance(*p, skin) > 22 ? outside + 1 : 0;
       if (outside >= 3) {
+        for (double beyond = u + 1; beyond <= u + 3; beyond += 1) {
+          const auto* q = sample(sign * beyond, row * d);
+          if (q == nullptr || lab_distance(*q, background) > kBackgroundDistance) return kNaN;
+        }
         edges[side] = sign * (u - 2);
         break;
       }
@@ -147,10 +153,10 @@ double yaw_on_row(const cv::Mat& lab, const Head& head, double row) {
 
 // Yaw judged on three rows between the eyes and the mouth; only when they agree within 4 degrees
 // (hair, glasses or a collar that moves an edge on one row rarely moves it alike on all three).
-double yaw_from_symmetry(const cv::Mat& lab, const Head& head) {
+double yaw_from_symmetry(const cv::Mat& lab, const Head& head, const cv::Vec3d& background) {
   std::array<double, 3> yaws{};
   for (int i = 0; i < 3; ++i) {
-    yaws[i] = yaw_on_row(lab, head, 0.2 + 0.2 * i);
+    yaws[i] = yaw_on_row(lab, head, background, 0.2 + 0.2 * i);
     if (std::isnan(yaws[i])) return kNaN;
   }
   std::ranges::sort(yaws);
@@ -204,9 +210,13 @@ void measure_face(const cv::Mat& image, const Head& head, const config::PhotoSpe
   const cv::Point2d centre = head.at(0, 0.45 * d) - cv::Point2d(face_box.tl());
   cv::ellipse(mask, cv::RotatedRect(centre, cv::Size2d(1.5 * d, 1.9 * d), static_cast<float>(head.roll_deg)),
               cv::Scalar(255), cv::FILLED);
+  // The cheeks: discs under the eyes, out towards the face's sides, where side light shows most.
+  const cv::Point2d cheeks[2] = {head.at(-0.55 * d, 0.6 * d) - cv::Point2d(face_box.tl()),
+                                 head.at(0.55 * d, 0.6 * d) - cv::Point2d(face_box.tl())};
+  const double cheek_radius2 = 0.25 * d * 0.25 * d;
   int n = 0, dark = 0, bright = 0;
-  double sides[2] = {0, 0};
-  int side_n[2] = {0, 0};
+  double sides[2] = {0, 0}, cheek[2] = {0, 0};
+  int cheek_n[2] = {0, 0};
   cv::Vec3d colour(0, 0, 0);
   for (int y = 0; y < face.rows; ++y) {
     const auto* g = grey.ptr<std::uint8_t>(y);
@@ -219,7 +229,11 @@ void measure_face(const cv::Mat& image, const Head& head, const config::PhotoSpe
       bright += g[x] > kBright;
       const int side = (cv::Point2d(x, y) - centre).dot(head.across) < 0 ? 0 : 1;
       sides[side] += g[x];
-      ++side_n[side];
+      const cv::Point2d from_cheek = cv::Point2d(x, y) - cheeks[side];
+      if (from_cheek.dot(from_cheek) <= cheek_radius2) {
+        cheek[side] += g[x];
+        ++cheek_n[side];
+      }
       colour += cv::Vec3d(l[x][0], l[x][1], l[x][2]);
     }
   }
@@ -227,7 +241,7 @@ void measure_face(const cv::Mat& image, const Head& head, const config::PhotoSpe
     add(a, "face_luminance", (sides[0] + sides[1]) / n, kMinFaceLuminance, kMaxFaceLuminance);
     add(a, "face_dark_share", static_cast<double>(dark) / n, 0, spec.max_dark_share);
     add(a, "face_bright_share", static_cast<double>(bright) / n, 0, spec.max_bright_share);
-    const double l = sides[0] / std::max(1, side_n[0]), r = sides[1] / std::max(1, side_n[1]);
+    const double l = cheek[0] / std::max(1, cheek_n[0]), r = cheek[1] / std::max(1, cheek_n[1]);
     add(a, "face_side_difference", std::abs(l - r) / std::max({l, r, 1.0}), 0, spec.max_side_difference);
     colour /= n;
     const double green_red = colour[1] - 128, blue_yellow = colour[2] - 128;
@@ -379,8 +393,15 @@ PhotoAnalysis analyse_photo(const cv::Mat& image, const config::PhotoSpec& spec,
   add(a, "eyes_found", f.has_eyes() ? 1 : 0, 1, 1);
 
   Head head;
-  const cv::Point2d left = f.left_eye.value_or(f.box.tl() + cv::Point2d(0.3 * f.box.width, 0.42 * f.box.height));
-  const cv::Point2d right = f.right_eye.value_or(f.box.tl() + cv::Point2d(0.7 * f.box.width, 0.42 * f.box.height));
+  // Without eyes, where the face box puts them (turned with the face when it was found tilted).
+  const auto guess = [&](double x_share) {
+    const double t = f.tilt_deg * std::numbers::pi / 180;
+    const cv::Point2d off((x_share - 0.5) * f.box.width, (0.42 - 0.5) * f.box.height);
+    return (f.box.tl() + f.box.br()) / 2 +
+           cv::Point2d(off.x * std::cos(t) - off.y * std::sin(t), off.x * std::sin(t) + off.y * std::cos(t));
+  };
+  const cv::Point2d left = f.left_eye.value_or(guess(0.3));
+  const cv::Point2d right = f.right_eye.value_or(guess(0.7));
   head.mid = (left + right) / 2;
   head.eye_distance = cv::norm(right - left);
   const double roll = std::atan2(right.y - left.y, right.x - left.x);
@@ -463,7 +484,7 @@ PhotoAnalysis analyse_photo(const cv::Mat& image, const config::PhotoSpec& spec,
   Head reduced = head;
   reduced.mid *= reduce;
   reduced.eye_distance *= reduce;
-  const double yaw = f.has_eyes() ? yaw_from_symmetry(small_lab, reduced) : kNaN;
+  const double yaw = f.has_eyes() ? yaw_from_symmetry(small_lab, reduced, background) : kNaN;
   add(a, "yaw_deg", std::abs(yaw), 0, spec.max_yaw_deg);
 
   measure_face(image, head, spec, a);

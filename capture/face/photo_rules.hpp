@@ -6,14 +6,16 @@
 // How each figure is measured:
 // - faces and eyes: capture/face/face_detector.hpp. Without eyes the eye line is guessed from the
 //   face box, so that position can still be guided, and "eyes not visible" is said.
-// - roll: the angle of the line through the eye centres.
+// - roll: the angle of the line through the pupils (within about a degree on our scenes).
 // - yaw: facial symmetry. The face's edges on three rows under the eyes are where the skin colour
 //   (sampled under each eye) ends, looked for 0.6 to 1.5 eye distances out; on a head seen as a
 //   cylinder of the face's half width r, the
 //   eyes' midpoint sits r·cos(φ)·sin(yaw) from the edges' midpoint (sin φ = half the eye distance
 //   over r). Not judged when an edge is not found (hair, a hand, a collar of skin colour) or the
-//   three rows disagree by more than 4°. Our portraits are frontal: this measure is checked for
-//   not refusing them, but no turned head was available to calibrate it against.
+//   three rows disagree by more than 4°, or when what lies beyond an edge is not the background
+//   (a shadow, an ear, hair or a glasses' arm moves one edge only and would read as a turn). Our
+//   portraits are frontal: this measure is checked for not refusing them, but no turned head was
+//   available to calibrate it against, and on them it is never judged.
 // - crown: going up from the forehead, the first row where the pixels above the eyes look like the
 //   background (colour distance in Lab from the background's median, taken from the top strip and
 //   the upper side strips of the image). A crown at the image's top edge is "cut off".
@@ -25,7 +27,8 @@
 //   saturation (mean, HSV).
 // - exposure: on an ellipse inside the face, the mean luminance (80..225), the share of pixels
 //   below luminance 35 (crushed) and above 245 (burnt), and the difference between the mean
-//   luminance of its two halves.
+//   luminance of the two cheeks (discs half an eye distance out from under each eye) over the
+//   brighter one: side light shows most there.
 // - sharpness: 1 − the blur measure of Crété-Roffet et al. (2007, "The blur effect") on the face
 //   scaled to 64 pixels between the eyes: how much of the face's pixel-to-pixel variation survives
 //   a further 9-pixel blur. 0.49-0.63 for the sharp faces of our tests, 0.30-0.36 after a 3-pixel

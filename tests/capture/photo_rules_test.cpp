@@ -1,6 +1,7 @@
 // The photo rules on camera scenes made from two public-domain portraits (Eileen Collins, NASA;
 // Grace Hopper, US Navy): each well-framed scene passes and gives a compliant photo, and each
 // fault the applicant or the camera can bring gets its own instruction.
+#include <cmath>
 #include <filesystem>
 #include <string>
 
@@ -82,28 +83,36 @@ TEST_F(PhotoRules, AWellFramedApplicantPassesAndGetsACompliantPhoto) {
   }
 }
 
-// Known gaps, kept here as the behaviour still owed (issue 5's note): they fail today.
-// - Roll is read from the eye cascades' box centres, which are off by 2-4 degrees (a 6-degree tilt
-//   reads 2.8, an 11-degree tilt passes under the 8-degree limit); the pupils must be located
-//   inside the eye boxes.
-// - A face 300 px high in the frame, or lit from one side, is not found by the LBP cascade at the
-//   144-row search size; uneven light on Grace Hopper reads under the 0.25 limit.
-TEST_F(PhotoRules, DISABLED_TheCutFollowsAHeadThatIsTiltedWithinTheLimitAndLevelsIt) {
-  sim::Scene scene;
-  scene.roll_deg = 6;
-  const cv::Mat frame = sim::render_scene(person(0), scene);
-  const PhotoAnalysis a = analyse(frame);
-  ASSERT_EQ(name(a.guidance), name(Guidance::kTakePhoto));
-  EXPECT_NEAR(a.rule("roll_deg")->value, 6, 2.5);
-  const cv::Mat photo = cut_photo(frame, a, spec("china-visa"));
-  const PhotoAnalysis finished = analyse_photo(photo, spec("china-visa"), *detector_, Framing::kFinishedPhoto);
-  EXPECT_LT(finished.rule("roll_deg")->value, 2.5);
+TEST_F(PhotoRules, TheCutFollowsAHeadThatIsTiltedWithinTheLimitAndLevelsIt) {
+  for (int i = 0; i < 2; ++i) {
+    for (const double roll : {-6.0, 6.0}) {
+      sim::Scene scene;
+      scene.roll_deg = roll;
+      const cv::Mat frame = sim::render_scene(person(i), scene);
+      const PhotoAnalysis a = analyse(frame);
+      ASSERT_EQ(name(a.guidance), name(Guidance::kTakePhoto)) << person(i).where.name << " " << roll;
+      EXPECT_NEAR(a.rule("roll_deg")->value, 6, 1.5) << person(i).where.name << " " << roll;
+      const cv::Mat photo = cut_photo(frame, a, spec("china-visa"));
+      const PhotoAnalysis finished = analyse_photo(photo, spec("china-visa"), *detector_, Framing::kFinishedPhoto);
+      EXPECT_LT(finished.rule("roll_deg")->value, 1.5) << person(i).where.name << " " << roll;
+    }
+  }
 }
 
-TEST_F(PhotoRules, DISABLED_ATiltedHeadIsToldToStraighten) {
+// Roll comes from the pupils (found inside the eye cascades' boxes), so it is within about a
+// degree of the truth, and a head tilted past what the cascades take is found in a turned copy.
+TEST_F(PhotoRules, ATiltedHeadIsMeasuredAndToldToStraighten) {
   for (int i = 0; i < 2; ++i) {
-    EXPECT_EQ(name(guidance(i, [](sim::Scene& s) { s.roll_deg = 11; })), name(Guidance::kStraightenHead))
-        << person(i).where.name;
+    for (const double roll : {-20.0, -12.0, -3.0, 3.0, 10.0, 12.0, 20.0}) {
+      sim::Scene scene;
+      scene.roll_deg = roll;
+      const PhotoAnalysis a = analyse(sim::render_scene(person(i), scene));
+      ASSERT_NE(a.rule("roll_deg"), nullptr) << person(i).where.name << " " << roll;
+      EXPECT_NEAR(a.rule("roll_deg")->value, std::abs(roll), 1.5) << person(i).where.name << " " << roll;
+      if (std::abs(roll) >= 10) {
+        EXPECT_EQ(name(a.guidance), name(Guidance::kStraightenHead)) << person(i).where.name << " " << roll;
+      }
+    }
   }
 }
 
@@ -130,17 +139,19 @@ TEST_F(PhotoRules, AnApplicantTooNearIsToldToMoveBack) {
   }
 }
 
-TEST_F(PhotoRules, DISABLED_AnApplicantTooFarIsToldToComeCloser) {
+TEST_F(PhotoRules, AnApplicantTooFarIsToldToComeCloser) {
   for (int i = 0; i < 2; ++i) {
-    EXPECT_EQ(name(guidance(i, [](sim::Scene& s) { s.head_height_px = 300; })), name(Guidance::kComeCloser))
-        << person(i).where.name;
+    for (const double head : {200.0, 300.0}) {  // 56 and 85 px between the eyes; 90 are needed
+      EXPECT_EQ(name(guidance(i, [&](sim::Scene& s) { s.head_height_px = head; })), name(Guidance::kComeCloser))
+          << person(i).where.name << " " << head;
+    }
   }
 }
 
 TEST_F(PhotoRules, PositionIsGuidedInTheApplicantsOwnDirections) {
   // The camera faces the applicant: a face near the image's left edge moves to the applicant's left.
-  EXPECT_EQ(name(guidance(0, [](sim::Scene& s) { s.face_at.x = 0.17; })), name(Guidance::kMoveLeft));
-  EXPECT_EQ(name(guidance(0, [](sim::Scene& s) { s.face_at.x = 0.83; })), name(Guidance::kMoveRight));
+  EXPECT_EQ(name(guidance(0, [](sim::Scene& s) { s.face_at.x = 0.14; })), name(Guidance::kMoveLeft));
+  EXPECT_EQ(name(guidance(0, [](sim::Scene& s) { s.face_at.x = 0.86; })), name(Guidance::kMoveRight));
   EXPECT_EQ(name(guidance(0, [](sim::Scene& s) { s.face_at.y = 0.3; })), name(Guidance::kMoveDown));
   EXPECT_EQ(name(guidance(0, [](sim::Scene& s) { s.face_at.y = 0.62; })), name(Guidance::kMoveUp));
 }
@@ -163,8 +174,11 @@ TEST_F(PhotoRules, LightOnTheFaceIsJudged) {
   }
 }
 
-TEST_F(PhotoRules, DISABLED_UnevenLightIsJudged) {
+// light_from_left: the far cheek darker by this share than the near one.
+TEST_F(PhotoRules, UnevenLightIsJudged) {
   for (int i = 0; i < 2; ++i) {
+    EXPECT_EQ(name(guidance(i, [](sim::Scene& s) { s.light_from_left = 0.15; })), name(Guidance::kTakePhoto))
+        << person(i).where.name;
     EXPECT_EQ(name(guidance(i, [](sim::Scene& s) { s.light_from_left = 0.6; })), name(Guidance::kUnevenLight))
         << person(i).where.name;
   }
