@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <numbers>
+#include <optional>
 
 #include <opencv2/imgproc.hpp>
 #include <opencv2/objdetect.hpp>
@@ -26,6 +28,9 @@ constexpr int kEyeSearchWidth = 120;
 // The cascades take a head tilted up to about 10 degrees; when none is found upright, copies
 // turned this far each way are searched.
 constexpr double kTurnedSearchDeg = 15;
+// In a live camera the pupils are followed from frame to frame; the eye cascades confirm them
+// again after this many frames.
+constexpr int kTrackFrames = 5;
 
 std::expected<cv::CascadeClassifier, std::string> load_cascade(const std::filesystem::path& file,
                                                                const char* what) {
@@ -75,11 +80,10 @@ std::pair<std::optional<cv::Rect2d>, std::optional<cv::Rect2d>> eyes_in(cv::Casc
 // by means of gradients", 2011): the centre of the iris is the point that most of the strong
 // gradients around it point away from, weighted by how dark it is. The box's centre is off by
 // several percent of the eye distance, which is degrees of roll; the pupil is within about one.
-// Returns the box's centre when no clear pupil is found.
-cv::Point2d pupil_in(const cv::Mat& grey, const cv::Rect2d& eye) {
-  const cv::Point2d centre(eye.x + eye.width / 2, eye.y + eye.height / 2);
+// Nothing when no clear pupil is found.
+std::optional<cv::Point2d> pupil_in(const cv::Mat& grey, const cv::Rect2d& eye) {
   const cv::Rect area = cv::Rect(eye) & cv::Rect(0, 0, grey.cols, grey.rows);
-  if (area.width < 6 || area.height < 6) return centre;
+  if (area.width < 6 || area.height < 6) return std::nullopt;
   constexpr int kWidth = 40;  // the box is worked on at this width: an iris is then about 10 px
   const double scale = static_cast<double>(kWidth) / area.width;
   cv::Mat patch;
@@ -105,7 +109,7 @@ cv::Point2d pupil_in(const cv::Mat& grey, const cv::Rect2d& eye) {
       }
     }
   }
-  if (edges.size() < 8) return centre;
+  if (edges.size() < 8) return std::nullopt;
   cv::Mat darkness;
   cv::GaussianBlur(patch, darkness, {0, 0}, 2.0);
   darkness = 255.0f - darkness;
@@ -129,7 +133,7 @@ cv::Point2d pupil_in(const cv::Mat& grey, const cv::Rect2d& eye) {
   cv::Point best;
   double top = 0;
   cv::minMaxLoc(score, nullptr, &top, nullptr, &best);
-  if (top <= 0) return centre;
+  if (top <= 0) return std::nullopt;
   // Sub-pixel: the score-weighted mean over the peak's neighbours within 80 % of the peak.
   double wx = 0, wy = 0, w = 0;
   for (int y = std::max(y0, best.y - 2); y <= std::min(y1 - 1, best.y + 2); ++y) {
@@ -156,12 +160,60 @@ struct FaceDetector::Models {
   cv::Ptr<cv::CLAHE> clahe = cv::createCLAHE(2.0, {4, 4});
   cv::Ptr<cv::FaceDetectorYN> yunet;
 
+  // What the last frames found, to look near it first in the next: the face's box, the pupils as
+  // shares of it, the eye boxes' size as a share of its width, and how many frames ago the eye
+  // cascades last confirmed them.
+  struct Track {
+    cv::Rect2d face;
+    cv::Point2d pupils[2];
+    double eye_size = 0;
+    int age = 0;
+  };
+  std::optional<Track> track;
+
+  void remember(const cv::Rect2d& box, const cv::Point2d (&pupils)[2], double eye_width, int age) {
+    Track t{box, {}, eye_width / box.width, age};
+    for (int side = 0; side < 2; ++side) {
+      t.pupils[side] = {(pupils[side].x - box.x) / box.width, (pupils[side].y - box.y) / box.height};
+    }
+    track = t;
+  }
+
+  // In a live camera the eyes are where they were a frame ago, give or take the face's movement:
+  // the pupils are looked for straight away in eye-sized boxes about their last places, without
+  // the eye cascades (whose every call costs milliseconds). They must keep their distance and
+  // angle within a little of the last frame's; every kTrackFrames frames the cascades look again.
+  // False when there is nothing to follow or this frame breaks off.
+  bool find_tracked_eyes(const cv::Mat& grey, FoundFace& f) {
+    if (!track || track->age >= kTrackFrames) return false;
+    const cv::Rect2d overlap = track->face & f.box;
+    if (overlap.area() < 0.5 * std::max(track->face.area(), f.box.area())) return false;
+    const double size = track->eye_size * f.box.width;
+    cv::Point2d predicted[2], found[2];
+    for (int side = 0; side < 2; ++side) {
+      predicted[side] = f.box.tl() + cv::Point2d(track->pupils[side].x * f.box.width, track->pupils[side].y * f.box.height);
+      const auto pupil = pupil_in(grey, cv::Rect2d(predicted[side].x - size / 2, predicted[side].y - size / 2, size, size));
+      if (!pupil) return false;
+      found[side] = *pupil;
+    }
+    const cv::Point2d was = predicted[1] - predicted[0], is = found[1] - found[0];
+    const double turn = std::abs(std::atan2(was.x * is.y - was.y * is.x, was.dot(is))) * 180 / std::numbers::pi;
+    if (std::abs(cv::norm(is) / cv::norm(was) - 1) > 0.1 || turn > 4) return false;
+    f.left_eye = found[0];
+    f.right_eye = found[1];
+    remember(f.box, found, size, track->age + 1);
+    return true;
+  }
+
   void find_eyes(const cv::Mat& grey, FoundFace& f) {
     if (f.tilt_deg != 0) {
+      track.reset();
       find_turned_eyes(grey, f, f.tilt_deg);
       return;
     }
-    find_upright_eyes(grey, f);
+    if (find_tracked_eyes(grey, f)) return;
+    track.reset();
+    find_upright_eyes(grey, f, true);
     // A face the cascade still finds can be tilted too far for the eye cascades.
     for (const double tilt : {kTurnedSearchDeg, -kTurnedSearchDeg}) {
       if (f.has_eyes()) break;
@@ -181,7 +233,7 @@ struct FaceDetector::Models {
     cv::warpAffine(grey, upright, turn, {n, n}, cv::INTER_LINEAR, cv::BORDER_REPLICATE);
     FoundFace level = f;
     level.box = cv::Rect2d(side / 2 - f.box.width / 2, side / 2 - f.box.height / 2, f.box.width, f.box.height);
-    find_upright_eyes(upright, level);
+    find_upright_eyes(upright, level, false);
     if (!level.has_eyes()) return;
     cv::Mat back;
     cv::invertAffineTransform(turn, back);
@@ -191,7 +243,9 @@ struct FaceDetector::Models {
     f.right_eye = to_image(*level.right_eye);
   }
 
-  void find_upright_eyes(const cv::Mat& grey, FoundFace& f) {
+  // The eyes of an upright face, searched over its whole upper part; `keep_track`: remember them
+  // for the next frame.
+  void find_upright_eyes(const cv::Mat& grey, FoundFace& f, bool keep_track) {
     const cv::Rect box = cv::Rect(f.box) & cv::Rect(0, 0, grey.cols, grey.rows);
     if (box.width < 8 || box.height < 8) return;
     // Glasses and soft light can hide the eyes at the working size; two more looks at larger ones.
@@ -205,8 +259,12 @@ struct FaceDetector::Models {
           const auto in_image = [&](const cv::Rect2d& e) {
             return cv::Rect2d(box.x + e.x / scale, box.y + e.y / scale, e.width / scale, e.height / scale);
           };
-          f.left_eye = pupil_in(grey, in_image(*l));
-          f.right_eye = pupil_in(grey, in_image(*r));
+          const cv::Rect2d eyes[2] = {in_image(*l), in_image(*r)};
+          const cv::Point2d pupils[2] = {pupil_in(grey, eyes[0]).value_or((eyes[0].tl() + eyes[0].br()) / 2),
+                                         pupil_in(grey, eyes[1]).value_or((eyes[1].tl() + eyes[1].br()) / 2)};
+          f.left_eye = pupils[0];
+          f.right_eye = pupils[1];
+          if (keep_track) remember(f.box, pupils, (eyes[0].width + eyes[1].width) / 2, 0);
           return;
         }
       }
@@ -240,6 +298,8 @@ std::expected<std::unique_ptr<FaceDetector>, std::string> FaceDetector::load(
   }
   return std::unique_ptr<FaceDetector>(new FaceDetector(std::move(models)));
 }
+
+void FaceDetector::forget() { models_->track.reset(); }
 
 std::vector<FoundFace> FaceDetector::find(const cv::Mat& image) {
   std::vector<FoundFace> faces;
@@ -309,6 +369,7 @@ std::vector<FoundFace> FaceDetector::find(const cv::Mat& image) {
     }
   }
   std::ranges::sort(faces, std::greater{}, [](const FoundFace& f) { return f.box.area(); });
+  if (faces.empty()) models_->track.reset();
   if (!faces.empty()) models_->find_eyes(grey, faces.front());
   return faces;
 }

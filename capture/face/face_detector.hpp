@@ -38,8 +38,12 @@ class FaceDetector {
   // Every face at least a sixth of the image's height (a tenth when no larger one is found),
   // largest first; eyes are looked for in the largest. When no face is found upright, the search
   // is repeated on copies turned 15 degrees either way (a head tilted too far for the cascades).
-  // `image` is 8-bit BGR or grey. Not thread-safe: one detector per thread.
+  // `image` is 8-bit BGR or grey. The detector remembers where the last frame's eyes were and
+  // looks there first (a live camera's next frame has them within a few pixels): give one
+  // detector one camera's frames, in order. Not thread-safe: one detector per thread.
   std::vector<FoundFace> find(const cv::Mat& image);
+  // The next image does not follow the last (another applicant, another camera): search it whole.
+  void forget();
 
  private:
   struct Models;

@@ -116,6 +116,27 @@ TEST_F(PhotoRules, ATiltedHeadIsMeasuredAndToldToStraighten) {
   }
 }
 
+// A live camera: the detector follows the pupils from frame to frame instead of searching the
+// whole face again, and must measure as a full search does, and let go when the head moves.
+TEST_F(PhotoRules, FollowingALiveCameraMeasuresAsAFullSearchDoes) {
+  for (int i = 0; i < 2; ++i) {
+    detector_->forget();
+    for (int frame = 0; frame < 12; ++frame) {
+      sim::Scene scene;
+      scene.roll_deg = 6;
+      scene.head_height_px = 380 * (1 + 0.01 * std::sin(0.3 * frame));
+      scene.face_at = {0.5 + 0.005 * std::sin(0.4 * frame), 0.40 + 0.004 * std::sin(0.5 * frame + 1)};
+      const PhotoAnalysis a = analyse(sim::render_scene(person(i), scene));
+      ASSERT_EQ(name(a.guidance), name(Guidance::kTakePhoto)) << person(i).where.name << " frame " << frame;
+      EXPECT_NEAR(a.rule("roll_deg")->value, 6, 1.5) << person(i).where.name << " frame " << frame;
+    }
+    // The head tilts further between two frames: told to straighten, as a full search would say.
+    EXPECT_EQ(name(guidance(i, [](sim::Scene& s) { s.roll_deg = 12; s.head_height_px = 380; })),
+              name(Guidance::kStraightenHead))
+        << person(i).where.name;
+  }
+}
+
 TEST_F(PhotoRules, AnEmptyFrameHasNoFace) {
   sim::Scene scene;
   const cv::Mat empty(scene.frame, CV_8UC3, cv::Scalar(240, 240, 240));
