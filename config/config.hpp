@@ -87,6 +87,9 @@ struct FaceSection {
   std::filesystem::path eyeglasses_cascade =
       "/usr/share/opencv4/haarcascades/haarcascade_eye_tree_eyeglasses.xml";
   std::filesystem::path yunet_model;  // empty: the cascades
+  // Auto-capture takes the photo when this many analysed frames in a row pass every rule (the
+  // sharpest of them is kept): about a third of a second at 15 analysed frames a second.
+  int consecutive_frames = 5;
 };
 
 enum class DeviceClass { kFingerprint, kScanner, kCamera };

@@ -4,10 +4,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <numbers>
 #include <stdexcept>
 
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
+
+#include "sim/media.hpp"
 
 namespace kiosk::sim {
 
@@ -150,6 +153,60 @@ cv::Mat render_scene(const PersonCutout& person, const Scene& scene, const Perso
     cv::cvtColor(frame, frame, cv::COLOR_GRAY2BGR);
   }
   return frame;
+}
+
+PhotoSession photo_session(cv::Size frame, double fps, double seconds) {
+  PhotoSession session;
+  session.size = frame;
+  const auto count = static_cast<std::size_t>(std::max(1.0, std::round(fps * seconds)));
+  const double scale = frame.height / 720.0;  // the scenes are laid out for a 720-row frame
+  for (std::size_t i = 0; i < count; ++i) {
+    const double t = static_cast<double>(i) / fps;
+    if (t < 1) {
+      session.frames.emplace_back();
+      continue;
+    }
+    Scene s;
+    s.frame = frame;
+    s.head_height_px = 380 * scale;
+    if (t < 2) {
+      s.head_height_px = 250 * scale;  // too far back
+    } else if (t < 3) {
+      s.face_at.x = 0.13;  // off to one side
+    } else if (t < 3.5) {
+      s.blur_sigma = 3 * scale;  // still moving
+    } else {
+      if (session.settled == 0) session.settled = i;
+      // Swaying a few pixels and breathing a percent, as a person standing still does.
+      s.face_at = {0.5 + 0.005 * std::sin(2 * std::numbers::pi * 0.2 * t),
+                   0.40 + 0.004 * std::sin(2 * std::numbers::pi * 0.25 * t + 1)};
+      s.head_height_px *= 1 + 0.01 * std::sin(2 * std::numbers::pi * 0.3 * t);
+    }
+    session.frames.emplace_back(s);
+  }
+  return session;
+}
+
+cv::Mat render_session_frame(const PersonCutout& person, const PhotoSession& session, std::size_t i) {
+  const auto& scene = session.frames.at(i);
+  if (scene) return render_scene(person, *scene);
+  // No one there: the kiosk's plain background, with the camera's noise.
+  const Scene empty;
+  cv::Mat frame(session.size, CV_8UC3, empty.background);
+  cv::Mat noise(frame.size(), CV_16SC3);
+  cv::RNG rng(0x5eed + static_cast<std::uint64_t>(i));
+  rng.fill(noise, cv::RNG::NORMAL, 0, empty.noise_sigma);
+  cv::Mat noisy;
+  frame.convertTo(noisy, CV_16SC3);
+  noisy += noise;
+  noisy.convertTo(frame, CV_8UC3);
+  return frame;
+}
+
+void write_photo_session_video(const PersonCutout& person, const PhotoSession& session,
+                               const std::filesystem::path& file, double fps) {
+  write_mjpeg_video(file, static_cast<int>(session.frames.size()), fps,
+                    [&](int i) { return render_session_frame(person, session, static_cast<std::size_t>(i)); });
 }
 
 }  // namespace kiosk::sim

@@ -61,4 +61,22 @@ cv::Mat render_scene(const PersonCutout& person, const Scene& scene,
                      const PersonCutout* second = nullptr, cv::Point2d second_at = {0.85, 0.4},
                      double second_scale = 0.8);
 
+// An applicant stepping up to the kiosk's camera, as a script of frames at `fps`: no one there
+// (1 s), standing too far back (1 s), off to one side (1 s), moving (blurred, 0.5 s), then standing
+// well placed, swaying a little and breathing, until `seconds`. An empty entry is a frame with no
+// one in it; `settled` is the index of the first well-placed frame.
+struct PhotoSession {
+  cv::Size size;
+  std::vector<std::optional<Scene>> frames;
+  std::size_t settled = 0;
+};
+PhotoSession photo_session(cv::Size frame, double fps, double seconds);
+
+// Frame `i` of `session` with `person` in it, 8-bit BGR.
+cv::Mat render_session_frame(const PersonCutout& person, const PhotoSession& session, std::size_t i);
+
+// Writes `session` as a Motion-JPEG video (sim/media.hpp). Throws std::runtime_error on failure.
+void write_photo_session_video(const PersonCutout& person, const PhotoSession& session,
+                               const std::filesystem::path& file, double fps);
+
 }  // namespace kiosk::sim

@@ -2,10 +2,12 @@
 #include "sim/rig.hpp"
 
 #include <fstream>
+#include <optional>
 #include <stdexcept>
 
 #include <opencv2/imgcodecs.hpp>
 
+#include "sim/face_specimen.hpp"
 #include "sim/fingerprint_synth.hpp"
 #include "sim/media.hpp"
 #include "sim/passport_specimen.hpp"
@@ -49,8 +51,21 @@ Rig prepare_rig(const config::Config& config) {
 
   if (config.camera.source == config::CameraSourceKind::kFile &&
       !std::filesystem::exists(config.camera.location)) {
-    write_face_video(sim.face_source, config.camera.location,
-                     cv::Size(config.camera.width, config.camera.height), config.camera.fps, 4.0);
+    const cv::Size size(config.camera.width, config.camera.height);
+    // A portrait the face generator knows is cut out and stepped up to the camera as an applicant
+    // does (sim/face_specimen.hpp), for the photo's guidance and auto-capture; any other is shown
+    // whole, swaying.
+    std::optional<KnownPortrait> known;
+    for (auto& k : known_portraits(sim.face_source.parent_path())) {
+      if (k.file.filename() == sim.face_source.filename()) known = k;
+    }
+    if (known) {
+      known->file = sim.face_source;
+      write_photo_session_video(cut_out(*known), photo_session(size, config.camera.fps, 8.0),
+                                config.camera.location, config.camera.fps);
+    } else {
+      write_face_video(sim.face_source, config.camera.location, size, config.camera.fps, 4.0);
+    }
   }
   return rig;
 }

@@ -142,6 +142,16 @@ TEST_F(ConfigTest, OutOfRangeNamesKeyAndRange) {
   EXPECT_THAT(message_of(file), AllOf(HasSubstr("'camera.width'"), HasSubstr("between 160")));
 }
 
+TEST_F(ConfigTest, AutoCaptureWaitsForTheConfiguredRunOfPassingFrames) {
+  EXPECT_EQ(load(kDefaults / "simulation.json").face.consecutive_frames, 5);
+  const auto three = write("three.json", R"({ "kiosk": {"id": "K1", "state_dir": "state"},
+      "usb": {"device_table": "devices.json"}, "camera": {}, "face": {"consecutive_frames": 3}})");
+  EXPECT_EQ(load(three).face.consecutive_frames, 3);
+  const auto none = write("none.json", R"({ "kiosk": {"id": "K1", "state_dir": "state"},
+      "usb": {"device_table": "devices.json"}, "camera": {}, "face": {"consecutive_frames": 0}})");
+  EXPECT_THAT(message_of(none), AllOf(HasSubstr("'face.consecutive_frames'"), HasSubstr("between 1")));
+}
+
 TEST_F(ConfigTest, BadEnumNamesChoices) {
   const auto file = write("enum.json", minimal(R"({"source": "firewire"})"));
   EXPECT_THAT(message_of(file),
