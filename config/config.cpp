@@ -126,6 +126,7 @@ void read_face(JsonReader r, FaceSection& s) {
   s.eyeglasses_cascade = r.path("eyeglasses_cascade").value_or(s.eyeglasses_cascade);
   s.yunet_model = r.path("yunet_model").value_or(s.yunet_model);
   s.consecutive_frames = static_cast<int>(r.integer("consecutive_frames", 1, 100).value_or(s.consecutive_frames));
+  s.match_threshold = r.number("match_threshold", 1, 100000).value_or(s.match_threshold);
   r.reject_unknown_keys();
 }
 

@@ -90,6 +90,10 @@ struct FaceSection {
   // Auto-capture takes the photo when this many analysed frames in a row pass every rule (the
   // sharpest of them is kept): about a third of a second at 15 analysed frames a second.
   int consecutive_frames = 5;
+  // Face match (capture/face/face_match.hpp): a distance above this between the live photo and the
+  // passport's portrait flags the application for an interview. Measured on the two faces we have
+  // (tests/capture/face_match_test): the same person 39-56, different people 101-107.
+  double match_threshold = 80;
 };
 
 enum class DeviceClass { kFingerprint, kScanner, kCamera };

@@ -23,6 +23,19 @@ std::vector<KnownPortrait> known_portraits(const std::filesystem::path& source_d
   };
 }
 
+cv::Mat passport_portrait(const KnownPortrait& portrait) {
+  const cv::Mat original = cv::imread(portrait.file.string(), cv::IMREAD_COLOR);
+  if (original.empty()) throw std::runtime_error(portrait.file.string() + " is missing or not an image");
+  const double head = portrait.chin_y - portrait.crown_y;
+  const double height = head / 0.75, width = height * 35 / 45;
+  // The crown a ninth of the height below the top, as passport photos have it.
+  const cv::Rect2d cut(portrait.face_x - width / 2, portrait.crown_y - height / 9, width, height);
+  const int pad = static_cast<int>(std::ceil(std::max(width, height)));
+  cv::Mat padded;
+  cv::copyMakeBorder(original, padded, pad, pad, pad, pad, cv::BORDER_REPLICATE);
+  return padded(cv::Rect(cv::Rect2d(cut.x + pad, cut.y + pad, cut.width, cut.height))).clone();
+}
+
 PersonCutout cut_out(const KnownPortrait& portrait) {
   PersonCutout out;
   out.where = portrait;

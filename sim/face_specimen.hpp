@@ -30,6 +30,11 @@ struct KnownPortrait {
 // var/public-data/) and Grace Hopper (US Navy, python-matplotlib-data's grace_hopper.jpg).
 std::vector<KnownPortrait> known_portraits(const std::filesystem::path& source_dir);
 
+// The portrait as a passport prints it: cut from the original around the head, 35:45, the head
+// (crown to chin) three quarters of the height, the original's own background around it (edges
+// repeated where the original ends). Throws std::runtime_error when the file is unreadable.
+cv::Mat passport_portrait(const KnownPortrait& portrait);
+
 struct PersonCutout {
   cv::Mat bgr;    // the portrait
   cv::Mat alpha;  // CV_32F, 1 on the person, 0 on the portrait's background, soft at the edge

@@ -33,6 +33,17 @@ Rig prepare_rig(const config::Config& config) {
   }
   write_sane_config(config.scanner.sane_config_dir, {"pnm", "test"});
 
+  // A portrait the face generator knows is printed on the data page as a passport photo, and cut
+  // out and stepped up to the camera as an applicant does (sim/face_specimen.hpp); any other is
+  // printed whole and shown whole, swaying.
+  std::optional<KnownPortrait> known;
+  for (auto& k : known_portraits(sim.face_source.parent_path())) {
+    if (k.file.filename() == sim.face_source.filename()) {
+      known = k;
+      known->file = sim.face_source;
+    }
+  }
+
   Rig rig;
   rig.scanner_page = sim.dir / "data-page.ppm";
   if (!std::filesystem::exists(rig.scanner_page)) {
@@ -41,7 +52,7 @@ Rig prepare_rig(const config::Config& config) {
     ScanDefects on_glass;
     on_glass.whole_platen = true;
     on_glass.rotation_deg = 2;
-    const cv::Mat face = cv::imread(sim.face_source.string(), cv::IMREAD_COLOR);
+    const cv::Mat face = known ? passport_portrait(*known) : cv::imread(sim.face_source.string(), cv::IMREAD_COLOR);
     const Specimen page = render_td3_specimen(sim.seed, face, on_glass);
     if (!cv::imwrite(rig.scanner_page.string(), page.page)) {
       throw std::runtime_error("cannot write " + rig.scanner_page.string());
@@ -52,15 +63,7 @@ Rig prepare_rig(const config::Config& config) {
   if (config.camera.source == config::CameraSourceKind::kFile &&
       !std::filesystem::exists(config.camera.location)) {
     const cv::Size size(config.camera.width, config.camera.height);
-    // A portrait the face generator knows is cut out and stepped up to the camera as an applicant
-    // does (sim/face_specimen.hpp), for the photo's guidance and auto-capture; any other is shown
-    // whole, swaying.
-    std::optional<KnownPortrait> known;
-    for (auto& k : known_portraits(sim.face_source.parent_path())) {
-      if (k.file.filename() == sim.face_source.filename()) known = k;
-    }
     if (known) {
-      known->file = sim.face_source;
       write_photo_session_video(cut_out(*known), photo_session(size, config.camera.fps, 8.0),
                                 config.camera.location, config.camera.fps);
     } else {

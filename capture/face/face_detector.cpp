@@ -149,6 +149,14 @@ std::optional<cv::Point2d> pupil_in(const cv::Mat& grey, const cv::Rect2d& eye) 
   return cv::Point2d(area.x, area.y) + peak / scale;
 }
 
+// Eyes as a face has them: about 0.4 of the face box's width apart (0.39-0.44 on our faces), and
+// their midpoint near the box's middle.
+bool plausible_pair(const cv::Rect2d& face, const cv::Point2d& left, const cv::Point2d& right) {
+  const double apart = cv::norm(right - left) / face.width;
+  const double off_middle = std::abs((left.x + right.x) / 2 - (face.x + face.width / 2)) / face.width;
+  return apart >= 0.3 && apart <= 0.5 && off_middle <= 0.1;
+}
+
 }  // namespace
 
 double FoundFace::eye_distance() const {
@@ -262,6 +270,7 @@ struct FaceDetector::Models {
           const cv::Rect2d eyes[2] = {in_image(*l), in_image(*r)};
           const cv::Point2d pupils[2] = {pupil_in(grey, eyes[0]).value_or((eyes[0].tl() + eyes[0].br()) / 2),
                                          pupil_in(grey, eyes[1]).value_or((eyes[1].tl() + eyes[1].br()) / 2)};
+          if (!plausible_pair(f.box, pupils[0], pupils[1])) continue;  // a glasses' rim, a brow
           f.left_eye = pupils[0];
           f.right_eye = pupils[1];
           if (keep_track) remember(f.box, pupils, (eyes[0].width + eyes[1].width) / 2, 0);
