@@ -5,6 +5,7 @@
 #include <utility>
 
 #include <boost/asio/post.hpp>
+#include <opencv2/imgproc.hpp>
 
 #include "capture/document/scan_image.hpp"
 
@@ -24,7 +25,7 @@ PhotoCapture::~PhotoCapture() {
   }
   wake_.notify_all();
   if (!analysis_.joinable()) return;
-  // The last owner can be a job the analysis thread itself posted and let go of.
+  // The last owner can be the analysis thread itself, letting go as it ends.
   if (analysis_.get_id() == std::this_thread::get_id()) {
     analysis_.detach();
   } else {
@@ -44,7 +45,8 @@ void PhotoCapture::start(const config::PhotoSpec& spec, std::function<void(const
   progress_ = std::move(progress);
   done_ = std::move(done);
   detector_->forget();  // a new applicant
-  analysis_ = std::thread([this] { analyse_frames(); });
+  // The thread holds the capture while it runs: nothing it touches can go away under it.
+  analysis_ = std::thread([self = shared_from_this()] { self->analyse_frames(); });
   const auto self = shared_from_this();
   camera_.start([self](drivers::Frame frame) { self->offer(std::move(frame)); },
                 [self](drivers::Problem problem) { self->camera_stopped(std::move(problem)); });
@@ -103,7 +105,9 @@ void PhotoCapture::analyse_frames() {
       dropped = dropped_;
     }
     cv::Mat bgr = document::to_mat(frame.image);
-    if (bgr.channels() != 3) continue;  // not a colour frame: nothing to judge
+    if (bgr.empty()) continue;  // a broken frame: the next one will do
+    // A camera giving grey frames is judged too: its instruction calls staff (camera colour).
+    if (bgr.channels() == 1) cv::cvtColor(bgr, bgr, cv::COLOR_GRAY2BGR);
     PhotoAnalysis analysis = analyse_photo(bgr, spec_, *detector_);
     ++analysed;
     if (analysis.passed()) {
