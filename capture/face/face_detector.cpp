@@ -58,8 +58,11 @@ std::pair<std::optional<cv::Rect2d>, std::optional<cv::Rect2d>> eyes_in(cv::Casc
                                                                         const cv::Mat& face) {
   std::vector<cv::Rect> found;
   const int min_eye = face.cols / 10, max_eye = face.cols / 3;
-  cascade.detectMultiScale(face(cv::Rect(0, 0, face.cols, face.rows * 62 / 100)), found, 1.1, 3, 0,
+  // Only the band across the face where eyes lie (the forehead above it holds none).
+  const int top = face.rows / 5;
+  cascade.detectMultiScale(face(cv::Rect(0, top, face.cols, face.rows * 62 / 100 - top)), found, 1.1, 3, 0,
                            {min_eye, min_eye}, {max_eye, max_eye});
+  for (cv::Rect& r : found) r.y += top;
   std::optional<cv::Rect2d> eyes[2];
   double best[2] = {0, 0};
   for (const cv::Rect& r : found) {
@@ -256,12 +259,14 @@ struct FaceDetector::Models {
   void find_upright_eyes(const cv::Mat& grey, FoundFace& f, bool keep_track) {
     const cv::Rect box = cv::Rect(f.box) & cv::Rect(0, 0, grey.cols, grey.rows);
     if (box.width < 8 || box.height < 8) return;
-    // Glasses and soft light can hide the eyes at the working size; two more looks at larger ones.
+    // Glasses and soft light can hide the eyes at the working size; two more looks at larger ones,
+    // where glasses, the likeliest reason, are looked for first.
     for (const int width : {kEyeSearchWidth, kEyeSearchWidth * 4 / 3, kEyeSearchWidth * 5 / 3}) {
       const double scale = static_cast<double>(width) / box.width;
       cv::Mat upper;
       cv::resize(grey(box), upper, {}, scale, scale, scale < 1 ? cv::INTER_AREA : cv::INTER_LINEAR);
-      for (cv::CascadeClassifier* cascade : {&eye, &eyeglasses}) {
+      const bool first_look = width == kEyeSearchWidth;
+      for (cv::CascadeClassifier* cascade : {first_look ? &eye : &eyeglasses, first_look ? &eyeglasses : &eye}) {
         const auto [l, r] = eyes_in(*cascade, upper);
         if (l && r) {
           const auto in_image = [&](const cv::Rect2d& e) {

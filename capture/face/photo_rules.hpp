@@ -119,7 +119,7 @@ struct PhotoAnalysis {
 };
 
 // Applies `spec` to `image` (8-bit BGR). On a 1280 x 720 frame, one core: about 15 ms for a live
-// camera's next frame, 23 ms for a frame alone (tests/bench/face_bench).
+// camera's next frame, 21 ms for a frame alone (tests/bench/face_bench).
 PhotoAnalysis analyse_photo(const cv::Mat& image, const config::PhotoSpec& spec, FaceDetector& detector,
                             Framing framing = Framing::kCameraFrame);
 
