@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <limits>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -74,7 +75,8 @@ void add_file_rules(const std::string& path, const config::PhotoSpec& spec, face
                     static_cast<unsigned char>(bytes[1]) == 0xD8;
   a.rules.push_back({"file_is_jpeg", jpeg ? 1.0 : 0.0, 1, 1, true, jpeg});
   const double size = static_cast<double>(bytes.size());
-  const double high = spec.max_bytes > 0 ? static_cast<double>(spec.max_bytes) : HUGE_VAL;
+  const double high = spec.max_bytes > 0 ? static_cast<double>(spec.max_bytes)
+                                         : std::numeric_limits<double>::infinity();
   a.rules.push_back({"file_bytes", size, static_cast<double>(spec.min_bytes), high, true,
                      size >= static_cast<double>(spec.min_bytes) && size <= high});
 }

@@ -14,6 +14,7 @@ namespace kiosk::face {
 namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+constexpr double kNoLimit = std::numeric_limits<double>::infinity();  // a rule bounded on one side
 constexpr double kChinEyeDistances = 1.5;  // chin below the eye line, in eye distances
 constexpr double kFaceWidthOfBox = 0.87;   // the cheeks' width, as a share of the face box
 constexpr double kBackgroundDistance = 18;  // Lab distance (8-bit scale) beyond which a pixel is not background
@@ -245,7 +246,7 @@ void measure_face(const cv::Mat& image, const Head& head, const config::PhotoSpe
     add(a, "face_side_difference", std::abs(l - r) / std::max({l, r, 1.0}), 0, spec.max_side_difference);
     colour /= n;
     const double green_red = colour[1] - 128, blue_yellow = colour[2] - 128;
-    add(a, "face_chroma", std::hypot(green_red, blue_yellow), 6, 1e9);
+    add(a, "face_chroma", std::hypot(green_red, blue_yellow), 6, kNoLimit);
     add(a, "skin_hue_deg", degrees(std::atan2(blue_yellow, green_red)), 15, 85);
   }
   cv::Mat normal;
@@ -454,7 +455,7 @@ PhotoAnalysis analyse_photo(const cv::Mat& image, const config::PhotoSpec& spec,
   };
 
   if (framing == Framing::kCameraFrame) {
-    add(a, "camera_eye_distance_px", head.eye_distance, spec.min_eye_distance_px, 1e9);
+    add(a, "camera_eye_distance_px", head.eye_distance, spec.min_eye_distance_px, kNoLimit);
   }
   // Where the cut falls outside the image: left, right, top, bottom.
   cv::Vec4d overflow(0, 0, 0, 0);
@@ -479,7 +480,7 @@ PhotoAnalysis analyse_photo(const cv::Mat& image, const config::PhotoSpec& spec,
     add(a, "head_width_mm", head.face_width * crop.scale / per_mm, spec.min_head_width_mm, spec.max_head_width_mm);
   }
   add(a, "eye_line", 1 - in_crop(head.mid).y / crop.size.height, spec.min_eye_line, spec.max_eye_line);
-  add(a, "eye_distance_px", head.eye_distance * crop.scale, spec.min_eye_distance_px, 1e9);
+  add(a, "eye_distance_px", head.eye_distance * crop.scale, spec.min_eye_distance_px, kNoLimit);
   add(a, "roll_deg", std::abs(head.roll_deg), 0, spec.max_roll_deg);
   Head reduced = head;
   reduced.mid *= reduce;

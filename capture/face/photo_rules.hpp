@@ -83,7 +83,7 @@ std::string_view guidance_id(Guidance g);
 struct RuleCheck {
   std::string id;       // "roll_deg", "background_luminance"...
   double value = 0;     // as measured (NaN when not judged)
-  double low = 0, high = 0;  // the range it must fall in
+  double low = 0, high = 0;  // the range it must fall in (high: +infinity when unbounded)
   bool judged = true;   // false: could not be measured here (the verdict is then a pass)
   bool passed = true;
 };
