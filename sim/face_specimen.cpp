@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <numbers>
 #include <stdexcept>
 
@@ -104,6 +105,18 @@ void place(const PersonCutout& person, cv::Size frame, double head_height, cv::P
   cv::warpAffine(tall_alpha, alpha, m, frame, cv::INTER_LINEAR, cv::BORDER_CONSTANT, 0);
 }
 
+// Gaussian sensor noise of `sigma` grey levels on an 8-bit BGR frame, the same for the same seed.
+void add_sensor_noise(cv::Mat& frame, double sigma, std::uint64_t seed) {
+  if (sigma <= 0) return;
+  cv::Mat noise(frame.size(), CV_16SC3);
+  cv::RNG rng(seed);
+  rng.fill(noise, cv::RNG::NORMAL, 0, sigma);
+  cv::Mat noisy;
+  frame.convertTo(noisy, CV_16SC3);
+  noisy += noise;
+  noisy.convertTo(frame, CV_8UC3);
+}
+
 void over(cv::Mat& canvas, const cv::Mat& layer, const cv::Mat& alpha) {
   for (int y = 0; y < canvas.rows; ++y) {
     auto* c = canvas.ptr<cv::Vec3f>(y);
@@ -152,15 +165,7 @@ cv::Mat render_scene(const PersonCutout& person, const Scene& scene, const Perso
   canvas.convertTo(frame, CV_8UC3, scene.exposure);
   if (scene.tint != cv::Scalar(1, 1, 1)) cv::multiply(frame, scene.tint, frame);
   if (scene.blur_sigma > 0) cv::GaussianBlur(frame, frame, {0, 0}, scene.blur_sigma);
-  if (scene.noise_sigma > 0) {
-    cv::Mat noise(frame.size(), CV_16SC3);
-    cv::RNG rng(0x5eed);
-    rng.fill(noise, cv::RNG::NORMAL, 0, scene.noise_sigma);
-    cv::Mat noisy;
-    frame.convertTo(noisy, CV_16SC3);
-    noisy += noise;
-    noisy.convertTo(frame, CV_8UC3);
-  }
+  add_sensor_noise(frame, scene.noise_sigma, 0x5eed);
   if (scene.grey) {
     cv::cvtColor(frame, frame, cv::COLOR_BGR2GRAY);
     cv::cvtColor(frame, frame, cv::COLOR_GRAY2BGR);
@@ -206,13 +211,7 @@ cv::Mat render_session_frame(const PersonCutout& person, const PhotoSession& ses
   // No one there: the kiosk's plain background, with the camera's noise.
   const Scene empty;
   cv::Mat frame(session.size, CV_8UC3, empty.background);
-  cv::Mat noise(frame.size(), CV_16SC3);
-  cv::RNG rng(0x5eed + static_cast<std::uint64_t>(i));
-  rng.fill(noise, cv::RNG::NORMAL, 0, empty.noise_sigma);
-  cv::Mat noisy;
-  frame.convertTo(noisy, CV_16SC3);
-  noisy += noise;
-  noisy.convertTo(frame, CV_8UC3);
+  add_sensor_noise(frame, empty.noise_sigma, 0x5eed + static_cast<std::uint64_t>(i));
   return frame;
 }
 
