@@ -87,7 +87,8 @@ int main() {
     const kiosk::sim::Specimen s = kiosk::sim::render_td3_specimen(5000 + static_cast<std::uint32_t>(i), {}, d);
     const auto truth = kiosk::document::parse_mrz(s.mrz, kToday);
 
-    std::expected<kiosk::document::PageReading, std::string> page = std::unexpected(std::string());
+    std::expected<kiosk::document::PageReading, kiosk::document::ZoneProblem> page =
+        std::unexpected(kiosk::document::ZoneProblem{});
     ours.push_back(time_ms([&] { page = kiosk::document::read_data_page(*reader, s.page, kToday); }));
     if (page && page->fields.document_number == truth->document_number &&
         page->fields.surname == truth->surname && page->fields.date_of_birth == truth->date_of_birth) {
