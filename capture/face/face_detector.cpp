@@ -7,6 +7,7 @@
 #include <numbers>
 #include <optional>
 
+#include <opencv2/core/hal/intrin.hpp>
 #include <opencv2/imgproc.hpp>
 #include <opencv2/objdetect.hpp>
 
@@ -100,38 +101,52 @@ std::optional<cv::Point2d> pupil_in(const cv::Mat& grey, const cv::Rect2d& eye) 
   cv::Scalar mean, spread;
   cv::meanStdDev(magnitude, mean, spread);
   const float strong = static_cast<float>(mean[0] + 0.5 * spread[0]);
-  struct Edge {
-    float x, y, gx, gy;
-  };
-  std::vector<Edge> edges;
+  // The strong gradients, unit length, as plain arrays the candidate loop below runs through.
+  std::vector<float> ex, ey, egx, egy;
   for (int y = 1; y < patch.rows - 1; ++y) {
     for (int x = 1; x < patch.cols - 1; ++x) {
       const float m = magnitude.at<float>(y, x);
       if (m > strong && m > 0) {
-        edges.push_back({static_cast<float>(x), static_cast<float>(y), gx.at<float>(y, x) / m, gy.at<float>(y, x) / m});
+        ex.push_back(static_cast<float>(x));
+        ey.push_back(static_cast<float>(y));
+        egx.push_back(gx.at<float>(y, x) / m);
+        egy.push_back(gy.at<float>(y, x) / m);
       }
     }
   }
-  if (edges.size() < 8) return std::nullopt;
+  if (ex.size() < 8) return std::nullopt;
   cv::Mat darkness;
   cv::GaussianBlur(patch, darkness, {0, 0}, 2.0);
   darkness = 255.0f - darkness;
   // Candidates: the middle of the box, where the cascade puts the eye (not the brow or the corner).
+  // A gradient counts by the square of the cosine between it and the way from the candidate to it,
+  // when it points away; the gradient at the candidate itself does not count.
   cv::Mat score(patch.size(), CV_32F, cv::Scalar(0));
   const int x0 = patch.cols / 5, x1 = patch.cols - patch.cols / 5;
   const int y0 = patch.rows / 5, y1 = patch.rows - patch.rows / 5;
+  const int n = static_cast<int>(ex.size());
+  // A row of candidates at a time, four at once (OpenCV's universal intrinsics; GCC does not
+  // vectorise this loop itself).
+  const int width = x1 - x0, lanes = cv::v_float32x4::nlanes;
+  const int padded = (width + lanes - 1) / lanes * lanes;
+  std::vector<float> row(static_cast<std::size_t>(padded));
+  const cv::v_float32x4 zero = cv::v_setzero_f32(), one = cv::v_setall_f32(1.0f);
   for (int cy = y0; cy < y1; ++cy) {
-    for (int cx = x0; cx < x1; ++cx) {
-      float sum = 0;
-      for (const Edge& e : edges) {
-        const float dx = e.x - cx, dy = e.y - cy;
-        const float length2 = dx * dx + dy * dy;
-        if (length2 < 1) continue;
-        const float along = dx * e.gx + dy * e.gy;
-        if (along > 0) sum += along * along / length2;
+    std::ranges::fill(row, 0.0f);
+    for (int i = 0; i < n; ++i) {
+      const cv::v_float32x4 ux = cv::v_setall_f32(egx[i]);
+      const float dy = ey[i] - static_cast<float>(cy);
+      const cv::v_float32x4 along_y = cv::v_setall_f32(dy * egy[i]), dy2 = cv::v_setall_f32(dy * dy);
+      for (int k = 0; k < padded; k += lanes) {
+        const float x = ex[i] - static_cast<float>(x0 + k);
+        const cv::v_float32x4 dx(x, x - 1, x - 2, x - 3);
+        // The length is 0 only at the gradient's own pixel, where `along` is 0 too.
+        const cv::v_float32x4 length2 = cv::v_max(dx * dx + dy2, one);
+        const cv::v_float32x4 along = cv::v_max(dx * ux + along_y, zero);
+        cv::v_store(&row[k], cv::v_load(&row[k]) + along * along / length2);
       }
-      score.at<float>(cy, cx) = sum * darkness.at<float>(cy, cx);
     }
+    for (int k = 0; k < width; ++k) score.at<float>(cy, x0 + k) = row[k] * darkness.at<float>(cy, x0 + k);
   }
   cv::Point best;
   double top = 0;
