@@ -10,6 +10,8 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include "capture/face/reduce.hpp"
+
 namespace kiosk::face {
 namespace {
 
@@ -413,8 +415,8 @@ PhotoAnalysis analyse_photo(const cv::Mat& image, const config::PhotoSpec& spec,
 
   // Colour measures work on a copy reduced to about 320 pixels wide.
   const double reduce = std::min(1.0, 320.0 / image.cols);
-  cv::Mat small, small_lab;
-  cv::resize(image, small, {}, reduce, reduce, cv::INTER_AREA);
+  const cv::Mat small = reduce_image(image, reduce);
+  cv::Mat small_lab;
   cv::cvtColor(small, small_lab, cv::COLOR_BGR2Lab);
   const cv::Vec3d background = background_colour(small_lab, head.mid.y * reduce);
   find_crown(small_lab, reduce, background, head);
