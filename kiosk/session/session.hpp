@@ -1,0 +1,191 @@
+// The applicant session: the steps an applicant goes through at the kiosk, what may be done at
+// each, what has been captured so far, and the idle timer that warns and then wipes an abandoned
+// session. Pure state, no devices: the wiring starts the captures a step needs and hands their
+// results in here; the UI shows what this says.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <expected>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "capture/document/file_encoder.hpp"
+#include "capture/document/mrz.hpp"
+#include "capture/face/face_match.hpp"
+#include "capture/face/photo_capture.hpp"
+#include "capture/finger/exemptions.hpp"
+#include "capture/finger/ten_print_session.hpp"
+#include "config/services.hpp"
+
+namespace kiosk::app {
+
+// In the order an applicant meets them; kStatusLookup is a side path from the welcome screen.
+enum class Step {
+  kWelcome,       // language, speech, display; start or look up a status
+  kService,       // choose the service from the catalogue
+  kDataPage,      // scan the passport's data page
+  kConsent,       // consent to biometric capture
+  kPhoto,         // the live photo
+  kFingerprints,  // ten fingers, or the exemption with its reason
+  kDocuments,     // the service's checklist of supporting papers
+  kReview,        // everything once more before it is sent
+  kSubmitting,    // sealing and queueing the record
+  kReceipt,       // the tracking code, the fee, how to collect
+  kStatusLookup,  // an applicant's tracking code, and its status from the central office
+};
+std::string_view step_id(Step step);
+
+enum class Language { kEnglish, kChinese, kArabic, kPersian, kRussian };
+struct LanguageInfo {
+  Language language;
+  std::string_view code;          // BCP 47, also the message catalogue's file name
+  std::string_view native_name;   // as the language's speakers write it
+  bool right_to_left;
+  std::string_view speech_voice;  // espeak-ng's voice
+};
+const std::vector<LanguageInfo>& languages();
+const LanguageInfo& info(Language language);
+std::optional<Language> language_from_code(std::string_view code);
+
+// How the screen and speech are set; the applicant changes them on any screen.
+struct Display {
+  bool speech = false;         // every prompt spoken
+  bool high_contrast = false;
+  bool large_text = false;
+};
+
+// The devices a step can lose.
+enum class Device { kCamera, kScanner, kFingerprintReader };
+std::string_view device_id(Device device);
+
+// An action refused: why, as a message key ("session.not_now", "session.unknown_service"...).
+struct Refusal {
+  std::string key;
+};
+using Outcome = std::expected<void, Refusal>;
+
+// What the applicant's idle time has come to.
+enum class IdleState {
+  kActive,   // nothing to say
+  kWarning,  // "are you still there?": seconds_left() counts down, any touch extends
+  kWiped,    // the session was abandoned and wiped; back at the welcome screen
+};
+
+struct SessionTiming {
+  std::chrono::seconds idle_warning{90};  // idle this long: the warning, announced by sound and text
+  std::chrono::seconds idle_grace{30};    // then this long to answer it before the wipe
+};
+
+// A supporting paper handed in, or skipped where the checklist allows.
+struct HandedPaper {
+  std::string id;
+  std::optional<document::EncodedFile> file;  // none: skipped
+};
+
+class Session {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  Session(const config::ServiceCatalogue& catalogue, SessionTiming timing, Clock::time_point now);
+  ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  Step step() const { return step_; }
+  Language language() const { return language_; }
+  const Display& display() const { return display_; }
+
+  // On any screen: what the applicant sees and hears. Each counts as activity.
+  void choose_language(Language language, Clock::time_point now);
+  void set_display(const Display& display, Clock::time_point now);
+  // The "call staff" button, on every screen; also set when a device fails. Cleared on a new session.
+  void call_staff(Clock::time_point now);
+  bool staff_called() const { return staff_called_; }
+
+  // The way through. Each refuses when the session is not at its step.
+  Outcome start(Clock::time_point now);                   // welcome -> service
+  Outcome look_up_status(Clock::time_point now);          // welcome -> status lookup
+  Outcome choose_service(std::string_view id, Clock::time_point now);
+  // The data page was read and met the service's rules (the capture checks them). `today` is
+  // the application date, from which the applicant's age and checklist follow.
+  Outcome passport_read(document::MrzFields fields, std::chrono::year_month_day today, Clock::time_point now);
+  // Declining stops at the consent step with staff called: nothing biometric is taken without it.
+  Outcome consent(bool given, Clock::time_point now);
+  Outcome photo_taken(face::CapturedPhoto photo, face::FaceMatch match, Clock::time_point now);
+  // Fingerprints taken (some may be missing, each with its reason), or not taken for the
+  // exemptions that apply.
+  Outcome fingerprints_taken(finger::TenPrintResult result, Clock::time_point now);
+  Outcome fingerprints_exempt(std::vector<finger::Exemption> exemptions, Clock::time_point now);
+  // A paper of `checklist()` scanned, or skipped when it is not required.
+  Outcome paper_handed(std::string_view id, document::EncodedFile file, Clock::time_point now);
+  Outcome paper_skipped(std::string_view id, Clock::time_point now);
+  Outcome papers_done(Clock::time_point now);  // refused while a required paper is missing
+  Outcome submit(Clock::time_point now);       // review -> submitting
+  Outcome submitted(std::string tracking_code, Clock::time_point now);
+  Outcome submit_failed(Clock::time_point now);  // back to the review, nothing lost
+  Outcome finish(Clock::time_point now);         // receipt -> welcome, wiped
+  // One step back, keeping what was captured; not from the welcome, while submitting or after.
+  Outcome back(Clock::time_point now);
+  // Cancel: wipes and returns to the welcome screen; not while the record is being sealed.
+  Outcome cancel(Clock::time_point now);
+
+  // A device lost mid-step: the applicant is told a technician has been called, and whatever
+  // was captured stays. device_back clears it once the device answers again.
+  void device_failed(Device device, Clock::time_point now);
+  void device_back(Device device, Clock::time_point now);
+  const std::optional<Device>& device_problem() const { return device_problem_; }
+
+  // Any touch, key or device activity: the idle timer starts again (this is also "extend").
+  void touch(Clock::time_point now);
+  // Called by a timer: where idleness has got to. Wipes the session when the grace runs out.
+  IdleState tick(Clock::time_point now);
+  IdleState idle_state() const { return idle_; }
+  std::chrono::seconds seconds_left(Clock::time_point now) const;  // of the warning's grace
+
+  // What has been captured.
+  const config::Service* service() const { return service_; }
+  const std::optional<document::MrzFields>& passport() const { return passport_; }
+  const std::optional<face::CapturedPhoto>& photo() const { return photo_; }
+  const std::optional<face::FaceMatch>& face_match() const { return face_match_; }
+  const std::optional<finger::TenPrintResult>& fingerprints() const { return fingerprints_; }
+  const std::vector<finger::Exemption>& exemptions() const { return exemptions_; }
+  // The papers this applicant must bring for the service (conditions applied); empty before the
+  // passport is read.
+  const std::vector<config::SupportingDocument>& checklist() const { return checklist_; }
+  const std::vector<HandedPaper>& papers() const { return papers_; }
+  const std::string& tracking_code() const { return tracking_code_; }
+  // The applicant's age on the application date, from the passport.
+  const std::optional<int>& age() const { return age_; }
+
+ private:
+  Outcome at(Step expected) const;
+  void go(Step next, Clock::time_point now);
+  void wipe();
+
+  const config::ServiceCatalogue& catalogue_;
+  SessionTiming timing_;
+  Step step_ = Step::kWelcome;
+  Language language_ = Language::kEnglish;
+  Display display_;
+  bool staff_called_ = false;
+  std::optional<Device> device_problem_;
+  Clock::time_point last_activity_;
+  IdleState idle_ = IdleState::kActive;
+
+  const config::Service* service_ = nullptr;
+  std::optional<document::MrzFields> passport_;
+  std::optional<int> age_;
+  std::optional<face::CapturedPhoto> photo_;
+  std::optional<face::FaceMatch> face_match_;
+  std::optional<finger::TenPrintResult> fingerprints_;
+  std::vector<finger::Exemption> exemptions_;
+  std::vector<config::SupportingDocument> checklist_;
+  std::vector<HandedPaper> papers_;
+  std::string tracking_code_;
+};
+
+}  // namespace kiosk::app
