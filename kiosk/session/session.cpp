@@ -86,15 +86,6 @@ std::optional<Language> language_from_code(std::string_view code) {
   return std::nullopt;
 }
 
-std::string_view device_id(Device device) {
-  switch (device) {
-    case Device::kCamera: return "camera";
-    case Device::kScanner: return "scanner";
-    case Device::kFingerprintReader: return "fingerprint_reader";
-  }
-  return "unknown";
-}
-
 Session::Session(const config::ServiceCatalogue& catalogue, SessionTiming timing, Clock::time_point now)
     : catalogue_(catalogue), timing_(timing), last_activity_(now) {}
 
@@ -125,17 +116,22 @@ void Session::go(Step next, Clock::time_point now) {
   touch(now);
 }
 
-Outcome Session::start(Clock::time_point now) {
-  if (auto ok = at(Step::kWelcome); !ok) return ok;
-  go(Step::kService, now);
+Outcome Session::move(Step from, Step to, Clock::time_point now) {
+  if (auto ok = at(from); !ok) return ok;
+  go(to, now);
   return {};
 }
 
-Outcome Session::look_up_status(Clock::time_point now) {
-  if (auto ok = at(Step::kWelcome); !ok) return ok;
-  go(Step::kStatusLookup, now);
-  return {};
+HandedPaper& Session::paper_entry(std::string_view id) {
+  auto it = std::ranges::find(papers_, id, &HandedPaper::id);
+  if (it == papers_.end()) it = papers_.insert(papers_.end(), HandedPaper{std::string(id), std::nullopt});
+  if (it->file) scrub(it->file->bytes);
+  return *it;
 }
+
+Outcome Session::start(Clock::time_point now) { return move(Step::kWelcome, Step::kService, now); }
+
+Outcome Session::look_up_status(Clock::time_point now) { return move(Step::kWelcome, Step::kStatusLookup, now); }
 
 Outcome Session::choose_service(std::string_view id, Clock::time_point now) {
   if (auto ok = at(Step::kService); !ok) return ok;
@@ -210,16 +206,10 @@ Outcome Session::fingerprints_exempt(std::vector<finger::Exemption> exemptions, 
 
 Outcome Session::paper_handed(std::string_view id, document::EncodedFile file, Clock::time_point now) {
   if (auto ok = at(Step::kDocuments); !ok) return ok;
-  if (std::ranges::none_of(checklist_, [&](const config::SupportingDocument& d) { return d.id == id; })) {
+  if (std::ranges::find(checklist_, id, &config::SupportingDocument::id) == checklist_.end()) {
     return std::unexpected(refuse("session.unknown_paper"));
   }
-  auto it = std::ranges::find(papers_, id, &HandedPaper::id);
-  if (it == papers_.end()) {
-    it = papers_.insert(papers_.end(), HandedPaper{std::string(id), std::nullopt});
-  } else if (it->file) {
-    scrub(it->file->bytes);
-  }
-  it->file = std::move(file);
+  paper_entry(id).file = std::move(file);
   touch(now);
   return {};
 }
@@ -229,10 +219,7 @@ Outcome Session::paper_skipped(std::string_view id, Clock::time_point now) {
   const auto paper = std::ranges::find(checklist_, id, &config::SupportingDocument::id);
   if (paper == checklist_.end()) return std::unexpected(refuse("session.unknown_paper"));
   if (paper->required) return std::unexpected(refuse("documents.required"));
-  auto it = std::ranges::find(papers_, id, &HandedPaper::id);
-  if (it == papers_.end()) it = papers_.insert(papers_.end(), HandedPaper{std::string(id), std::nullopt});
-  if (it->file) scrub(it->file->bytes);
-  it->file.reset();
+  paper_entry(id).file.reset();
   touch(now);
   return {};
 }
@@ -263,11 +250,7 @@ Outcome Session::submitted(std::string tracking_code, Clock::time_point now) {
   return {};
 }
 
-Outcome Session::submit_failed(Clock::time_point now) {
-  if (auto ok = at(Step::kSubmitting); !ok) return ok;
-  go(Step::kReview, now);
-  return {};
-}
+Outcome Session::submit_failed(Clock::time_point now) { return move(Step::kSubmitting, Step::kReview, now); }
 
 Outcome Session::finish(Clock::time_point now) {
   if (auto ok = at(Step::kReceipt); !ok) return ok;
@@ -302,13 +285,13 @@ Outcome Session::cancel(Clock::time_point now) {
   return {};
 }
 
-void Session::device_failed(Device device, Clock::time_point now) {
+void Session::device_failed(config::DeviceClass device, Clock::time_point now) {
   device_problem_ = device;
   staff_called_ = true;
   touch(now);
 }
 
-void Session::device_back(Device device, Clock::time_point now) {
+void Session::device_back(config::DeviceClass device, Clock::time_point now) {
   if (device_problem_ == device) device_problem_.reset();
   touch(now);
 }

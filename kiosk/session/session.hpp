@@ -19,6 +19,7 @@
 #include "capture/face/photo_capture.hpp"
 #include "capture/finger/exemptions.hpp"
 #include "capture/finger/ten_print_session.hpp"
+#include "config/config.hpp"
 #include "config/services.hpp"
 
 namespace kiosk::app {
@@ -57,10 +58,6 @@ struct Display {
   bool high_contrast = false;
   bool large_text = false;
 };
-
-// The devices a step can lose.
-enum class Device { kCamera, kScanner, kFingerprintReader };
-std::string_view device_id(Device device);
 
 // An action refused: why, as a message key ("session.not_now", "session.unknown_service"...).
 struct Refusal {
@@ -135,9 +132,9 @@ class Session {
 
   // A device lost mid-step: the applicant is told a technician has been called, and whatever
   // was captured stays. device_back clears it once the device answers again.
-  void device_failed(Device device, Clock::time_point now);
-  void device_back(Device device, Clock::time_point now);
-  const std::optional<Device>& device_problem() const { return device_problem_; }
+  void device_failed(config::DeviceClass device, Clock::time_point now);
+  void device_back(config::DeviceClass device, Clock::time_point now);
+  const std::optional<config::DeviceClass>& device_problem() const { return device_problem_; }
 
   // Any touch, key or device activity: the idle timer starts again (this is also "extend").
   void touch(Clock::time_point now);
@@ -164,6 +161,10 @@ class Session {
  private:
   Outcome at(Step expected) const;
   void go(Step next, Clock::time_point now);
+  // At `from`, go to `to`; refused elsewhere.
+  Outcome move(Step from, Step to, Clock::time_point now);
+  // The entry of paper `id` in papers_, added when it has none; what it held is overwritten.
+  HandedPaper& paper_entry(std::string_view id);
   void wipe();
 
   const config::ServiceCatalogue& catalogue_;
@@ -172,7 +173,7 @@ class Session {
   Language language_ = Language::kEnglish;
   Display display_;
   bool staff_called_ = false;
-  std::optional<Device> device_problem_;
+  std::optional<config::DeviceClass> device_problem_;
   Clock::time_point last_activity_;
   IdleState idle_ = IdleState::kActive;
 

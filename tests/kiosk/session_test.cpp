@@ -229,14 +229,14 @@ TEST_F(SessionTest, TheWelcomeScreenReturnsToItsFirstLookWhenLeftInAnotherLangua
 TEST_F(SessionTest, ADeviceLostMidStepKeepsEverythingCapturedAndCallsStaff) {
   up_to_documents();
   ASSERT_TRUE(session_.paper_handed("itinerary", file(), later()));
-  session_.device_failed(Device::kScanner, later());
-  EXPECT_EQ(session_.device_problem(), Device::kScanner);
+  session_.device_failed(config::DeviceClass::kScanner, later());
+  EXPECT_EQ(session_.device_problem(), config::DeviceClass::kScanner);
   EXPECT_TRUE(session_.staff_called());
   EXPECT_EQ(session_.step(), Step::kDocuments);
   EXPECT_TRUE(session_.photo());
   EXPECT_TRUE(session_.fingerprints());
   ASSERT_EQ(session_.papers().size(), 1u);
-  session_.device_back(Device::kScanner, later());
+  session_.device_back(config::DeviceClass::kScanner, later());
   EXPECT_FALSE(session_.device_problem());
   ASSERT_TRUE(session_.paper_handed("travel_bookings", file(), later()));
 }
