@@ -170,6 +170,20 @@ void read_sync(JsonReader r, SyncSection& s) {
   r.reject_unknown_keys();
 }
 
+void read_ui(JsonReader r, UiSection& s) {
+  s.enabled = r.boolean("enabled").value_or(s.enabled);
+  s.port = static_cast<std::uint16_t>(r.integer("port", 1, 65535).value_or(s.port));
+  s.web_dir = r.path("web").value_or("");
+  s.messages_dir = r.path("messages").value_or("");
+  s.idle_warning = std::chrono::seconds(r.integer("idle_warning_s", 10, 3600).value_or(s.idle_warning.count()));
+  s.idle_grace = std::chrono::seconds(r.integer("idle_grace_s", 5, 600).value_or(s.idle_grace.count()));
+  if (s.enabled) {
+    if (s.web_dir.empty()) r.fail("web", "is required while the UI is enabled");
+    if (s.messages_dir.empty()) r.fail("messages", "is required while the UI is enabled");
+  }
+  r.reject_unknown_keys();
+}
+
 }  // namespace
 
 std::vector<DeviceTableEntry> load_device_table(const std::filesystem::path& file) {
@@ -207,6 +221,7 @@ Config load(const std::filesystem::path& file) {
   read_face(r.object("face"), c.face);
   read_usb(r.object("usb"), c.usb);
   read_sync(r.object("sync"), c.sync);
+  read_ui(r.object("ui"), c.ui);
   c.services_file = r.path("services").value_or("");
   r.reject_unknown_keys();
   if (!c.services_file.empty()) c.services = load_service_catalogue(c.services_file);

@@ -129,6 +129,17 @@ struct SyncSection {
   std::chrono::seconds heartbeat{300};  // how often the kiosk reports its health
 };
 
+// The applicant's screen: a local web UI served on the loopback interface only, for the kiosk's
+// full-screen browser.
+struct UiSection {
+  bool enabled = false;                  // the shipped profiles turn it on
+  std::uint16_t port = 8080;             // on 127.0.0.1
+  std::filesystem::path web_dir;         // the pages (kiosk/web)
+  std::filesystem::path messages_dir;    // the message catalogues (kiosk/messages)
+  std::chrono::seconds idle_warning{90};  // idle this long: "are you still there?"
+  std::chrono::seconds idle_grace{30};    // then this long to answer before the session is wiped
+};
+
 struct Config {
   std::filesystem::path source;  // the file this was loaded from
   KioskSection kiosk;
@@ -140,6 +151,7 @@ struct Config {
   FaceSection face;
   UsbSection usb;
   SyncSection sync;
+  UiSection ui;
   std::filesystem::path services_file;  // the service catalogue's file; empty: no services
   ServiceCatalogue services;
 };

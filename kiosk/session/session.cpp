@@ -150,13 +150,15 @@ Outcome Session::choose_service(std::string_view id, Clock::time_point now) {
 }
 
 Outcome Session::passport_read(document::MrzFields fields, std::chrono::year_month_day today,
-                               Clock::time_point now) {
+                               Clock::time_point now, cv::Mat portrait) {
   if (auto ok = at(Step::kDataPage); !ok) return ok;
   if (!fields.date_of_birth.ok() || !today.ok() || fields.date_of_birth > today) {
     return std::unexpected(refuse("session.date_of_birth_invalid"));
   }
   age_ = finger::age_on(fields.date_of_birth, today);
   passport_ = std::move(fields);
+  scrub(portrait_);
+  portrait_ = std::move(portrait);
   checklist_ = document::checklist_for(*service_, {.age = *age_, .lost_passport = false}, catalogue_.age_of_majority);
   // Papers handed in before a rescan stay, as long as the checklist still asks for them.
   std::erase_if(papers_, [&](const HandedPaper& p) {
@@ -335,6 +337,7 @@ void Session::wipe() {
   device_problem_.reset();
   service_ = nullptr;
   passport_.reset();
+  scrub(portrait_);
   age_.reset();
   scrub(photo_);
   face_match_.reset();

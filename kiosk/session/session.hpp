@@ -108,8 +108,10 @@ class Session {
   Outcome look_up_status(Clock::time_point now);          // welcome -> status lookup
   Outcome choose_service(std::string_view id, Clock::time_point now);
   // The data page was read and met the service's rules (the capture checks them). `today` is
-  // the application date, from which the applicant's age and checklist follow.
-  Outcome passport_read(document::MrzFields fields, std::chrono::year_month_day today, Clock::time_point now);
+  // the application date, from which the applicant's age and checklist follow. `portrait` is the
+  // data page's portrait (BGR; may be empty), which the live photo is compared with.
+  Outcome passport_read(document::MrzFields fields, std::chrono::year_month_day today,
+                        Clock::time_point now, cv::Mat portrait = {});
   // Declining stops at the consent step with staff called: nothing biometric is taken without it.
   Outcome consent(bool given, Clock::time_point now);
   Outcome photo_taken(face::CapturedPhoto photo, face::FaceMatch match, Clock::time_point now);
@@ -143,9 +145,12 @@ class Session {
   IdleState idle_state() const { return idle_; }
   std::chrono::seconds seconds_left(Clock::time_point now) const;  // of the warning's grace
 
+  const config::ServiceCatalogue& catalogue() const { return catalogue_; }
+
   // What has been captured.
   const config::Service* service() const { return service_; }
   const std::optional<document::MrzFields>& passport() const { return passport_; }
+  const cv::Mat& portrait() const { return portrait_; }
   const std::optional<face::CapturedPhoto>& photo() const { return photo_; }
   const std::optional<face::FaceMatch>& face_match() const { return face_match_; }
   const std::optional<finger::TenPrintResult>& fingerprints() const { return fingerprints_; }
@@ -179,6 +184,7 @@ class Session {
 
   const config::Service* service_ = nullptr;
   std::optional<document::MrzFields> passport_;
+  cv::Mat portrait_;
   std::optional<int> age_;
   std::optional<face::CapturedPhoto> photo_;
   std::optional<face::FaceMatch> face_match_;
