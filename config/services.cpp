@@ -203,6 +203,12 @@ Service read_service(JsonReader r, const ServiceCatalogue& catalogue) {
   if (catalogue.photo_spec(s.photo_spec) == nullptr) {
     r.fail("photo_spec", "must name one of the catalogue's photo_specs, not \"" + s.photo_spec + "\"");
   }
+  s.fee = r.number("fee", 0, 1e6).value_or(s.fee);
+  s.currency = r.string("currency").value_or(s.currency);
+  if (s.currency.size() != 3 || s.currency.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ") != std::string::npos) {
+    r.fail("currency", "must be an ISO 4217 code such as EUR");
+  }
+  s.processing_days = static_cast<int>(r.integer("processing_days", 0, 365).value_or(0));
   r.reject_unknown_keys();
   return s;
 }

@@ -78,6 +78,11 @@ struct Service {
   std::optional<int> min_validity_months = 6;
   std::vector<SupportingDocument> checklist;
   std::string photo_spec;  // a PhotoSpec name
+  // On the receipt: the fee due (0: none) in the currency's main unit, and the working days it
+  // usually takes until the applicant can collect (0: not said).
+  double fee = 0;
+  std::string currency = "EUR";  // ISO 4217
+  int processing_days = 0;
 };
 
 struct ServiceCatalogue {

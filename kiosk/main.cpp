@@ -1,6 +1,7 @@
 // The kiosk program: loads the configuration, sets up the devices (simulated ones by default in
 // the simulation profile), checks each device once, starts sending the outbox to the central
 // office, and runs until SIGTERM or SIGINT.
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -13,7 +14,9 @@
 #include "drivers/environment.hpp"
 #include "kiosk/device_check.hpp"
 #include "kiosk/devices.hpp"
+#include "kiosk/session/session_runner.hpp"
 #include "kiosk/sync_link.hpp"
+#include "kiosk/ui/ui_server.hpp"
 #include "sim/rig.hpp"
 
 namespace {
@@ -54,6 +57,8 @@ bool parse(int argc, char** argv, Options& o) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // A child that exits early (espeak-ng) must not take the kiosk with it.
+  std::signal(SIGPIPE, SIG_IGN);
   Options options;
   if (!parse(argc, argv, options)) return 2;
 
@@ -85,10 +90,31 @@ int main(int argc, char** argv) {
   }
   int exit_code = 0;
 
+  // The applicant's screen: served at once, so the browser shows "getting ready" while the
+  // devices are checked.
+  std::optional<kiosk::app::SessionRunner> runner;
+  std::optional<kiosk::ui::UiServer> ui;
+  if (!options.self_test && config.ui.enabled) {
+    runner.emplace(io.get_executor(), config, devices, sync, rig ? &*rig : nullptr);
+    ui.emplace(io.get_executor(),
+               kiosk::ui::UiServerConfig{config.ui.port, config.ui.web_dir, config.ui.messages_dir},
+               kiosk::ui::UiHandlers{[&] { return runner->view(); },
+                                     [&](const nlohmann::json& request) { return runner->act(request); }});
+    if (auto started = ui->start(); !started) {
+      log->error("the applicant's screen cannot be served: {}", started.error());
+      return 1;
+    }
+    runner->on_change([&](const nlohmann::json& view) { ui->publish(view); },
+                      [&](std::string jpeg) { ui->publish_frame(std::move(jpeg)); });
+    log->info("applicant screen at {}", ui->address());
+  }
+
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int signal) {
     if (ec) return;
     log->info("stopping on {}", strsignal(signal));
+    if (runner) runner->stop();
+    if (ui) ui->stop();
     devices.fingerprint->cancel();
     devices.scanner->cancel();
     devices.camera->stop();
@@ -105,6 +131,7 @@ int main(int argc, char** argv) {
                                 log->error("device check failed: see the errors above");
                                 exit_code = 1;
                               }
+                              if (runner) runner->devices_checked(result.all_ok());
                               if (options.self_test) {
                                 signals.cancel();
                                 io.stop();

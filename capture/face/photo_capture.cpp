@@ -119,7 +119,7 @@ void PhotoCapture::analyse_frames() {
       in_a_row = 0;
       sharpest.reset();
     }
-    post([self = shared_from_this(), progress = CaptureProgress{analysis, frame.sequence, in_a_row, analysed, dropped}] {
+    post([self = shared_from_this(), progress = CaptureProgress{analysis, frame.sequence, in_a_row, analysed, dropped, bgr}] {
       if (!self->finished_ && self->progress_) self->progress_(progress);
     });
     if (in_a_row < consecutive_frames_) continue;

@@ -40,6 +40,7 @@ struct CaptureProgress {
   std::uint64_t sequence = 0;  // its number in the stream
   int passing_in_a_row = 0;    // of the consecutive_frames needed
   std::uint64_t analysed = 0, dropped = 0;
+  cv::Mat frame;               // BGR: the frame analysed, for the screen's preview (shared, not copied)
 };
 
 // The photo, or why there is none: kCancelled (stop()), kEndOfStream (a file ran out before a

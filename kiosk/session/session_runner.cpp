@@ -1,0 +1,571 @@
+// The applicant session wired to the devices and the central office; see session_runner.hpp.
+#include "kiosk/session/session_runner.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "capture/document/scan_prompt.hpp"
+#include "capture/face/face_match.hpp"
+#include "config/log.hpp"
+#include "kiosk/session/record.hpp"
+#include "kiosk/ui/view.hpp"
+
+namespace kiosk::app {
+namespace {
+
+using Kind = finger::TenPrintEvent::Kind;
+
+std::vector<std::pair<std::string, std::string>> scanner_options(const sim::Rig* rig) {
+  return rig != nullptr ? rig->scanner_options : std::vector<std::pair<std::string, std::string>>{};
+}
+
+nlohmann::json prompt(std::string key, nlohmann::json args = nlohmann::json::object()) {
+  return {{"key", std::move(key)}, {"args", std::move(args)}};
+}
+
+std::string date_text(std::chrono::year_month_day d) {
+  char text[16];
+  std::snprintf(text, sizeof text, "%04d-%02u-%02u", static_cast<int>(d.year()), static_cast<unsigned>(d.month()),
+                static_cast<unsigned>(d.day()));
+  return text;
+}
+
+std::string refusal_key(const Outcome& outcome) { return outcome ? std::string() : outcome.error().key; }
+
+// The preview the screen shows: the frame small and mirrored, as people expect to see themselves.
+std::string preview_jpeg(const cv::Mat& bgr) {
+  cv::Mat small;
+  cv::resize(bgr, small, cv::Size(640, 640 * bgr.rows / std::max(1, bgr.cols)), 0, 0, cv::INTER_AREA);
+  cv::flip(small, small, 1);
+  std::vector<std::uint8_t> jpeg;
+  cv::imencode(".jpg", small, jpeg, {cv::IMWRITE_JPEG_QUALITY, 70});
+  return {jpeg.begin(), jpeg.end()};
+}
+
+}  // namespace
+
+SessionRunner::SessionRunner(boost::asio::any_io_executor executor, const config::Config& config,
+                             Devices& devices, SyncLink& sync, const sim::Rig* rig)
+    : executor_(executor),
+      config_(config),
+      devices_(devices),
+      sync_(sync),
+      rig_(rig),
+      session_(config.services, SessionTiming{config.ui.idle_warning, config.ui.idle_grace}, Clock::now()),
+      timer_(executor) {
+  if (auto reader = document::MrzReader::load()) {
+    mrz_reader_ = std::make_shared<const document::MrzReader>(std::move(*reader));
+  } else {
+    log::get("kiosk")->error("the MRZ reader cannot start: {}", reader.error());
+  }
+  if (auto detector = face::FaceDetector::load(config.face)) match_detector_ = std::move(*detector);
+  if (rig != nullptr) virtual_fingers_ = std::make_unique<sim::VirtualFingers>(executor, config);
+}
+
+SessionRunner::~SessionRunner() {
+  stop();
+  work_.join();
+}
+
+void SessionRunner::on_change(std::function<void(const nlohmann::json&)> publish,
+                              std::function<void(std::string)> preview) {
+  publish_ = std::move(publish);
+  preview_ = std::move(preview);
+}
+
+void SessionRunner::devices_checked(bool all_ok) {
+  live_["devices_ready"] = all_ok;
+  devices_.fingerprint->on_event([this](drivers::FingerEvent e) {
+    if (e == drivers::FingerEvent::kDeviceRemoved) device_lost(config::DeviceClass::kFingerprint, "removed");
+  });
+  if (virtual_fingers_) virtual_fingers_->connect();
+  tick();
+  changed();
+}
+
+void SessionRunner::stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  timer_.cancel();
+  stop_captures();
+}
+
+nlohmann::json SessionRunner::view() const {
+  return ui::view_of(session_, live_, Clock::now());
+}
+
+void SessionRunner::changed() {
+  if (publish_) publish_(view());
+}
+
+std::chrono::year_month_day SessionRunner::today() const {
+  return std::chrono::year_month_day{std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now())};
+}
+
+std::string SessionRunner::act(const nlohmann::json& request) {
+  const auto now = Clock::now();
+  const std::string action = request.at("action").get<std::string>();
+  const Step before = session_.step();
+  live_.erase("notice");
+  std::string refusal;
+
+  if (action == "touch") {
+    session_.touch(now);
+  } else if (action == "language") {
+    const auto language = language_from_code(request.at("code").get<std::string>());
+    if (!language) return "session.bad_request";
+    session_.choose_language(*language, now);
+  } else if (action == "display") {
+    Display d = session_.display();
+    d.speech = request.value("speech", d.speech);
+    d.high_contrast = request.value("high_contrast", d.high_contrast);
+    d.large_text = request.value("large_text", d.large_text);
+    session_.set_display(d, now);
+  } else if (action == "call_staff") {
+    session_.call_staff(now);
+    log::get("kiosk")->warn("the applicant called for staff at step {}", step_id(session_.step()));
+  } else if (action == "start") {
+    if (!live_.value("devices_ready", false)) {
+      refusal = "session.kiosk_unavailable";
+    } else if (auto ready = sync_.ready_for_applicant(); !ready) {
+      // Said before the applicant starts, never after the capture (the outbox's quota).
+      log::get("kiosk")->error("no applicant can start: {}", ready.error());
+      refusal = "session.kiosk_full";
+    } else {
+      refusal = refusal_key(session_.start(now));
+      if (refusal.empty()) started_ = std::chrono::system_clock::now();
+    }
+  } else if (action == "status_lookup") {
+    refusal = refusal_key(session_.look_up_status(now));
+  } else if (action == "lookup") {
+    if (session_.step() != Step::kStatusLookup) return "session.not_now";
+    const std::string code = canonical_tracking_code(request.at("code").get<std::string>());
+    session_.touch(now);
+    if (code.empty()) {
+      refusal = "status.not_a_code";
+    } else {
+      look_up(code);
+    }
+  } else if (action == "service") {
+    refusal = refusal_key(session_.choose_service(request.at("id").get<std::string>(), now));
+  } else if (action == "scan") {
+    refusal = session_.step() == Step::kDataPage ? scan_data_page() : scan_paper(request.value("id", ""));
+  } else if (action == "paper_done") {
+    refusal = finish_paper(request.at("id").get<std::string>());
+  } else if (action == "paper_skip") {
+    refusal = refusal_key(session_.paper_skipped(request.at("id").get<std::string>(), now));
+  } else if (action == "papers_done") {
+    refusal = refusal_key(session_.papers_done(now));
+  } else if (action == "consent") {
+    refusal = refusal_key(session_.consent(request.at("given").get<bool>(), now));
+  } else if (action == "retry") {
+    // After a device came back, or a capture that ended without a result.
+    session_.touch(now);
+    if (session_.step() == Step::kPhoto) start_photo();
+    if (session_.step() == Step::kFingerprints) start_fingerprints();
+  } else if (action == "finger_missing") {
+    if (session_.step() != Step::kFingerprints || !ten_print_) return "session.not_now";
+    const int position = request.at("position").get<int>();
+    const auto code = request.value("code", "unable") == "amputated" ? finger::MissingCode::kAmputated
+                                                                     : finger::MissingCode::kUnableToPrint;
+    if (!ten_print_->mark_missing(position, code, request.value("reason", ""))) return "session.bad_request";
+    live_["fingers"][std::to_string(position)] = {{"state", "missing"}};
+    session_.touch(now);
+  } else if (action == "exempt") {
+    // The exemption shown on entering the step is accepted and the applicant goes on.
+    if (session_.step() != Step::kFingerprints || !live_.contains("exemptions")) return "session.not_now";
+    std::vector<finger::Exemption> exemptions;
+    finger::ApplicantFacts facts{session_.passport()->date_of_birth, today(),
+                                 session_.service()->visa_category, std::nullopt, 0};
+    if (auto e = finger::exemptions(config_.fingerprint_rules, facts)) exemptions = std::move(*e);
+    refusal = refusal_key(session_.fingerprints_exempt(std::move(exemptions), now));
+  } else if (action == "submit") {
+    refusal = refusal_key(session_.submit(now));
+  } else if (action == "finish") {
+    refusal = refusal_key(session_.finish(now));
+  } else if (action == "back") {
+    refusal = refusal_key(session_.back(now));
+  } else if (action == "cancel") {
+    refusal = refusal_key(session_.cancel(now));
+  } else {
+    return "session.bad_request";
+  }
+  if (!refusal.empty()) live_["notice"] = refusal;
+  after(before);
+  changed();
+  return refusal;
+}
+
+void SessionRunner::after(Step before) {
+  const Step now = session_.step();
+  if (now == before) return;
+  stop_captures();
+  if (now == Step::kWelcome) {
+    ++generation_;  // a late answer of a capture for the wiped session goes nowhere
+    const bool ready = live_.value("devices_ready", false);
+    live_ = {{"devices_ready", ready}};
+    return;
+  }
+  live_.erase("prompt");
+  live_.erase("progress");
+  if (now == Step::kDataPage) live_["prompt"] = prompt("scan.place_data_page");
+  if (now == Step::kPhoto) start_photo();
+  if (now == Step::kFingerprints) start_fingerprints();
+  if (now == Step::kSubmitting) seal_and_queue();
+}
+
+void SessionRunner::stop_captures() {
+  if (data_page_) data_page_->cancel();
+  if (photo_) photo_->stop();
+  if (ten_print_) ten_print_->cancel();
+  if (paper_) paper_->cancel();
+  data_page_.reset();
+  photo_.reset();
+  ten_print_.reset();
+  paper_.reset();
+}
+
+std::string SessionRunner::scan_data_page() {
+  if (session_.step() != Step::kDataPage) return "session.not_now";
+  if (data_page_ || !mrz_reader_) return "session.busy";
+  session_.touch(Clock::now());
+  data_page_ = std::make_shared<document::DataPageCapture>(executor_, *devices_.scanner, config_.scanner,
+                                                           scanner_options(rig_), mrz_reader_);
+  live_["busy"] = true;
+  live_["progress"] = 0.0;
+  const auto generation = generation_;
+  data_page_->capture(
+      *session_.service(), today(),
+      [this, generation](double progress) {
+        if (generation != generation_) return;
+        live_["progress"] = progress;
+        changed();
+      },
+      [this, generation](document::DataPageOutcome outcome) {
+        if (generation != generation_) return;
+        data_page_.reset();
+        live_.erase("busy");
+        live_.erase("progress");
+        const auto now = Clock::now();
+        if (!outcome) {
+          nlohmann::json args = nlohmann::json::object();
+          if (outcome.error().valid_after) args["valid_after"] = date_text(*outcome.error().valid_after);
+          live_["prompt"] = prompt(std::string(document::prompt_id(outcome.error().prompt)), std::move(args));
+          if (outcome.error().prompt == document::ScanPrompt::kScannerUnavailable) {
+            device_lost(config::DeviceClass::kScanner, outcome.error().detail);
+          }
+          session_.touch(now);
+        } else {
+          const Step before = session_.step();
+          if (auto ok = session_.passport_read(outcome->fields, today(), now, outcome->portrait); !ok) {
+            live_["notice"] = ok.error().key;
+          }
+          after(before);
+        }
+        changed();
+      });
+  return {};
+}
+
+std::string SessionRunner::scan_paper(const std::string& id) {
+  if (session_.step() != Step::kDocuments) return "session.not_now";
+  if (data_page_ || (paper_ && paper_->paper().id != id)) return "session.busy";
+  const auto& checklist = session_.checklist();
+  const auto paper = std::ranges::find(checklist, id, &config::SupportingDocument::id);
+  if (paper == checklist.end()) return "session.bad_request";
+  const config::FileRule* rule = config_.services.file_rule(paper->file_rule);
+  if (rule == nullptr) return "session.bad_request";
+  session_.touch(Clock::now());
+  if (!paper_) {
+    paper_ = std::make_shared<document::PaperCapture>(executor_, *devices_.scanner, config_.scanner,
+                                                      scanner_options(rig_), *paper, *rule);
+  }
+  live_["busy"] = true;
+  live_["paper"] = {{"id", id}, {"pages", paper_->pages()}};
+  const auto generation = generation_;
+  paper_->scan(
+      [this, generation](drivers::ScanProgress p) {
+        if (generation != generation_) return;
+        live_["progress"] = p.fraction;
+        changed();
+      },
+      [this, generation, id](std::expected<int, document::PaperRefusal> pages) {
+        if (generation != generation_) return;
+        live_.erase("busy");
+        live_.erase("progress");
+        if (!pages) {
+          live_["prompt"] = prompt(std::string(document::prompt_id(pages.error().prompt)),
+                                   {{"page", pages.error().page}});
+          if (pages.error().prompt == document::ScanPrompt::kScannerUnavailable) {
+            device_lost(config::DeviceClass::kScanner, pages.error().detail);
+          }
+        } else {
+          live_.erase("prompt");
+          live_["paper"] = {{"id", id}, {"pages", *pages}};
+        }
+        session_.touch(Clock::now());
+        changed();
+      });
+  return {};
+}
+
+std::string SessionRunner::finish_paper(const std::string& id) {
+  if (session_.step() != Step::kDocuments) return "session.not_now";
+  if (!paper_ || paper_->paper().id != id || paper_->pages() == 0) return "documents.scan_first";
+  if (live_.value("busy", false)) return "session.busy";
+  live_["busy"] = true;
+  const auto generation = generation_;
+  paper_->finish([this, generation, id](std::expected<document::EncodedFile, document::PaperRefusal> file) {
+    if (generation != generation_) return;
+    live_.erase("busy");
+    if (!file) {
+      live_["prompt"] = prompt(std::string(document::prompt_id(file.error().prompt)), {{"page", file.error().page}});
+    } else {
+      if (auto ok = session_.paper_handed(id, std::move(*file), Clock::now()); !ok) live_["notice"] = ok.error().key;
+      live_.erase("prompt");
+      live_.erase("paper");
+      paper_.reset();
+    }
+    changed();
+  });
+  return {};
+}
+
+void SessionRunner::start_photo() {
+  if (photo_) return;
+  auto detector = face::FaceDetector::load(config_.face);
+  const config::PhotoSpec* spec = config_.services.photo_spec(session_.service()->photo_spec);
+  if (!detector || spec == nullptr) {
+    log::get("kiosk")->error("the photo cannot start: {}", detector ? "no photo spec" : detector.error());
+    device_lost(config::DeviceClass::kCamera, "the face models cannot be loaded");
+    return;
+  }
+  live_["prompt"] = prompt("photo.no_face");
+  live_["photo"] = {{"passing", 0}, {"needed", config_.face.consecutive_frames}};
+  const auto generation = generation_;
+  // The camera is opened afresh for each photo: a file source starts from its beginning.
+  auto models = std::make_shared<std::unique_ptr<face::FaceDetector>>(std::move(*detector));
+  devices_.camera->close([this, generation, models, spec](drivers::Result<void>) {
+    devices_.camera->open(drivers::camera_source_from(config_.camera), [this, generation, models, spec](
+                                                                          drivers::Result<drivers::CameraInfo> info) {
+      if (generation != generation_ || session_.step() != Step::kPhoto) return;
+      if (!info) return device_lost(config::DeviceClass::kCamera, info.error().message());
+      photo_ = std::make_shared<face::PhotoCapture>(executor_, *devices_.camera, std::move(*models),
+                                                    config_.face.consecutive_frames);
+      photo_->start(
+          *spec,
+          [this, generation](const face::CaptureProgress& p) {
+            if (generation != generation_) return;
+            const std::string key = "photo." + std::string(face::guidance_id(p.analysis.guidance));
+            const bool news = live_["prompt"].value("key", "") != key ||
+                              live_["photo"].value("passing", -1) != p.passing_in_a_row;
+            live_["prompt"] = prompt(key);
+            live_["photo"]["passing"] = p.passing_in_a_row;
+            if (news) changed();
+            if (preview_ && !p.frame.empty()) preview_(preview_jpeg(p.frame));
+          },
+          [this, generation](face::CaptureOutcome outcome) {
+            if (generation != generation_) return;
+            photo_.reset();
+            if (!outcome) {
+              if (outcome.error().code == drivers::ProblemCode::kCancelled) return;
+              live_["prompt"] = prompt("photo.try_again");
+              if (outcome.error().code != drivers::ProblemCode::kEndOfStream) {
+                device_lost(config::DeviceClass::kCamera, outcome.error().message());
+              }
+              changed();
+              return;
+            }
+            face::FaceMatch match;
+            if (match_detector_) {
+              match = face::match_faces(outcome->photo, session_.portrait(), *match_detector_,
+                                        config_.face.match_threshold);
+            } else {
+              match.not_compared = "no face detector";
+            }
+            const Step before = session_.step();
+            if (auto ok = session_.photo_taken(std::move(*outcome), match, Clock::now()); !ok) {
+              live_["notice"] = ok.error().key;
+            }
+            live_.erase("photo");
+            after(before);
+            changed();
+          });
+    });
+  });
+}
+
+void SessionRunner::start_fingerprints() {
+  if (ten_print_) return;
+  live_.erase("exemptions");
+  finger::ApplicantFacts facts{session_.passport()->date_of_birth, today(), session_.service()->visa_category,
+                               std::nullopt, 0};
+  if (auto exemptions = finger::exemptions(config_.fingerprint_rules, facts); exemptions && !exemptions->empty()) {
+    nlohmann::json reasons = nlohmann::json::array();
+    for (const auto& e : *exemptions) reasons.push_back(finger::to_string(e.reason));
+    live_["exemptions"] = reasons;
+    live_["prompt"] = prompt("fingers.exempt");
+    return;
+  }
+  if (!live_.contains("fingers")) live_["fingers"] = nlohmann::json::object();
+  ten_print_ = std::make_shared<finger::TenPrintSession>(
+      *devices_.fingerprint, config_.fingerprint_rules, config_.fingerprint,
+      [this, generation = generation_](const finger::TenPrintEvent& e) {
+        if (generation == generation_) on_finger_event(e);
+      });
+  // Fingers marked missing before stay missing.
+  for (const auto& [position, state] : live_["fingers"].items()) {
+    if (state.value("state", "") == "missing") ten_print_->mark_missing(std::stoi(position), finger::MissingCode::kUnableToPrint, "");
+  }
+  const auto generation = generation_;
+  ten_print_->run([this, generation](drivers::Result<finger::TenPrintResult> result) {
+    if (generation != generation_) return;
+    ten_print_.reset();
+    if (!result) {
+      if (result.error().code == drivers::ProblemCode::kCancelled) return;
+      live_["prompt"] = prompt("fingers.try_again");
+      if (result.error().code != drivers::ProblemCode::kTimeout) {
+        device_lost(config::DeviceClass::kFingerprint, result.error().message());
+      }
+      changed();
+      return;
+    }
+    const Step before = session_.step();
+    Outcome ok = result->all_missing()
+                     ? session_.fingerprints_exempt({{finger::ExemptionReason::kNoFingerPrintable, "all ten fingers missing"}},
+                                                    Clock::now())
+                     : session_.fingerprints_taken(std::move(*result), Clock::now());
+    if (!ok) live_["notice"] = ok.error().key;
+    after(before);
+    changed();
+  });
+}
+
+void SessionRunner::on_finger_event(const finger::TenPrintEvent& e) {
+  const std::string position = std::to_string(e.position);
+  const std::string finger(finger::finger_name(e.position));
+  switch (e.kind) {
+    case Kind::kPlaceFinger:
+      live_["current_finger"] = e.position;
+      live_["prompt"] = prompt(e.attempt > 1 ? "fingers.place_again" : "fingers.place", {{"finger", finger}});
+      if (virtual_fingers_) virtual_fingers_->place(e.position);
+      break;
+    case Kind::kFingerOnSensor:
+      live_["prompt"] = prompt("fingers.hold", {{"finger", finger}});
+      break;
+    case Kind::kTryAgain:
+      live_["prompt"] = prompt("fingers.feedback." + std::string(finger::to_string(e.feedback)), {{"finger", finger}});
+      break;
+    case Kind::kSameFingerAgain:
+      live_["prompt"] = prompt("fingers.same_finger", {{"finger", finger}});
+      break;
+    case Kind::kFingerAccepted:
+      live_["fingers"][position] = {{"state", "done"}, {"quality", e.quality}};
+      break;
+    case Kind::kFingerSkipped:
+      live_["fingers"][position] = {{"state", "missing"}};
+      break;
+    case Kind::kReaderLost:
+      device_lost(config::DeviceClass::kFingerprint, "the reader went away");
+      break;
+  }
+  session_.touch(Clock::now());
+  changed();
+}
+
+void SessionRunner::seal_and_queue() {
+  RecordContext context{.kiosk_id = config_.kiosk.id,
+                        .packet_id = sync::new_packet_id(),
+                        .tracking_code = new_tracking_code(),
+                        .started = started_,
+                        .now = std::chrono::system_clock::now(),
+                        .devices = live_.value("device_identities", nlohmann::json::object())};
+  auto record = record_of(session_, context);
+  const auto generation = generation_;
+  if (!record || !sync_.sealer || !sync_.outbox) {
+    log::get("kiosk")->error("the record cannot be made: {}", record ? "the kiosk cannot seal" : record.error());
+    live_["notice"] = "submit.failed";
+    session_.submit_failed(Clock::now());
+    session_.call_staff(Clock::now());
+    return;
+  }
+  // Sealing and the outbox's fsyncs take tens of milliseconds: off the loop. The plaintext
+  // record stays in memory and is scrubbed with the session.
+  boost::asio::post(work_, [this, generation, contents = std::move(*record), code = context.tracking_code] {
+    auto sealed = sync_.sealer->seal(contents);
+    sync::Expected<void> queued = sealed ? sync_.outbox->enqueue(*sealed) : std::unexpected(sealed.error());
+    boost::asio::post(executor_, [this, generation, queued, code, id = contents.id] {
+      if (generation != generation_) return;
+      const Step before = session_.step();
+      if (!queued) {
+        log::get("kiosk")->error("the record cannot be queued: {}", queued.error());
+        live_["notice"] = "submit.failed";
+        session_.submit_failed(Clock::now());
+        session_.call_staff(Clock::now());
+      } else {
+        log::get("kiosk")->info("record {} sealed and queued", id);
+        session_.submitted(code, Clock::now());
+        if (sync_.uploader) sync_.uploader->poke();
+      }
+      after(before);
+      changed();
+    });
+  });
+}
+
+void SessionRunner::look_up(const std::string& code) {
+  live_["lookup"] = {{"code", code}, {"busy", true}};
+  if (!sync_.office) {
+    live_["lookup"] = {{"code", code}, {"error", "status.unavailable"}};
+    return;
+  }
+  const auto generation = generation_;
+  boost::asio::co_spawn(
+      executor_,
+      [this, code]() -> boost::asio::awaitable<sync::Expected<sync::ApplicationStatus>> {
+        co_return co_await sync_.office->application_status(code);
+      },
+      [this, generation, code](std::exception_ptr failure, sync::Expected<sync::ApplicationStatus> status) {
+        if (generation != generation_ || session_.step() != Step::kStatusLookup) return;
+        if (failure || !status) {
+          const bool unknown = !failure && status.error().find("404") != std::string::npos;
+          live_["lookup"] = {{"code", code}, {"error", unknown ? "status.unknown_code" : "status.unavailable"}};
+        } else {
+          live_["lookup"] = {{"code", code},
+                             {"state", sync::to_string(status->state)},
+                             {"updated_at", status->updated_at}};
+        }
+        changed();
+      });
+}
+
+void SessionRunner::device_lost(config::DeviceClass device, std::string what) {
+  log::get("kiosk")->error("{} failed during a session: {}", config::to_string(device), what);
+  session_.device_failed(device, Clock::now());
+  changed();
+}
+
+void SessionRunner::tick() {
+  if (stopped_) return;
+  const auto now = Clock::now();
+  const Step before = session_.step();
+  const IdleState idle = session_.tick(now);
+  const std::int64_t left = idle == IdleState::kWarning ? session_.seconds_left(now).count() : -1;
+  if (session_.step() != before) {
+    log::get("kiosk")->info("an idle session was wiped");
+    after(before);
+    changed();
+  } else if (left != last_seconds_left_) {
+    changed();
+  }
+  last_seconds_left_ = left;
+  timer_.expires_after(std::chrono::seconds(1));
+  timer_.async_wait([this](boost::system::error_code ec) {
+    if (!ec) tick();
+  });
+}
+
+}  // namespace kiosk::app

@@ -1,0 +1,101 @@
+// The applicant session wired to the devices and the central office: the screen's actions go to
+// the session (session.hpp); entering a step starts what it needs (the live photo, the ten-print
+// capture), a scan runs when the applicant asks for it, and the submitted session is sealed and
+// queued in the outbox. What the screen shows is the view (kiosk/ui/view.hpp), pushed to it after
+// every change.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <nlohmann/json.hpp>
+
+#include "capture/document/data_page.hpp"
+#include "capture/document/mrz_reader.hpp"
+#include "capture/document/supporting_papers.hpp"
+#include "capture/face/photo_capture.hpp"
+#include "capture/finger/ten_print_session.hpp"
+#include "config/config.hpp"
+#include "kiosk/devices.hpp"
+#include "kiosk/session/session.hpp"
+#include "kiosk/sync_link.hpp"
+#include "sim/rig.hpp"
+#include "sim/virtual_fingers.hpp"
+
+namespace kiosk::app {
+
+class SessionRunner {
+ public:
+  // `rig` is the simulation rig, or null on real hardware. Everything given must outlive the runner.
+  SessionRunner(boost::asio::any_io_executor executor, const config::Config& config, Devices& devices,
+                SyncLink& sync, const sim::Rig* rig);
+  ~SessionRunner();
+  SessionRunner(const SessionRunner&) = delete;
+  SessionRunner& operator=(const SessionRunner&) = delete;
+
+  // Where the view goes after each change, and the photo step's preview frames (JPEG).
+  void on_change(std::function<void(const nlohmann::json& view)> publish,
+                 std::function<void(std::string jpeg)> preview);
+
+  // The devices answered their start-up check (or did not): takes the fingerprint reader's events
+  // from here on and starts the idle timer.
+  void devices_checked(bool all_ok);
+
+  // One action from the screen, e.g. {"action": "service", "id": "visa-l"}. Returns "" when done,
+  // or the message key of the refusal.
+  std::string act(const nlohmann::json& request);
+  nlohmann::json view() const;
+
+  const Session& session() const { return session_; }
+  void stop();
+
+ private:
+  using Clock = Session::Clock;
+  void changed();
+  void after(Step before);  // what entering or leaving a step starts or stops
+  std::string scan_data_page();
+  std::string scan_paper(const std::string& id);
+  std::string finish_paper(const std::string& id);
+  void start_photo();
+  void start_fingerprints();
+  void on_finger_event(const finger::TenPrintEvent& event);
+  void seal_and_queue();
+  void look_up(const std::string& code);
+  void stop_captures();
+  void tick();
+  void device_lost(config::DeviceClass device, std::string what);
+  std::chrono::year_month_day today() const;
+
+  boost::asio::any_io_executor executor_;
+  const config::Config& config_;
+  Devices& devices_;
+  SyncLink& sync_;
+  const sim::Rig* rig_;
+  Session session_;
+  std::shared_ptr<const document::MrzReader> mrz_reader_;
+  std::unique_ptr<face::FaceDetector> match_detector_;  // for the face match, apart from the live one's
+  std::unique_ptr<sim::VirtualFingers> virtual_fingers_;
+
+  std::shared_ptr<document::DataPageCapture> data_page_;
+  std::shared_ptr<face::PhotoCapture> photo_;
+  std::shared_ptr<finger::TenPrintSession> ten_print_;
+  std::shared_ptr<document::PaperCapture> paper_;
+  std::uint64_t generation_ = 0;  // of the session: a capture's late answer for a wiped one is dropped
+  std::chrono::system_clock::time_point started_;
+
+  nlohmann::json live_ = nlohmann::json::object();  // what the captures say now; see view.hpp
+  std::function<void(const nlohmann::json&)> publish_;
+  std::function<void(std::string)> preview_;
+  boost::asio::steady_timer timer_;
+  boost::asio::thread_pool work_{1};  // sealing: off the loop
+  bool stopped_ = false;
+  std::int64_t last_seconds_left_ = -1;
+};
+
+}  // namespace kiosk::app
