@@ -68,6 +68,17 @@ std::expected<std::vector<Exemption>, std::string> exemptions(const config::Fing
   return out;
 }
 
+std::string_view exemption_id(ExemptionReason reason) {
+  switch (reason) {
+    case ExemptionReason::kUnderAge: return "under_age";
+    case ExemptionReason::kOverAge: return "over_age";
+    case ExemptionReason::kVisaCategory: return "visa_category";
+    case ExemptionReason::kRecentPrints: return "recent_prints";
+    case ExemptionReason::kNoFingerPrintable: return "no_finger_printable";
+  }
+  return "unknown";
+}
+
 std::string_view to_string(ExemptionReason reason) {
   switch (reason) {
     case ExemptionReason::kUnderAge: return "under the minimum age";

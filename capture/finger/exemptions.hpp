@@ -43,5 +43,8 @@ std::expected<std::vector<Exemption>, std::string> exemptions(const config::Fing
                                                               const ApplicantFacts& facts);
 
 std::string_view to_string(ExemptionReason reason);
+// A stable identifier ("under_age", "over_age", "visa_category", "recent_prints",
+// "no_finger_printable") for the UI's message catalogues ("exemption.<id>").
+std::string_view exemption_id(ExemptionReason reason);
 
 }  // namespace kiosk::finger

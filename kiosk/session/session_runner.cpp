@@ -359,7 +359,7 @@ void SessionRunner::start_photo() {
           *spec,
           [this, generation](const face::CaptureProgress& p) {
             if (generation != generation_) return;
-            const std::string key = "photo." + std::string(face::guidance_id(p.analysis.guidance));
+            const std::string key(face::guidance_id(p.analysis.guidance));
             const bool news = live_["prompt"].value("key", "") != key ||
                               live_["photo"].value("passing", -1) != p.passing_in_a_row;
             live_["prompt"] = prompt(key);
@@ -405,7 +405,7 @@ void SessionRunner::start_fingerprints() {
                                std::nullopt, 0};
   if (auto exemptions = finger::exemptions(config_.fingerprint_rules, facts); exemptions && !exemptions->empty()) {
     nlohmann::json reasons = nlohmann::json::array();
-    for (const auto& e : *exemptions) reasons.push_back(finger::to_string(e.reason));
+    for (const auto& e : *exemptions) reasons.push_back(finger::exemption_id(e.reason));
     live_["exemptions"] = reasons;
     live_["prompt"] = prompt("fingers.exempt");
     return;

@@ -8,7 +8,9 @@
 #include <boost/beast/websocket.hpp>
 
 #include "config/log.hpp"
+#include "kiosk/session/record.hpp"
 #include "kiosk/session/session.hpp"
+#include "kiosk/ui/receipt.hpp"
 #include "kiosk/ui/speech.hpp"
 #include "sync/net.hpp"
 
@@ -229,6 +231,15 @@ struct UiServer::Impl : std::enable_shared_from_this<Impl> {
     co_return reply(request, http::status::ok, std::move(*wav), "audio/wav");
   }
 
+  // The receipt's QR code; only a tracking code is drawn.
+  Response qr(const Request& request, std::string_view target) {
+    const std::string code = app::canonical_tracking_code(query_of(target)["code"]);
+    if (code.empty()) return reply(request, http::status::not_found, "not a tracking code\n");
+    auto svg = qr_svg(code);
+    if (!svg) return reply(request, http::status::internal_server_error, svg.error() + "\n");
+    return reply(request, http::status::ok, std::move(*svg), "image/svg+xml");
+  }
+
   asio::awaitable<Response> handle(const Request& request) {
     if (!host_is_kiosk(request)) co_return reply(request, http::status::forbidden, "wrong host\n");
     const std::string target(std_view(request.target()));
@@ -240,6 +251,7 @@ struct UiServer::Impl : std::enable_shared_from_this<Impl> {
     if (path == "/api/view") co_return json_reply(request, http::status::ok, handlers.view());
     if (path.starts_with("/api/messages/")) co_return messages(request, path.substr(14));
     if (path == "/api/speech") co_return co_await spoken(request, target);
+    if (path == "/api/receipt/qr.svg") co_return qr(request, target);
     if (path.starts_with("/api/")) co_return reply(request, http::status::not_found, "not found\n");
     co_return static_file(request, path);
   }

@@ -75,7 +75,7 @@ nlohmann::json view_of(const app::Session& session, const nlohmann::json& live,
   }
   if (!session.exemptions().empty()) {
     nlohmann::json reasons = nlohmann::json::array();
-    for (const auto& e : session.exemptions()) reasons.push_back(finger::to_string(e.reason));
+    for (const auto& e : session.exemptions()) reasons.push_back(finger::exemption_id(e.reason));
     v["exemptions"] = std::move(reasons);
   }
   nlohmann::json checklist = nlohmann::json::array();

@@ -1,0 +1,383 @@
+// The applicant's screen. The kiosk pushes the view (what to show, as message keys and values)
+// over the WebSocket; this renders it in the applicant's language and sends their actions back.
+// No text lives here: every word comes from the message catalogues.
+'use strict';
+
+const ui = {
+  view: null,
+  lang: null,
+  messages: {},
+  english: {},
+  spoken: '',        // the last text spoken, so a screen is read once
+  lastTouch: 0,
+  preview: null,     // the object URL of the last preview frame
+};
+// What was spoken, for the end-to-end tests: {lang, text, status}.
+window.kioskSpeech = [];
+
+const $ = (id) => document.getElementById(id);
+
+function t(key, args = {}) {
+  let text = ui.messages[key] ?? ui.english[key] ?? key;
+  for (const [name, value] of Object.entries(args)) {
+    text = text.split(`{${name}}`).join(String(value));
+  }
+  return text;
+}
+
+async function loadMessages(code) {
+  const response = await fetch(`/api/messages/${code}`);
+  if (!response.ok) throw new Error(`messages ${code}: ${response.status}`);
+  return response.json();
+}
+
+async function act(action, extra = {}) {
+  const response = await fetch('/api/action', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ action, ...extra }),
+  });
+  return response.json();
+}
+
+function el(tag, attrs = {}, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === 'onclick') e.addEventListener('click', v);
+    else if (k === 'class') e.className = v;
+    else if (v !== undefined && v !== null && v !== false) e.setAttribute(k, v === true ? '' : v);
+  }
+  for (const c of children.flat()) {
+    if (c !== null && c !== undefined) e.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return e;
+}
+
+function button(label, action, extra = {}, cls = 'primary', attrs = {}) {
+  return el('button', { class: cls, 'data-action': action, onclick: () => act(action, extra), ...attrs }, label);
+}
+
+// --- Screens, one per step --------------------------------------------------------------------
+
+function promptLine(v) {
+  if (!v.prompt) return null;
+  const args = { ...(v.prompt.args || {}) };
+  if (args.finger) args.finger = t(`finger.${args.finger}`);
+  return el('p', { class: 'prompt', id: 'prompt' }, t(v.prompt.key, args));
+}
+
+const screens = {
+  welcome(v) {
+    if (!v.devices_ready) return [el('h1', {}, t('welcome.title')), el('p', { class: 'prompt' }, t('ui.getting_ready'))];
+    return [
+      el('h1', {}, t('welcome.title')),
+      el('p', {}, t('welcome.intro')),
+      el('div', { class: 'actions' },
+        button(t('welcome.start'), 'start'),
+        button(t('welcome.status'), 'status_lookup', {}, 'secondary')),
+    ];
+  },
+
+  service(v) {
+    const groups = {};
+    for (const s of v.services || []) (groups[s.kind] ||= []).push(s);
+    return [
+      el('h1', {}, t('service.title')),
+      ...Object.entries(groups).map(([kind, list]) => [
+        el('h2', {}, t(`service.kind.${kind}`)),
+        el('div', { class: 'grid' }, list.map((s) =>
+          button(t(`service.${s.id}`), 'service', { id: s.id }, '', { 'data-service': s.id }))),
+      ]),
+    ];
+  },
+
+  data_page(v) {
+    return [
+      el('h1', {}, t('data_page.title')),
+      promptLine(v),
+      v.busy ? el('progress', { max: 1, value: v.progress ?? 0 }) : null,
+      el('div', { class: 'actions' },
+        button(v.busy ? t('data_page.scanning') : t('data_page.scan'), 'scan', {}, 'primary', { disabled: !!v.busy })),
+    ];
+  },
+
+  consent(v) {
+    return [
+      el('h1', {}, t('consent.title')),
+      passportDetails(v),
+      el('p', {}, t('consent.text')),
+      el('div', { class: 'actions' },
+        button(t('consent.agree'), 'consent', { given: true }),
+        button(t('consent.decline'), 'consent', { given: false }, 'secondary')),
+    ];
+  },
+
+  photo(v) {
+    const passing = v.photo && v.photo.passing > 0;
+    return [
+      el('h1', {}, t('photo.title')),
+      promptLine(v),
+      el('div', { id: 'preview-box', class: passing ? 'passing' : '' }, el('img', { id: 'preview', alt: '' })),
+      el('div', { class: 'actions' },
+        button(t('ui.retry'), 'retry', {}, 'secondary'),
+        button(t('photo.assisted'), 'call_staff', {}, 'secondary')),
+    ];
+  },
+
+  fingerprints(v) {
+    if (v.exemptions && v.exemptions.length) {
+      return [
+        el('h1', {}, t('fingers.title')),
+        el('p', { class: 'prompt', id: 'prompt' }, t('fingers.exempt')),
+        el('ul', {}, v.exemptions.map((r) => el('li', {}, t(`exemption.${r}`)))),
+        el('div', { class: 'actions' }, button(t('ui.continue'), 'exempt')),
+      ];
+    }
+    const fingers = v.fingers || {};
+    const done = Object.values(fingers).filter((f) => f.state === 'done').length;
+    return [
+      el('h1', {}, t('fingers.title')),
+      promptLine(v),
+      hands(fingers, v.current_finger),
+      el('p', { id: 'finger-progress' }, t('fingers.progress', { done })),
+      el('div', { class: 'actions' },
+        v.current_finger ? button(t('fingers.cannot_give'), 'finger_missing',
+          { position: v.current_finger, code: 'unable' }, 'secondary') : null,
+        button(t('ui.retry'), 'retry', {}, 'secondary')),
+    ];
+  },
+
+  documents(v) {
+    const current = v.paper && v.paper.id;
+    return [
+      el('h1', {}, t('documents.title')),
+      promptLine(v),
+      v.busy ? el('progress', { max: 1, value: v.progress ?? 0 }) : null,
+      el('ul', { class: 'papers' }, (v.checklist || []).map((p) => el('li', { 'data-paper': p.id },
+        el('strong', {}, t(`document.${p.id}`)), ' ',
+        p.required ? null : el('span', { class: 'state' }, `(${t('documents.optional')})`),
+        el('div', { class: 'state' },
+          p.state === 'handed' ? t('documents.handed', { pages: p.pages })
+            : p.state === 'skipped' ? t('documents.skipped')
+              : current === p.id ? t('documents.pages_so_far', { pages: v.paper.pages }) : ''),
+        el('div', { class: 'actions' },
+          button(current === p.id && v.paper.pages > 0 ? t('documents.scan_more') : t('documents.scan'),
+            'scan', { id: p.id }, 'primary', { disabled: !!v.busy }),
+          current === p.id && v.paper.pages > 0 ? button(t('documents.done'), 'paper_done', { id: p.id }) : null,
+          p.required ? null : button(t('documents.skip'), 'paper_skip', { id: p.id }, 'secondary'))))),
+      el('div', { class: 'actions' }, button(t('ui.continue'), 'papers_done')),
+    ];
+  },
+
+  review(v) {
+    const fingers = Object.values(v.fingers || {}).filter((f) => f.state === 'done').length;
+    return [
+      el('h1', {}, t('review.title')),
+      el('p', {}, el('strong', {}, t(`service.${v.service}`))),
+      passportDetails(v),
+      el('p', {}, v.photo_taken ? t('review.photo') : ''),
+      el('p', {}, v.exemptions ? t('fingers.exempt') : t('review.fingers', { count: fingers })),
+      el('p', {}, t('review.documents', {
+        count: (v.checklist || []).filter((p) => p.state === 'handed').length,
+      })),
+      el('div', { class: 'actions' }, button(t('review.submit'), 'submit')),
+    ];
+  },
+
+  submitting() {
+    return [el('h1', {}, t('submitting.title')), el('progress', {})];
+  },
+
+  receipt(v) {
+    const r = v.receipt || {};
+    const fee = r.fee > 0
+      ? t('receipt.fee', { amount: new Intl.NumberFormat(ui.lang, { style: 'currency', currency: r.currency }).format(r.fee) })
+      : t('receipt.no_fee');
+    return [
+      el('h1', {}, t('receipt.title')),
+      el('p', {}, t('receipt.code')),
+      el('p', { class: 'code', id: 'tracking-code' }, v.tracking_code),
+      el('img', { id: 'qr', src: `/api/receipt/qr.svg?code=${encodeURIComponent(v.tracking_code)}`, alt: '' }),
+      el('p', {}, fee),
+      r.fee > 0 ? el('p', {}, t('receipt.pay')) : null,
+      el('p', {}, r.processing_days > 0 ? t('receipt.collect', { days: r.processing_days }) : t('receipt.collect_later')),
+      el('div', { class: 'actions' }, button(t('receipt.finish'), 'finish')),
+    ];
+  },
+
+  status_lookup(v) {
+    const input = el('input', { id: 'code', autocomplete: 'off', spellcheck: 'false', maxlength: 20,
+      'aria-label': t('status.enter_code') });
+    const l = v.lookup || {};
+    let answer = null;
+    if (l.busy) answer = el('progress', {});
+    else if (l.error) answer = el('p', { class: 'prompt', id: 'status' }, t(l.error));
+    else if (l.state) {
+      answer = [el('p', { class: 'prompt', id: 'status' }, t(`status.state.${l.state}`)),
+        el('p', {}, t('status.updated', { date: (l.updated_at || '').slice(0, 10) }))];
+    }
+    return [
+      el('h1', {}, t('status.title')),
+      el('label', { for: 'code' }, t('status.enter_code')),
+      el('div', { class: 'actions' }, input,
+        el('button', { class: 'primary', onclick: () => act('lookup', { code: input.value }) }, t('status.look_up'))),
+      answer,
+    ];
+  },
+};
+
+function passportDetails(v) {
+  if (!v.passport) return null;
+  const p = v.passport;
+  const rows = [['surname', p.surname], ['given_names', p.given_names], ['document_number', p.document_number],
+    ['nationality', p.nationality], ['date_of_birth', p.date_of_birth], ['date_of_expiry', p.date_of_expiry]];
+  return [el('h2', {}, t('passport.details')),
+    el('dl', {}, rows.map(([k, value]) => [el('dt', {}, t(`field.${k}`)), el('dd', { dir: 'ltr' }, value)]))];
+}
+
+const FINGERS = ['thumb', 'index', 'middle', 'ring', 'little'];
+function hands(fingers, current) {
+  // As the applicant sees their hands palm down: left hand little finger first, then the right.
+  const hand = (first, order) => el('div', { class: 'hand' }, order.map((i) => {
+    const position = first + i;
+    const f = fingers[position] || {};
+    const cls = ['finger', FINGERS[i], f.state || '', position === current ? 'current' : ''].join(' ');
+    return el('div', { class: cls, 'data-position': position, title: t(`finger.${fingerName(position)}`) },
+      f.quality !== undefined ? String(f.quality) : '');
+  }));
+  return el('div', { class: 'hands' }, hand(6, [4, 3, 2, 1, 0]), hand(1, [0, 1, 2, 3, 4]));
+}
+function fingerName(position) {
+  return `${position <= 5 ? 'right' : 'left'}_${FINGERS[(position - 1) % 5]}`;
+}
+
+// --- Rendering --------------------------------------------------------------------------------
+
+async function render() {
+  const v = ui.view;
+  if (!v) return;
+  if (v.language.code !== ui.lang) {
+    ui.messages = await loadMessages(v.language.code);
+    ui.lang = v.language.code;
+  }
+  document.documentElement.lang = v.language.code;
+  document.documentElement.dir = v.language.rtl ? 'rtl' : 'ltr';
+  document.title = t('ui.title');
+  document.body.classList.toggle('contrast', !!v.display.high_contrast);
+  document.body.classList.toggle('large', !!v.display.large_text);
+  document.body.dataset.step = v.step;
+
+  $('speech').textContent = t('ui.speech');
+  $('speech').setAttribute('aria-pressed', String(!!v.display.speech));
+  $('contrast').textContent = t('ui.high_contrast');
+  $('contrast').setAttribute('aria-pressed', String(!!v.display.high_contrast));
+  $('large').textContent = t('ui.large_text');
+  $('large').setAttribute('aria-pressed', String(!!v.display.large_text));
+  $('staff').textContent = v.staff_called ? t('ui.staff_called') : t('ui.call_staff');
+  const langs = $('languages');
+  langs.replaceChildren(...v.languages.map((l) => el('button', {
+    lang: l.code, dir: l.rtl ? 'rtl' : 'ltr', 'aria-pressed': String(l.code === v.language.code),
+    'data-language': l.code, onclick: () => act('language', { code: l.code }),
+  }, l.name)));
+
+  const notice = v.device_problem ? t('ui.device_problem') : v.notice ? t(v.notice) : '';
+  $('notice').hidden = !notice;
+  $('notice').textContent = notice;
+
+  const keepInput = v.step === 'status_lookup' && $('code') ? $('code').value : null;
+  const screen = screens[v.step] ? screens[v.step](v) : [];
+  $('screen').replaceChildren(...[screen].flat(3).filter((x) => x !== null && x !== undefined));
+  if (keepInput !== null && $('code')) $('code').value = keepInput;
+  if (ui.preview && $('preview')) $('preview').src = ui.preview;
+
+  const noWayBack = ['welcome', 'submitting', 'receipt'].includes(v.step);
+  $('back').hidden = noWayBack;
+  $('back').textContent = t('ui.back');
+  $('cancel').hidden = v.step === 'welcome' || v.step === 'submitting';
+  $('cancel').textContent = t('ui.cancel');
+
+  $('idle').hidden = v.idle.state !== 'warning';
+  $('idle-text').textContent = t('idle.warning', { seconds: v.idle.seconds_left });
+  $('idle-extend').textContent = t('idle.extend');
+
+  speak(v);
+}
+
+// Speech: what the screen says now (the idle warning, the notice, the title and the prompt), once.
+function speak(v) {
+  if (!v.display.speech) { ui.spoken = ''; return; }
+  const parts = [];
+  if (v.idle.state === 'warning') parts.push(t('idle.warning', { seconds: v.idle.seconds_left }));
+  else {
+    if (!$('notice').hidden) parts.push($('notice').textContent);
+    const h1 = document.querySelector('main h1');
+    if (h1) parts.push(h1.textContent);
+    const prompt = document.querySelector('main .prompt');
+    if (prompt) parts.push(prompt.textContent);
+  }
+  const text = parts.join('. ');
+  // The countdown changes every second: say it once when it starts.
+  const key = v.idle.state === 'warning' ? 'idle' : `${v.language.code}|${text}`;
+  if (!text || key === ui.spoken) return;
+  ui.spoken = key;
+  const lang = v.language.code;
+  const url = `/api/speech?lang=${lang}&text=${encodeURIComponent(text.slice(0, 1900))}`;
+  fetch(url).then(async (r) => {
+    window.kioskSpeech.push({ lang, text, status: r.status, type: r.headers.get('content-type') });
+    if (!r.ok) return;
+    const audio = $('voice');
+    audio.src = URL.createObjectURL(await r.blob());
+    audio.play().catch(() => {});
+  });
+}
+
+// --- The connection ---------------------------------------------------------------------------
+
+function connect() {
+  const ws = new WebSocket(`ws://${location.host}/api/live`);
+  ws.binaryType = 'blob';
+  ws.onmessage = (message) => {
+    if (typeof message.data === 'string') {
+      ui.view = JSON.parse(message.data);
+      render();
+    } else {
+      if (ui.preview) URL.revokeObjectURL(ui.preview);
+      ui.preview = URL.createObjectURL(message.data);
+      if ($('preview')) $('preview').src = ui.preview;
+    }
+  };
+  ws.onclose = () => setTimeout(connect, 1000);
+}
+
+function wire() {
+  $('speech').addEventListener('click', () => act('display', { speech: !ui.view.display.speech }));
+  $('contrast').addEventListener('click', () => act('display', { high_contrast: !ui.view.display.high_contrast }));
+  $('large').addEventListener('click', () => act('display', { large_text: !ui.view.display.large_text }));
+  $('staff').addEventListener('click', () => act('call_staff'));
+  $('back').addEventListener('click', () => act('back'));
+  $('cancel').addEventListener('click', () => act('cancel'));
+  $('idle-extend').addEventListener('click', () => act('touch'));
+  // Any touch or key is activity: tell the kiosk, at most every ten seconds.
+  const activity = () => {
+    const now = Date.now();
+    if (now - ui.lastTouch > 10000 && ui.view && ui.view.step !== 'welcome') {
+      ui.lastTouch = now;
+      act('touch');
+    }
+  };
+  document.addEventListener('pointerdown', activity, true);
+  document.addEventListener('keydown', activity, true);
+  // Headphones in, no sight needed: the S key (or the first button, where focus starts) speaks.
+  document.addEventListener('keydown', (e) => {
+    if ((e.key === 's' || e.key === 'S') && e.target.tagName !== 'INPUT') {
+      act('display', { speech: !ui.view.display.speech });
+    }
+  });
+}
+
+(async () => {
+  ui.english = await loadMessages('en');
+  wire();
+  $('speech').focus();
+  connect();
+})();
