@@ -9,6 +9,7 @@ const ui = {
   messages: {},
   english: {},
   spoken: '',        // the last text spoken, so a screen is read once
+  screenKey: '',     // what the screen was last built from (screenKey())
   lastTouch: 0,
   preview: null,     // the object URL of the last preview frame
 };
@@ -141,8 +142,10 @@ const screens = {
       hands(fingers, v.current_finger),
       el('p', { id: 'finger-progress' }, t('fingers.progress', { done })),
       el('div', { class: 'actions' },
-        v.current_finger ? button(t('fingers.cannot_give'), 'finger_missing',
-          { position: v.current_finger, code: 'unable' }, 'secondary') : null,
+        // The finger asked for when the button is pressed, not when it was drawn.
+        v.current_finger ? el('button', { class: 'secondary', 'data-action': 'finger_missing',
+          onclick: () => act('finger_missing', { position: ui.view.current_finger, code: 'unable' }) },
+        t('fingers.cannot_give')) : null,
         button(t('ui.retry'), 'retry', {}, 'secondary')),
     ];
   },
@@ -284,16 +287,24 @@ async function render() {
   $('notice').hidden = !notice;
   $('notice').textContent = notice;
 
-  const keepInput = v.step === 'status_lookup' && $('code') ? $('code').value : null;
-  const screen = screens[v.step] ? screens[v.step](v) : [];
-  $('screen').replaceChildren(...[screen].flat(3).filter((x) => x !== null && x !== undefined));
-  if (keepInput !== null && $('code')) $('code').value = keepInput;
-  if (ui.preview && $('preview')) $('preview').src = ui.preview;
+  // The screen is built again only when what it offers changes: a button replaced under a finger
+  // loses the tap. Prompts, progress and the fingers' state are updated in place.
+  const key = screenKey(v);
+  if (key !== ui.screenKey) {
+    ui.screenKey = key;
+    const keepInput = v.step === 'status_lookup' && $('code') ? $('code').value : null;
+    const screen = screens[v.step] ? screens[v.step](v) : [];
+    $('screen').replaceChildren(...[screen].flat(3).filter((x) => x !== null && x !== undefined));
+    if (keepInput !== null && $('code')) $('code').value = keepInput;
+    if (ui.preview && $('preview')) $('preview').src = ui.preview;
+  } else {
+    updateInPlace(v);
+  }
 
   const noWayBack = ['welcome', 'submitting', 'receipt'].includes(v.step);
   $('back').hidden = noWayBack;
   $('back').textContent = t('ui.back');
-  $('cancel').hidden = v.step === 'welcome' || v.step === 'submitting';
+  $('cancel').hidden = ['welcome', 'submitting', 'receipt'].includes(v.step);
   $('cancel').textContent = t('ui.cancel');
 
   $('idle').hidden = v.idle.state !== 'warning';
@@ -301,6 +312,26 @@ async function render() {
   $('idle-extend').textContent = t('idle.extend');
 
   speak(v);
+}
+
+// What decides the screen's buttons: the view without what changes while the applicant waits.
+function screenKey(v) {
+  const { idle, prompt, progress, photo, notice, fingers, current_finger: current, ...rest } = v;
+  return JSON.stringify([rest, v.step === 'fingerprints' ? !!current : fingers]);
+}
+
+function updateInPlace(v) {
+  const line = promptLine(v);
+  if ($('prompt') && line) $('prompt').textContent = line.textContent;
+  else if (line) $('screen').querySelector('h1')?.after(line);
+  const bar = $('screen').querySelector('progress');
+  if (bar && v.progress !== undefined) bar.value = v.progress;
+  const box = $('preview-box');
+  if (box) box.className = v.photo && v.photo.passing > 0 ? 'passing' : '';
+  const drawn = $('screen').querySelector('.hands');
+  if (drawn) drawn.replaceWith(hands(v.fingers || {}, v.current_finger));
+  const done = Object.values(v.fingers || {}).filter((f) => f.state === 'done').length;
+  if ($('finger-progress')) $('finger-progress').textContent = t('fingers.progress', { done });
 }
 
 // Speech: what the screen says now (the idle warning, the notice, the title and the prompt), once.
@@ -339,6 +370,7 @@ function connect() {
   ws.onmessage = (message) => {
     if (typeof message.data === 'string') {
       ui.view = JSON.parse(message.data);
+      window.kioskView = ui.view;  // for the end-to-end tests
       render();
     } else {
       if (ui.preview) URL.revokeObjectURL(ui.preview);

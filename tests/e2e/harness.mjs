@@ -1,0 +1,136 @@
+// Starts the real central-office server and the real kiosk on its simulated devices, each on a
+// free port with its own state, and Debian's Chromium driven by playwright-core. Paths come from
+// the environment ctest sets: KIOSK_SOURCE_DIR, KIOSK_BUILD_DIR.
+import { spawn, execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+const source = process.env.KIOSK_SOURCE_DIR;
+const build = process.env.KIOSK_BUILD_DIR;
+if (!source || !build) throw new Error('KIOSK_SOURCE_DIR and KIOSK_BUILD_DIR must be set (ctest sets them)');
+
+export const artefacts = path.join(build, 'tests', 'e2e-artefacts');
+// The rig's generated devices' files, kept between runs: made once, then a start is quick.
+const simDir = path.join(build, 'tests', 'e2e-sim');
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+function waitForLine(child, pattern, ms, what) {
+  return new Promise((resolve, reject) => {
+    let seen = '';
+    const timer = setTimeout(() => reject(new Error(`${what} did not start in ${ms} ms:\n${seen}`)), ms);
+    const look = (chunk) => {
+      seen += chunk.toString();
+      const m = seen.match(pattern);
+      if (m) { clearTimeout(timer); resolve(m); }
+    };
+    child.stdout.on('data', look);
+    child.stderr.on('data', look);
+    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`${what} exited with ${code}:\n${seen}`)); });
+  });
+}
+
+export class Rig {
+  // ui: overrides for the kiosk's "ui" section (e.g. short idle times).
+  static async start({ ui = {} } = {}) {
+    const rig = new Rig();
+    rig.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kiosk-e2e-'));
+    rig.pki = path.join(rig.dir, 'pki');
+    execFileSync(path.join(source, 'tools', 'make-sim-pki'), [rig.pki, 'E2E-KIOSK'], { stdio: 'ignore' });
+    const officePort = await freePort();
+    rig.officeStore = path.join(rig.dir, 'office');
+    rig.office = spawn(path.join(build, 'sync', 'kiosk-office'),
+      ['serve', '--store', rig.officeStore, '--pki', rig.pki, '--port', String(officePort)]);
+    rig.office.stdout.on('data', () => {});
+    await waitForLine(rig.office, /listening on/, 20000, 'the office');
+
+    rig.uiPort = await freePort();
+    fs.mkdirSync(simDir, { recursive: true });
+    const config = {
+      kiosk: { id: 'E2E-KIOSK', state_dir: path.join(rig.dir, 'state'), log_level: 'info' },
+      simulation: { enabled: true, dir: simDir, face_source: path.join(source, 'var', 'public-data', 'astronaut.png'), seed: 1 },
+      fingerprint: { drivers: ['virtual_image'], virtual_image_socket: path.join(rig.dir, 'fp.sock'), resolution_ppi: 500 },
+      scanner: { device: 'pnm:0', sane_config_dir: path.join(simDir, 'sane'), resolution_dpi: 300, mode: 'Color' },
+      camera: { source: 'file', location: path.join(simDir, 'photo-session.avi'), width: 1280, height: 720, fps: 15, pace_to_fps: true },
+      services: path.join(source, 'config', 'defaults', 'services.json'),
+      usb: { enabled: false, device_table: path.join(source, 'config', 'defaults', 'devices.json') },
+      sync: {
+        enabled: true, office_host: 'localhost', office_port: officePort,
+        office_ca: path.join(rig.pki, 'ca.pem'),
+        certificate: path.join(rig.pki, 'kiosk-E2E-KIOSK.pem'), key: path.join(rig.pki, 'kiosk-E2E-KIOSK.key'),
+        office_packet_certificate: path.join(rig.pki, 'office-packet.pem'), heartbeat_s: 10,
+      },
+      ui: {
+        enabled: true, port: rig.uiPort,
+        web: path.join(source, 'kiosk', 'web'), messages: path.join(source, 'kiosk', 'messages'), ...ui,
+      },
+    };
+    rig.configFile = path.join(rig.dir, 'kiosk.json');
+    fs.writeFileSync(rig.configFile, JSON.stringify(config, null, 2));
+    rig.log = '';
+    rig.kiosk = spawn(path.join(build, 'kiosk', 'kiosk'), ['--config', rig.configFile]);
+    rig.kiosk.stdout.on('data', (d) => { rig.log += d; });
+    rig.kiosk.stderr.on('data', (d) => { rig.log += d; });
+    // The first start makes the rig's files (the camera's video most of all).
+    await waitForLine(rig.kiosk, /applicant screen at (\S+)/, 240000, 'the kiosk');
+    rig.url = `http://127.0.0.1:${rig.uiPort}/`;
+
+    fs.mkdirSync(artefacts, { recursive: true });
+    rig.browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+        '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required'],
+    });
+    rig.page = await rig.browser.newPage({ viewport: { width: 1280, height: 800 } });
+    rig.errors = [];
+    rig.page.on('pageerror', (e) => rig.errors.push(e.message));
+    await rig.page.goto(rig.url);
+    await rig.page.waitForSelector('[data-action=start]', { timeout: 60000 });  // the devices answered
+    return rig;
+  }
+
+  async step(name, { ms = 60000, shot = null } = {}) {
+    try {
+      await this.page.waitForFunction((s) => document.body.dataset.step === s, name, { timeout: ms });
+    } catch (e) {
+      const view = await this.view();
+      throw new Error(`step ${name} not reached: ${JSON.stringify(view).slice(0, 1500)}\n${this.log.slice(-3000)}`);
+    }
+    if (shot) await this.page.screenshot({ path: path.join(artefacts, `${shot}.png`) });
+  }
+
+  view() { return this.page.evaluate(() => fetch('/api/view').then((r) => r.json())); }
+
+  // What the office says about a tracking code: "open" once the packet is stored there.
+  officeStatus(code) {
+    try {
+      return execFileSync(path.join(build, 'sync', 'kiosk-office'),
+        ['status', code, '--store', this.officeStore, '--pki', this.pki], { encoding: 'utf8' });
+    } catch (e) {
+      return '';
+    }
+  }
+
+  async stop() {
+    if (this.browser) await this.browser.close();
+    for (const child of [this.kiosk, this.office]) {
+      if (child && child.exitCode === null) {
+        child.kill('SIGTERM');
+        await new Promise((resolve) => { child.on('exit', resolve); setTimeout(resolve, 10000); });
+      }
+    }
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}

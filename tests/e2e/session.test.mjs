@@ -1,0 +1,110 @@
+// An applicant at the kiosk, in a real browser, on the simulated devices, with the real central
+// office: a whole session ends with a receipt whose tracking code the office knows; the Arabic
+// screen lays out right to left; every prompt is spoken in the chosen language. Screenshots of
+// each step are kept in build/tests/e2e-artefacts.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { Rig } from './harness.mjs';
+
+let rig;
+before(async () => { rig = await Rig.start(); });
+after(async () => { if (rig) await rig.stop(); });
+
+test('an applicant goes from welcome to a receipt and the office receives the record', async () => {
+  const page = rig.page;
+  await rig.step('welcome', { shot: '01-welcome' });
+  await page.click('[data-action=start]');
+  await rig.step('service', { shot: '02-service' });
+  await page.click('[data-service=visa-l]');
+  await rig.step('data_page', { shot: '03-data-page' });
+  await page.click('[data-action=scan]');
+  await rig.step('consent', { ms: 60000, shot: '04-consent' });
+  const view = await rig.view();
+  assert.ok(view.passport.surname.length > 0, 'the passport fields are filled in from the MRZ');
+  assert.ok(await page.isVisible('dl'), 'the passport details are shown to the applicant');
+  await page.click('[data-action=consent] >> nth=0');
+  await rig.step('photo', { shot: '05-photo' });
+  await page.waitForSelector('#preview[src^="blob:"]', { timeout: 30000 });
+  await page.screenshot({ path: `${process.env.KIOSK_BUILD_DIR}/tests/e2e-artefacts/05-photo-preview.png` });
+  await rig.step('fingerprints', { ms: 90000 });
+  await page.waitForSelector('.finger.done', { timeout: 60000 });
+  await page.screenshot({ path: `${process.env.KIOSK_BUILD_DIR}/tests/e2e-artefacts/06-fingerprints.png` });
+  await rig.step('documents', { ms: 180000, shot: '07-documents' });
+  const fingers = Object.values((await rig.view()).fingers);
+  assert.equal(fingers.filter((f) => f.state === 'done').length, 10, 'ten fingers taken, each with a quality');
+
+  // The required papers are scanned, the optional ones skipped.
+  for (const paper of (await rig.view()).checklist) {
+    const item = `[data-paper="${paper.id}"]`;
+    if (paper.required) {
+      await page.click(`${item} [data-action=scan]`);
+      await page.waitForSelector(`${item} [data-action=paper_done]`, { timeout: 60000 });
+      await page.click(`${item} [data-action=paper_done]`);
+      await page.waitForFunction((id) => window.kioskView.checklist.find((p) => p.id === id)?.state === 'handed',
+        paper.id, { timeout: 60000 });
+    } else {
+      await page.click(`${item} [data-action=paper_skip]`);
+    }
+  }
+  await page.screenshot({ path: `${process.env.KIOSK_BUILD_DIR}/tests/e2e-artefacts/08-documents-done.png` });
+  await page.click('[data-action=papers_done]');
+  await rig.step('review', { shot: '09-review' });
+  await page.click('[data-action=submit]');
+  await rig.step('receipt', { ms: 60000, shot: '10-receipt' });
+  const code = (await page.textContent('#tracking-code')).trim();
+  assert.match(code, /^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$/);
+  assert.ok(await page.evaluate(() => document.getElementById('qr').naturalWidth > 0), 'the QR code is drawn');
+
+  // The uploader sends the sealed record; the office opens an application under the code.
+  let status = '';
+  for (let i = 0; i < 60 && !status.includes(code); ++i) {
+    await new Promise((r) => setTimeout(r, 1000));
+    status = rig.officeStatus(code);
+  }
+  assert.match(status, new RegExp(`${code}: open`), `the office knows ${code}: ${status}\n${rig.log.slice(-2000)}`);
+  assert.doesNotMatch(rig.log, new RegExp((await rig.view()).passport?.surname ?? '^$'), 'no applicant name in the log');
+
+  await page.click('[data-action=finish]');
+  await rig.step('welcome');
+  const wiped = await rig.view();
+  assert.equal(wiped.passport, undefined, 'nothing of the applicant is left after finishing');
+  assert.deepEqual(rig.errors, [], 'no script errors on the page');
+});
+
+test('the Arabic screen lays out right to left', async () => {
+  const page = rig.page;
+  await page.click('[data-language=ar]');
+  await page.waitForFunction(() => document.documentElement.dir === 'rtl');
+  assert.equal(await page.evaluate(() => document.documentElement.lang), 'ar');
+  const speech = await page.locator('#speech').boundingBox();
+  const staff = await page.locator('#staff').boundingBox();
+  assert.ok(speech.x > staff.x, 'the bar runs from right to left: the first button is on the right');
+  const title = await page.textContent('main h1');
+  assert.match(title, /[\u0600-\u06FF]/, `the title is in Arabic script: ${title}`);
+  await page.screenshot({ path: `${process.env.KIOSK_BUILD_DIR}/tests/e2e-artefacts/11-welcome-arabic.png` });
+  await page.click('[data-language=en]');
+  await page.waitForFunction(() => document.documentElement.dir === 'ltr');
+});
+
+test('with speech on, every prompt is spoken in the chosen language', async () => {
+  const page = rig.page;
+  await page.click('[data-language=ru]');
+  await page.waitForFunction(() => document.documentElement.lang === 'ru');
+  await page.click('#speech');
+  await page.waitForFunction(() => window.kioskSpeech.length > 0);
+  await page.click('[data-action=start]');
+  await rig.step('service');
+  await page.click('[data-service=visa-l]');
+  await rig.step('data_page');
+  await page.waitForFunction(() => window.kioskSpeech.some((s) => s.text.includes('паспорт')), null, { timeout: 20000 });
+  const spoken = await page.evaluate(() => window.kioskSpeech);
+  assert.ok(spoken.length >= 3, `the welcome, service and data-page screens were spoken: ${JSON.stringify(spoken)}`);
+  for (const s of spoken) {
+    assert.equal(s.lang, 'ru');
+    assert.equal(s.status, 200, s.text);
+    assert.equal(s.type, 'audio/wav');
+    assert.match(s.text, /[\u0400-\u04FF]/, `spoken in Russian: ${s.text}`);
+  }
+  await page.click('#cancel');
+  await rig.step('welcome');
+});
