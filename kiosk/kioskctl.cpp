@@ -41,7 +41,11 @@ const char* const kUsage =
     "       kioskctl outbox status [--config /etc/kiosk/kiosk.json]\n"
     "                              packets waiting for the central office, by state\n"
     "       kioskctl outbox retry ID... [--config FILE]\n"
-    "                              send these at the next opportunity, without waiting\n";
+    "                              send these at the next opportunity, without waiting\n"
+    "       kioskctl technician hash-pin\n"
+    "                              read a technician PIN (4 to 12 digits) from standard input\n"
+    "                              and print the hash for the configuration's\n"
+    "                              ui.technician_pin\n";
 
 std::optional<config::Config> load_config(const std::string& file) {
   try {
@@ -82,6 +86,7 @@ int main(int argc, char** argv) {
   if (is(1, "document") && (is(2, "check") || is(2, "encode"))) return document_paper(argc, argv);
   if (is(1, "photo") && (is(2, "check") || is(2, "make"))) return photo(argc, argv);
   if (is(1, "outbox") && (is(2, "status") || is(2, "retry"))) return outbox(argc, argv);
+  if (argc == 3 && is(1, "technician") && is(2, "hash-pin")) return technician_hash_pin();
   const bool help = argc == 2 && is(1, "--help");
   std::fputs(kUsage, help ? stdout : stderr);
   return help ? 0 : 2;

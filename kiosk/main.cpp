@@ -16,6 +16,7 @@
 #include "kiosk/devices.hpp"
 #include "kiosk/session/session_runner.hpp"
 #include "kiosk/sync_link.hpp"
+#include "kiosk/technician/technician_desk.hpp"
 #include "kiosk/ui/ui_server.hpp"
 #include "sim/rig.hpp"
 
@@ -93,13 +94,21 @@ int main(int argc, char** argv) {
   // The applicant's screen: served at once, so the browser shows "getting ready" while the
   // devices are checked.
   std::optional<kiosk::app::SessionRunner> runner;
+  std::optional<kiosk::app::TechnicianDesk> technician;
   std::optional<kiosk::ui::UiServer> ui;
   if (!options.self_test && config.ui.enabled) {
     runner.emplace(io.get_executor(), config, devices, sync, rig ? &*rig : nullptr);
+    technician.emplace(config, sync);
     ui.emplace(io.get_executor(),
                kiosk::ui::UiServerConfig{config.ui.port, config.ui.web_dir, config.ui.messages_dir},
-               kiosk::ui::UiHandlers{[&] { return runner->view(); },
-                                     [&](const nlohmann::json& request) { return runner->act(request); }});
+               kiosk::ui::UiHandlers{
+                   [&] { return runner->view(); },
+                   [&](const nlohmann::json& request) { return runner->act(request); },
+                   [&](std::string_view method, std::string_view name, const nlohmann::json& body,
+                       std::string_view token) {
+                     auto r = technician->handle(method, name, body, token);
+                     return std::pair{r.status, std::move(r.body)};
+                   }});
     if (auto started = ui->start(); !started) {
       log->error("the applicant's screen cannot be served: {}", started.error());
       return 1;
@@ -131,7 +140,8 @@ int main(int argc, char** argv) {
                                 log->error("device check failed: see the errors above");
                                 exit_code = 1;
                               }
-                              if (runner) runner->devices_checked(result.all_ok());
+                              if (runner) runner->devices_checked(result);
+                              if (technician) technician->devices_checked(result);
                               if (options.self_test) {
                                 signals.cancel();
                                 io.stop();

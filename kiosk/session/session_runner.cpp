@@ -76,8 +76,12 @@ void SessionRunner::on_change(std::function<void(const nlohmann::json&)> publish
   preview_ = std::move(preview);
 }
 
-void SessionRunner::devices_checked(bool all_ok) {
-  live_["devices_ready"] = all_ok;
+void SessionRunner::devices_checked(const DeviceCheckResult& result) {
+  live_["devices_ready"] = result.all_ok();
+  for (const auto& [name, found] : {std::pair{"fingerprint", &result.fingerprint}, std::pair{"scanner", &result.scanner},
+                                    std::pair{"camera", &result.camera}}) {
+    device_identities_[name] = found->value_or("not found");
+  }
   devices_.fingerprint->on_event([this](drivers::FingerEvent e) {
     if (e == drivers::FingerEvent::kDeviceRemoved) device_lost(config::DeviceClass::kFingerprint, "removed");
   });
@@ -145,7 +149,7 @@ std::string SessionRunner::act(const nlohmann::json& request) {
     const std::string code = canonical_tracking_code(request.at("code").get<std::string>());
     session_.touch(now);
     if (code.empty()) {
-      refusal = "status.not_a_code";
+      live_["lookup"] = {{"error", "status.not_a_code"}};  // said beside the code, not as a refusal
     } else {
       look_up(code);
     }
@@ -237,6 +241,7 @@ std::string SessionRunner::scan_data_page() {
   live_["busy"] = true;
   live_["progress"] = 0.0;
   const auto generation = generation_;
+  const auto* capture = data_page_.get();
   data_page_->capture(
       *session_.service(), today(),
       [this, generation](double progress) {
@@ -244,8 +249,8 @@ std::string SessionRunner::scan_data_page() {
         live_["progress"] = progress;
         changed();
       },
-      [this, generation](document::DataPageOutcome outcome) {
-        if (generation != generation_) return;
+      [this, generation, capture](document::DataPageOutcome outcome) {
+        if (generation != generation_ || data_page_.get() != capture) return;  // wiped, or left
         data_page_.reset();
         live_.erase("busy");
         live_.erase("progress");
@@ -327,7 +332,7 @@ std::string SessionRunner::finish_paper(const std::string& id) {
       if (auto ok = session_.paper_handed(id, std::move(*file), Clock::now()); !ok) live_["notice"] = ok.error().key;
       live_.erase("prompt");
       live_.erase("paper");
-      paper_.reset();
+      if (paper_ && paper_->paper().id == id) paper_.reset();
     }
     changed();
   });
@@ -355,6 +360,7 @@ void SessionRunner::start_photo() {
       if (!info) return device_lost(config::DeviceClass::kCamera, info.error().message());
       photo_ = std::make_shared<face::PhotoCapture>(executor_, *devices_.camera, std::move(*models),
                                                     config_.face.consecutive_frames);
+      const auto* capture = photo_.get();
       photo_->start(
           *spec,
           [this, generation](const face::CaptureProgress& p) {
@@ -367,8 +373,8 @@ void SessionRunner::start_photo() {
             if (news) changed();
             if (preview_ && !p.frame.empty()) preview_(preview_jpeg(p.frame));
           },
-          [this, generation](face::CaptureOutcome outcome) {
-            if (generation != generation_) return;
+          [this, generation, capture](face::CaptureOutcome outcome) {
+            if (generation != generation_ || photo_.get() != capture) return;  // wiped, or left
             photo_.reset();
             if (!outcome) {
               if (outcome.error().code == drivers::ProblemCode::kCancelled) return;
@@ -421,8 +427,9 @@ void SessionRunner::start_fingerprints() {
     if (state.value("state", "") == "missing") ten_print_->mark_missing(std::stoi(position), finger::MissingCode::kUnableToPrint, "");
   }
   const auto generation = generation_;
-  ten_print_->run([this, generation](drivers::Result<finger::TenPrintResult> result) {
-    if (generation != generation_) return;
+  const auto* capture = ten_print_.get();
+  ten_print_->run([this, generation, capture](drivers::Result<finger::TenPrintResult> result) {
+    if (generation != generation_ || ten_print_.get() != capture) return;  // wiped, or left
     ten_print_.reset();
     if (!result) {
       if (result.error().code == drivers::ProblemCode::kCancelled) return;
@@ -482,7 +489,7 @@ void SessionRunner::seal_and_queue() {
                         .tracking_code = new_tracking_code(),
                         .started = started_,
                         .now = std::chrono::system_clock::now(),
-                        .devices = live_.value("device_identities", nlohmann::json::object())};
+                        .devices = device_identities_};
   auto record = record_of(session_, context);
   const auto generation = generation_;
   if (!record || !sync_.sealer || !sync_.outbox) {
@@ -494,9 +501,10 @@ void SessionRunner::seal_and_queue() {
   }
   // Sealing and the outbox's fsyncs take tens of milliseconds: off the loop. The plaintext
   // record stays in memory and is scrubbed with the session.
-  boost::asio::post(work_, [this, generation, contents = std::move(*record), code = context.tracking_code] {
+  boost::asio::post(work_, [this, generation, contents = std::move(*record), code = context.tracking_code]() mutable {
     auto sealed = sync_.sealer->seal(contents);
     sync::Expected<void> queued = sealed ? sync_.outbox->enqueue(*sealed) : std::unexpected(sealed.error());
+    for (sync::PacketPart& part : contents.parts) std::fill(part.bytes.begin(), part.bytes.end(), '\0');
     boost::asio::post(executor_, [this, generation, queued, code, id = contents.id] {
       if (generation != generation_) return;
       const Step before = session_.step();
@@ -524,14 +532,11 @@ void SessionRunner::look_up(const std::string& code) {
   }
   const auto generation = generation_;
   boost::asio::co_spawn(
-      executor_,
-      [this, code]() -> boost::asio::awaitable<sync::Expected<sync::ApplicationStatus>> {
-        co_return co_await sync_.office->application_status(code);
-      },
+      executor_, sync_.office->application_status(code),
       [this, generation, code](std::exception_ptr failure, sync::Expected<sync::ApplicationStatus> status) {
         if (generation != generation_ || session_.step() != Step::kStatusLookup) return;
         if (failure || !status) {
-          const bool unknown = !failure && status.error().find("404") != std::string::npos;
+          const bool unknown = !failure && status.error() == "unknown tracking code";
           live_["lookup"] = {{"code", code}, {"error", unknown ? "status.unknown_code" : "status.unavailable"}};
         } else {
           live_["lookup"] = {{"code", code},
@@ -554,7 +559,7 @@ void SessionRunner::tick() {
   const Step before = session_.step();
   const IdleState idle = session_.tick(now);
   const std::int64_t left = idle == IdleState::kWarning ? session_.seconds_left(now).count() : -1;
-  if (session_.step() != before) {
+  if (idle == IdleState::kWiped) {
     log::get("kiosk")->info("an idle session was wiped");
     after(before);
     changed();

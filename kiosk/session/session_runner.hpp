@@ -22,6 +22,7 @@
 #include "capture/face/photo_capture.hpp"
 #include "capture/finger/ten_print_session.hpp"
 #include "config/config.hpp"
+#include "kiosk/device_check.hpp"
 #include "kiosk/devices.hpp"
 #include "kiosk/session/session.hpp"
 #include "kiosk/sync_link.hpp"
@@ -44,8 +45,8 @@ class SessionRunner {
                  std::function<void(std::string jpeg)> preview);
 
   // The devices answered their start-up check (or did not): takes the fingerprint reader's events
-  // from here on and starts the idle timer.
-  void devices_checked(bool all_ok);
+  // from here on and starts the idle timer. What each device said goes into every record.
+  void devices_checked(const DeviceCheckResult& result);
 
   // One action from the screen, e.g. {"action": "service", "id": "visa-l"}. Returns "" when done,
   // or the message key of the refusal.
@@ -90,6 +91,7 @@ class SessionRunner {
   std::chrono::system_clock::time_point started_;
 
   nlohmann::json live_ = nlohmann::json::object();  // what the captures say now; see view.hpp
+  nlohmann::json device_identities_ = nlohmann::json::object();
   std::function<void(const nlohmann::json&)> publish_;
   std::function<void(std::string)> preview_;
   boost::asio::steady_timer timer_;

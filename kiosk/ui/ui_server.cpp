@@ -231,6 +231,19 @@ struct UiServer::Impl : std::enable_shared_from_this<Impl> {
     co_return reply(request, http::status::ok, std::move(*wav), "audio/wav");
   }
 
+  Response technician(const Request& request, std::string_view name) {
+    if (!handlers.technician) return reply(request, http::status::not_found, "not found\n");
+    const bool post = request.method() == http::verb::post;
+    if (!post && request.method() != http::verb::get) {
+      return reply(request, http::status::method_not_allowed, "method not allowed\n");
+    }
+    if (post && !origin_is_kiosk(request)) return reply(request, http::status::forbidden, "not from the kiosk's pages\n");
+    const nlohmann::json body = post ? nlohmann::json::parse(request.body(), nullptr, false) : nlohmann::json();
+    auto [status, answer] = handlers.technician(post ? "POST" : "GET", name, body,
+                                                std_view(request["X-Technician-Token"]));
+    return json_reply(request, static_cast<http::status>(status), answer);
+  }
+
   // The receipt's QR code; only a tracking code is drawn.
   Response qr(const Request& request, std::string_view target) {
     const std::string code = app::canonical_tracking_code(query_of(target)["code"]);
@@ -245,6 +258,7 @@ struct UiServer::Impl : std::enable_shared_from_this<Impl> {
     const std::string target(std_view(request.target()));
     const std::string_view path = std::string_view(target).substr(0, target.find('?'));
     if (request.method() == http::verb::post && path == "/api/action") co_return action(request);
+    if (path.starts_with("/api/technician/")) co_return technician(request, path.substr(16));
     if (request.method() != http::verb::get && request.method() != http::verb::head) {
       co_return reply(request, http::status::method_not_allowed, "method not allowed\n");
     }

@@ -7,6 +7,8 @@
 //   POST /api/action           {"action": "...", ...}: 200 {"ok": true}, or 409 {"ok": false,
 //                              "refusal": "message.key"}; 400 on a malformed request
 //   GET  /api/speech?lang=CODE&text=...  the text spoken by espeak-ng in the language, as WAV
+//   GET|POST /api/technician/NAME  technician mode (kiosk/technician/technician_desk.hpp), with
+//                              the session's token in X-Technician-Token
 //   GET  /api/live             WebSocket: text messages carry the view (JSON), binary ones a
 //                              preview frame (JPEG); a client that falls behind misses frames,
 //                              never views
@@ -20,6 +22,8 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <utility>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <nlohmann/json.hpp>
@@ -38,6 +42,11 @@ struct UiHandlers {
   std::function<nlohmann::json()> view;
   // Returns an empty string when done, or the refusal's message key.
   std::function<std::string(const nlohmann::json& request)> act;
+  // Technician mode: method, NAME, the JSON body (null when none) and the token; returns the HTTP
+  // status and the JSON body. Unset: 404.
+  std::function<std::pair<int, nlohmann::json>(std::string_view method, std::string_view name,
+                                               const nlohmann::json& body, std::string_view token)>
+      technician;
 };
 
 class UiServer {

@@ -16,15 +16,7 @@ const ui = {
 // What was spoken, for the end-to-end tests: {lang, text, status}.
 window.kioskSpeech = [];
 
-const $ = (id) => document.getElementById(id);
-
-function t(key, args = {}) {
-  let text = ui.messages[key] ?? ui.english[key] ?? key;
-  for (const [name, value] of Object.entries(args)) {
-    text = text.split(`{${name}}`).join(String(value));
-  }
-  return text;
-}
+const t = (key, args = {}) => translate(ui.messages, ui.english, key, args);
 
 async function loadMessages(code) {
   const response = await fetch(`/api/messages/${code}`);
@@ -39,19 +31,6 @@ async function act(action, extra = {}) {
     body: JSON.stringify({ action, ...extra }),
   });
   return response.json();
-}
-
-function el(tag, attrs = {}, ...children) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (k === 'onclick') e.addEventListener('click', v);
-    else if (k === 'class') e.className = v;
-    else if (v !== undefined && v !== null && v !== false) e.setAttribute(k, v === true ? '' : v);
-  }
-  for (const c of children.flat()) {
-    if (c !== null && c !== undefined) e.append(c instanceof Node ? c : document.createTextNode(String(c)));
-  }
-  return e;
 }
 
 function button(label, action, extra = {}, cls = 'primary', attrs = {}) {
@@ -386,6 +365,12 @@ function wire() {
   $('contrast').addEventListener('click', () => act('display', { high_contrast: !ui.view.display.high_contrast }));
   $('large').addEventListener('click', () => act('display', { large_text: !ui.view.display.large_text }));
   $('staff').addEventListener('click', () => act('call_staff'));
+  // Staff who came to help hold the same button for five seconds: technician mode (behind its PIN).
+  let held = null;
+  $('staff').addEventListener('pointerdown', () => { held = setTimeout(() => { location.href = '/technician.html'; }, 5000); });
+  for (const end of ['pointerup', 'pointerleave', 'pointercancel']) {
+    $('staff').addEventListener(end, () => clearTimeout(held));
+  }
   $('back').addEventListener('click', () => act('back'));
   $('cancel').addEventListener('click', () => act('cancel'));
   $('idle-extend').addEventListener('click', () => act('touch'));

@@ -8,15 +8,40 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 
-const source = process.env.KIOSK_SOURCE_DIR;
-const build = process.env.KIOSK_BUILD_DIR;
+export const source = process.env.KIOSK_SOURCE_DIR;
+export const build = process.env.KIOSK_BUILD_DIR;
 if (!source || !build) throw new Error('KIOSK_SOURCE_DIR and KIOSK_BUILD_DIR must be set (ctest sets them)');
 
 export const artefacts = path.join(build, 'tests', 'e2e-artefacts');
 // The rig's generated devices' files, kept between runs: made once, then a start is quick.
 const simDir = path.join(build, 'tests', 'e2e-sim');
 
-function freePort() {
+// The kiosk's configuration for a rig in `dir`: the simulated devices, the office on
+// `officePort`, the screen on `uiPort`.
+export function kioskConfig({ dir, pki, officePort, uiPort, ui = {} }) {
+  fs.mkdirSync(simDir, { recursive: true });
+  return {
+    kiosk: { id: 'E2E-KIOSK', state_dir: path.join(dir, 'state'), log_level: 'info' },
+    simulation: { enabled: true, dir: simDir, face_source: path.join(source, 'var', 'public-data', 'astronaut.png'), seed: 1 },
+    fingerprint: { drivers: ['virtual_image'], virtual_image_socket: path.join(dir, 'fp.sock'), resolution_ppi: 500 },
+    scanner: { device: 'pnm:0', sane_config_dir: path.join(simDir, 'sane'), resolution_dpi: 300, mode: 'Color' },
+    camera: { source: 'file', location: path.join(simDir, 'photo-session.avi'), width: 1280, height: 720, fps: 15, pace_to_fps: true },
+    services: path.join(source, 'config', 'defaults', 'services.json'),
+    usb: { enabled: false, device_table: path.join(source, 'config', 'defaults', 'devices.json') },
+    sync: {
+      enabled: true, office_host: 'localhost', office_port: officePort,
+      office_ca: path.join(pki, 'ca.pem'),
+      certificate: path.join(pki, 'kiosk-E2E-KIOSK.pem'), key: path.join(pki, 'kiosk-E2E-KIOSK.key'),
+      office_packet_certificate: path.join(pki, 'office-packet.pem'), heartbeat_s: 10,
+    },
+    ui: {
+      enabled: true, port: uiPort,
+      web: path.join(source, 'kiosk', 'web'), messages: path.join(source, 'kiosk', 'messages'), ...ui,
+    },
+  };
+}
+
+export function freePort() {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.listen(0, '127.0.0.1', () => {
@@ -57,26 +82,7 @@ export class Rig {
     await waitForLine(rig.office, /listening on/, 20000, 'the office');
 
     rig.uiPort = await freePort();
-    fs.mkdirSync(simDir, { recursive: true });
-    const config = {
-      kiosk: { id: 'E2E-KIOSK', state_dir: path.join(rig.dir, 'state'), log_level: 'info' },
-      simulation: { enabled: true, dir: simDir, face_source: path.join(source, 'var', 'public-data', 'astronaut.png'), seed: 1 },
-      fingerprint: { drivers: ['virtual_image'], virtual_image_socket: path.join(rig.dir, 'fp.sock'), resolution_ppi: 500 },
-      scanner: { device: 'pnm:0', sane_config_dir: path.join(simDir, 'sane'), resolution_dpi: 300, mode: 'Color' },
-      camera: { source: 'file', location: path.join(simDir, 'photo-session.avi'), width: 1280, height: 720, fps: 15, pace_to_fps: true },
-      services: path.join(source, 'config', 'defaults', 'services.json'),
-      usb: { enabled: false, device_table: path.join(source, 'config', 'defaults', 'devices.json') },
-      sync: {
-        enabled: true, office_host: 'localhost', office_port: officePort,
-        office_ca: path.join(rig.pki, 'ca.pem'),
-        certificate: path.join(rig.pki, 'kiosk-E2E-KIOSK.pem'), key: path.join(rig.pki, 'kiosk-E2E-KIOSK.key'),
-        office_packet_certificate: path.join(rig.pki, 'office-packet.pem'), heartbeat_s: 10,
-      },
-      ui: {
-        enabled: true, port: rig.uiPort,
-        web: path.join(source, 'kiosk', 'web'), messages: path.join(source, 'kiosk', 'messages'), ...ui,
-      },
-    };
+    const config = kioskConfig({ dir: rig.dir, pki: rig.pki, officePort, uiPort: rig.uiPort, ui });
     rig.configFile = path.join(rig.dir, 'kiosk.json');
     fs.writeFileSync(rig.configFile, JSON.stringify(config, null, 2));
     rig.log = '';

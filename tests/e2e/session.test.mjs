@@ -68,6 +68,21 @@ test('an applicant goes from welcome to a receipt and the office receives the re
   await rig.step('welcome');
   const wiped = await rig.view();
   assert.equal(wiped.passport, undefined, 'nothing of the applicant is left after finishing');
+
+  // Back at the kiosk later: the code, typed in lower case without dashes, finds the application.
+  await page.click('[data-action=status_lookup]');
+  await rig.step('status_lookup');
+  const typo = (code[0] === 'X' ? 'Y' : 'X') + code.slice(1);
+  await page.fill('#code', typo.replaceAll('-', '').toLowerCase());
+  await page.click('main button.primary');
+  await page.waitForSelector('#status');
+  assert.match(await page.textContent('#status'), /not a valid tracking code/, 'a mistyped code is caught at once');
+  await page.fill('#code', code.replaceAll('-', '').toLowerCase());
+  await page.click('main button.primary');
+  await page.waitForFunction(() => /Received/.test(document.getElementById('status')?.textContent ?? ''), null, { timeout: 20000 });
+  await page.screenshot({ path: `${process.env.KIOSK_BUILD_DIR}/tests/e2e-artefacts/10b-status.png` });
+  await page.click('#back');
+  await rig.step('welcome');
   assert.deepEqual(rig.errors, [], 'no script errors on the page');
 });
 

@@ -1,0 +1,60 @@
+// Technician mode: reached by holding "Call staff", opened by the PIN, showing the devices and the
+// outbox, exporting diagnostics without applicant data; five wrong PINs lock it, and then even the
+// right PIN does not open it.
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import { after, before, test } from 'node:test';
+import { Rig, artefacts } from './harness.mjs';
+
+const salt = crypto.randomBytes(16);
+const pinHash = `pbkdf2-sha256$1000$${salt.toString('hex')}$${crypto.pbkdf2Sync('2468', salt, 1000, 32, 'sha256').toString('hex')}`;
+
+let rig;
+before(async () => { rig = await Rig.start({ ui: { technician_pin: pinHash } }); });
+after(async () => { if (rig) await rig.stop(); });
+
+async function typePin(page, pin) {
+  for (const digit of pin) await page.click(`[data-key="${digit}"]`);
+  await page.click('[data-key="OK"]');
+}
+
+test('holding Call staff opens the PIN pad; the right PIN shows the devices and the outbox', async () => {
+  const page = rig.page;
+  const staff = await page.locator('#staff').boundingBox();
+  await page.mouse.move(staff.x + staff.width / 2, staff.y + staff.height / 2);
+  await page.mouse.down();
+  await page.waitForURL(/technician\.html$/, { timeout: 10000 });
+  await page.mouse.up();
+  await page.waitForSelector('[data-key="OK"]');
+  await typePin(page, '2468');
+  await page.waitForSelector('#devices');
+  for (const device of ['camera', 'scanner', 'fingerprint']) {
+    assert.equal(await page.textContent(`[data-device=${device}] td`), 'working', device);
+  }
+  await page.screenshot({ path: `${artefacts}/14-technician.png` });
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#diagnostics')]);
+  const diagnostics = JSON.parse(fs.readFileSync(await download.path(), 'utf8'));
+  assert.equal(diagnostics.settings.kiosk_id, 'E2E-KIOSK');
+  assert.ok(diagnostics.health.outbox, 'the outbox is reported');
+  assert.doesNotMatch(JSON.stringify(diagnostics), /BEGIN|PRIVATE/, 'no key material');
+  await page.click('#leave');
+  await page.waitForURL(/\/$/);
+});
+
+test('five wrong PINs lock technician mode, and the right PIN does not open it then', async () => {
+  const page = rig.page;
+  await page.goto(`${rig.url}technician.html`);
+  for (let i = 1; i <= 4; ++i) {
+    await typePin(page, '1111');
+    await page.waitForFunction((left) => document.getElementById('notice').textContent.includes(`${left} attempt`), 5 - i);
+  }
+  await typePin(page, '1111');
+  await page.waitForFunction(() => document.getElementById('notice').textContent.includes('locked'));
+  await typePin(page, '2468');
+  await page.waitForTimeout(500);
+  assert.match(await page.textContent('#notice'), /locked until/);
+  assert.equal(await page.locator('#devices').count(), 0, 'the right PIN does not open a locked door');
+  await page.screenshot({ path: `${artefacts}/15-technician-locked.png` });
+  assert.match(rig.log, /technician mode locked until/);
+});

@@ -1,0 +1,174 @@
+// The applicant's screen server: the pages, the catalogues and the actions for the kiosk's own
+// browser, nothing for anyone else (another host name, another page's origin, a path out of the
+// web folder), the view pushed over the WebSocket as it changes, speech as WAV, the receipt's QR.
+#include "kiosk/ui/ui_server.hpp"
+
+#include <fstream>
+#include <mutex>
+#include <thread>
+
+#include <boost/beast/websocket.hpp>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "kiosk/session/record.hpp"
+#include "sync/net.hpp"
+#include "tests/support/test_support.hpp"
+
+namespace kiosk::ui {
+namespace {
+
+using namespace std::chrono_literals;
+namespace asio = sync::asio;
+namespace beast = sync::beast;
+namespace http = sync::http;
+namespace websocket = beast::websocket;
+using ::testing::HasSubstr;
+
+class UiServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::filesystem::create_directory(web_);
+    std::ofstream(web_ / "index.html") << "<!doctype html><title>kiosk</title>";
+    std::ofstream(dir_ / "secret.txt") << "not for the browser";  // beside the web folder
+    server_ = std::make_unique<UiServer>(
+        io_.get_executor(),
+        UiServerConfig{0, web_, KIOSK_SOURCE_DIR "/kiosk/messages"},
+        UiHandlers{[this] {
+                     std::lock_guard lock(mutex_);
+                     return view_;
+                   },
+                   [this](const nlohmann::json& request) -> std::string {
+                     std::lock_guard lock(mutex_);
+                     actions_.push_back(request);
+                     return request["action"] == "start" ? "" : "session.not_now";
+                   },
+                   nullptr});
+    ASSERT_TRUE(server_->start());
+    port_ = server_->port();
+    thread_ = std::thread([this] {
+      auto guard = asio::make_work_guard(io_);
+      io_.run();
+    });
+  }
+  void TearDown() override {
+    asio::post(io_, [this] { server_->stop(); });
+    io_.stop();
+    thread_.join();
+  }
+
+  http::response<http::string_body> request(http::verb method, const std::string& target, std::string body = {},
+                                            std::string host = {}, std::string origin = {}) {
+    asio::io_context client;
+    beast::tcp_stream stream(client);
+    stream.connect(asio::ip::tcp::endpoint(asio::ip::address_v4::loopback(), port_));
+    http::request<http::string_body> r{method, target, 11};
+    r.set(http::field::host, host.empty() ? "127.0.0.1:" + std::to_string(port_) : host);
+    if (origin.empty()) origin = "http://127.0.0.1:" + std::to_string(port_);
+    if (origin != "none") r.set(http::field::origin, origin);
+    r.body() = std::move(body);
+    r.prepare_payload();
+    http::write(stream, r);
+    beast::flat_buffer buffer;
+    http::response<http::string_body> response;
+    http::read(stream, buffer, response);
+    return response;
+  }
+
+  testing::ScratchDir dir_;
+  std::filesystem::path web_ = dir_ / "web";
+  asio::io_context io_;
+  std::unique_ptr<UiServer> server_;
+  std::uint16_t port_ = 0;
+  std::thread thread_;
+  std::mutex mutex_;
+  nlohmann::json view_ = {{"step", "welcome"}};
+  std::vector<nlohmann::json> actions_;
+};
+
+TEST_F(UiServerTest, ServesThePagesTheCataloguesAndTheView) {
+  auto page = request(http::verb::get, "/");
+  EXPECT_EQ(page.result_int(), 200);
+  EXPECT_THAT(page.body(), HasSubstr("<title>kiosk</title>"));
+  EXPECT_THAT(std::string(page[http::field::content_type]), HasSubstr("text/html"));
+  EXPECT_THAT(std::string(page["Content-Security-Policy"]), HasSubstr("default-src 'self'"));
+
+  auto arabic = request(http::verb::get, "/api/messages/ar");
+  ASSERT_EQ(arabic.result_int(), 200);
+  EXPECT_EQ(nlohmann::json::parse(arabic.body())["ui.cancel"], "إلغاء");
+  EXPECT_EQ(request(http::verb::get, "/api/messages/xx").result_int(), 404);
+  EXPECT_EQ(request(http::verb::get, "/api/messages/..%2f..%2fetc%2fpasswd").result_int(), 404);
+
+  EXPECT_EQ(nlohmann::json::parse(request(http::verb::get, "/api/view").body())["step"], "welcome");
+}
+
+TEST_F(UiServerTest, NothingOutsideTheWebFolderAndNothingForOtherHostsOrPages) {
+  EXPECT_EQ(request(http::verb::get, "/../secret.txt").result_int(), 404);
+  EXPECT_EQ(request(http::verb::get, "/%2e%2e/secret.txt").result_int(), 404);
+  EXPECT_EQ(request(http::verb::get, "/", {}, "attacker.example:" + std::to_string(port_)).result_int(), 403)
+      << "a name rebound to 127.0.0.1 by another site gets nothing";
+  EXPECT_EQ(request(http::verb::post, "/api/action", R"({"action":"start"})", {}, "http://attacker.example").result_int(), 403);
+  EXPECT_EQ(request(http::verb::post, "/api/action", R"({"action":"start"})", {}, "none").result_int(), 403);
+  std::lock_guard lock(mutex_);
+  EXPECT_TRUE(actions_.empty()) << "no refused request reached the session";
+}
+
+TEST_F(UiServerTest, ActionsReachTheSessionAndRefusalsComeBackWithTheirMessageKey) {
+  auto done = request(http::verb::post, "/api/action", R"({"action":"start"})");
+  EXPECT_EQ(done.result_int(), 200);
+  EXPECT_EQ(nlohmann::json::parse(done.body())["ok"], true);
+  auto refused = request(http::verb::post, "/api/action", R"({"action":"submit"})");
+  EXPECT_EQ(refused.result_int(), 409);
+  EXPECT_EQ(nlohmann::json::parse(refused.body())["refusal"], "session.not_now");
+  EXPECT_EQ(request(http::verb::post, "/api/action", "not json").result_int(), 400);
+  EXPECT_EQ(request(http::verb::post, "/api/action", R"({"what":"start"})").result_int(), 400);
+  std::lock_guard lock(mutex_);
+  EXPECT_EQ(actions_.size(), 2u);
+}
+
+TEST_F(UiServerTest, TheWebSocketPushesTheViewAsItChanges) {
+  asio::io_context client;
+  websocket::stream<beast::tcp_stream> ws(client);
+  beast::get_lowest_layer(ws).connect(asio::ip::tcp::endpoint(asio::ip::address_v4::loopback(), port_));
+  const std::string origin = "http://127.0.0.1:" + std::to_string(port_);
+  ws.set_option(websocket::stream_base::decorator(
+      [&](websocket::request_type& r) { r.set(http::field::origin, origin); }));
+  ws.handshake("127.0.0.1:" + std::to_string(port_), "/api/live");
+  beast::flat_buffer buffer;
+  ws.read(buffer);
+  EXPECT_EQ(nlohmann::json::parse(beast::buffers_to_string(buffer.data()))["step"], "welcome") << "the view at once";
+  buffer.clear();
+
+  asio::post(io_, [this] {
+    server_->publish({{"step", "service"}});
+    server_->publish_frame(std::string("\xff\xd8 a frame", 9));
+  });
+  ws.read(buffer);
+  EXPECT_TRUE(ws.got_text());
+  EXPECT_EQ(nlohmann::json::parse(beast::buffers_to_string(buffer.data()))["step"], "service");
+  buffer.clear();
+  ws.read(buffer);
+  EXPECT_TRUE(ws.got_binary()) << "a preview frame";
+  EXPECT_EQ(buffer.size(), 9u);
+}
+
+TEST_F(UiServerTest, SpeaksInTheLanguageAsked) {
+  auto wav = request(http::verb::get, "/api/speech?lang=ru&text=%D0%9F%D1%80%D0%B8%D0%B2%D0%B5%D1%82");
+  ASSERT_EQ(wav.result_int(), 200) << wav.body();
+  EXPECT_EQ(std::string(wav[http::field::content_type]), "audio/wav");
+  EXPECT_EQ(wav.body().substr(0, 4), "RIFF");
+  EXPECT_GT(wav.body().size(), 4000u) << "some sound, not an empty file";
+  EXPECT_EQ(request(http::verb::get, "/api/speech?lang=xx&text=hello").result_int(), 404);
+  EXPECT_EQ(request(http::verb::get, "/api/speech?lang=en&text=").result_int(), 400);
+}
+
+TEST_F(UiServerTest, DrawsTheReceiptsQrCodeForATrackingCodeOnly) {
+  const std::string code = app::new_tracking_code();
+  auto svg = request(http::verb::get, "/api/receipt/qr.svg?code=" + code);
+  ASSERT_EQ(svg.result_int(), 200);
+  EXPECT_THAT(svg.body(), HasSubstr("<svg"));
+  EXPECT_EQ(request(http::verb::get, "/api/receipt/qr.svg?code=hello").result_int(), 404);
+}
+
+}  // namespace
+}  // namespace kiosk::ui
