@@ -111,20 +111,27 @@ double edge_width_mm(const cv::Mat& grey, double dpi, double contrast, const cv:
     cv::resize(grey, page, cv::Size(), 300 / dpi, 300 / dpi, cv::INTER_AREA);
     dpi = 300;
   }
-  cv::Mat gx, gy, magnitude;
-  cv::Sobel(page, gx, CV_32F, 1, 0);
-  cv::Sobel(page, gy, CV_32F, 0, 1);
-  cv::magnitude(gx, gy, magnitude);
   cv::Mat near_ink;
   cv::dilate(ink, near_ink, cv::getStructuringElement(cv::MORPH_RECT, cv::Size(3, 3)));
   cv::resize(near_ink, near_ink, page.size(), 0, 0, cv::INTER_NEAREST);
   std::vector<float> values;
   values.reserve(static_cast<std::size_t>(cv::countNonZero(near_ink)));
-  for (int y = 0; y < page.rows; ++y) {
-    const float* m = magnitude.ptr<float>(y);
-    const std::uint8_t* keep = near_ink.ptr<std::uint8_t>(y);
-    for (int x = 0; x < page.cols; ++x) {
-      if (keep[x]) values.push_back(m[x]);
+  // The gradient a band of rows at a time, in 16-bit integers (a 3 x 3 Sobel of 8-bit pixels fits):
+  // a whole page's float gradients would take 100 MB for a moment. A band's Sobel reads the rows
+  // beside it, so the figures are those of the whole page at once.
+  constexpr int kBand = 256;
+  cv::Mat gx, gy;
+  for (int top = 0; top < page.rows; top += kBand) {
+    const cv::Range rows(top, std::min(page.rows, top + kBand));
+    cv::Sobel(page.rowRange(rows), gx, CV_16S, 1, 0);
+    cv::Sobel(page.rowRange(rows), gy, CV_16S, 0, 1);
+    for (int y = 0; y < gx.rows; ++y) {
+      const std::int16_t* dx = gx.ptr<std::int16_t>(y);
+      const std::int16_t* dy = gy.ptr<std::int16_t>(y);
+      const std::uint8_t* keep = near_ink.ptr<std::uint8_t>(top + y);
+      for (int x = 0; x < page.cols; ++x) {
+        if (keep[x]) values.push_back(std::sqrt(static_cast<float>(dx[x] * dx[x] + dy[x] * dy[x])));
+      }
     }
   }
   if (values.empty()) return 0;

@@ -3,7 +3,9 @@
 //   KIOSK_SOURCE_DIR=$PWD KIOSK_BUILD_DIR=$PWD/build node tests/bench/kiosk_start.mjs [runs]
 // Cold start: from spawning the kiosk to its screen answering (GET / gives the page), and on to the
 // devices answered (the welcome screen's Start offered). Memory: the kiosk's resident set, sampled
-// every 100 ms while a whole session runs through the screen's actions (peak and VmHWM).
+// every 20 ms while a whole session runs through the screen's actions (peak and VmHWM), and on
+// reaching each step. BENCH_ENV=NAME=VALUE sets one more environment variable for the kiosk (an
+// allocator setting to try, e.g. MALLOC_ARENA_MAX=2).
 import { spawn, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -35,7 +37,12 @@ async function startKiosk() {
   const configFile = path.join(dir, 'kiosk.json');
   fs.writeFileSync(configFile, JSON.stringify(kioskConfig({ dir, pki, officePort: await freePort(), uiPort })));
   const t0 = performance.now();
-  const kiosk = spawn(path.join(build, 'kiosk', 'kiosk'), ['--config', configFile], { stdio: 'ignore' });
+  const env = { ...process.env };
+  if (process.env.BENCH_ENV) {
+    const [name, value] = process.env.BENCH_ENV.split('=');
+    env[name] = value;
+  }
+  const kiosk = spawn(path.join(build, 'kiosk', 'kiosk'), ['--config', configFile], { stdio: 'ignore', env });
   let ui = null;
   let ready = null;
   while (ready === null) {
@@ -70,14 +77,25 @@ console.log(`cold start to the devices answered: median ${median(ready).toFixed(
 
 // A whole session through the screen's actions, the resident set sampled throughout.
 const k = await startKiosk();
+const stages = [];
+stages.push(`ready ${(rssKib(k.kiosk.pid, 'VmRSS') / 1024).toFixed(0)}`);
 let peak = 0;
-const sampler = setInterval(() => { peak = Math.max(peak, rssKib(k.kiosk.pid, 'VmRSS')); }, 100);
+let stagePeak = 0;
+const sampler = setInterval(() => {
+  const rss = rssKib(k.kiosk.pid, 'VmRSS');
+  peak = Math.max(peak, rss);
+  stagePeak = Math.max(stagePeak, rss);
+}, 20);
 const act = (action, extra = {}) => request(k.uiPort, 'POST', '/api/action', { action, ...extra });
 const view = async () => JSON.parse((await request(k.uiPort, 'GET', '/api/view')).data);
 const until = async (step) => {
   for (let i = 0; i < 3000; ++i) {
     const v = await view();
-    if (v.step === step) return v;
+    if (v.step === step) {
+      stages.push(`${step} ${(rssKib(k.kiosk.pid, 'VmRSS') / 1024).toFixed(0)} (peak on the way ${(stagePeak / 1024).toFixed(0)})`);
+      stagePeak = 0;
+      return v;
+    }
     await sleep(100);
   }
   throw new Error(`step ${step} not reached`);
@@ -101,6 +119,7 @@ await act('submit');
 await until('receipt');
 clearInterval(sampler);
 const hwm = rssKib(k.kiosk.pid, 'VmHWM');
+console.log(`resident memory (MiB) on reaching each step: ${stages.join(', ')}`);
 console.log(`resident memory during a whole session: peak ${(peak / 1024).toFixed(0)} MiB sampled, VmHWM ${(hwm / 1024).toFixed(0)} MiB`);
 await stop(k.kiosk);
 fs.rmSync(dir, { recursive: true, force: true });
