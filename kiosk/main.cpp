@@ -105,7 +105,8 @@ int main(int argc, char** argv) {
   std::optional<kiosk::ui::UiServer> ui;
   if (!options.self_test && config.ui.enabled) {
     runner.emplace(io.get_executor(), config, devices, sync, rig ? &*rig : nullptr);
-    technician.emplace(config, sync);
+    technician.emplace(io.get_executor(), config, sync, devices, rig ? &*rig : nullptr, runner->mrz_reader(),
+                       [&] { return runner->applicant_present(); });
     ui.emplace(io.get_executor(),
                kiosk::ui::UiServerConfig{config.ui.port, config.ui.web_dir, config.ui.messages_dir},
                kiosk::ui::UiHandlers{

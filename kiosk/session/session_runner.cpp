@@ -84,6 +84,8 @@ void SessionRunner::devices_checked(const DeviceCheckResult& result) {
   }
   devices_.fingerprint->on_event([this](drivers::FingerEvent e) {
     if (e == drivers::FingerEvent::kDeviceRemoved) device_lost(config::DeviceClass::kFingerprint, "removed");
+    // A technician's test capture in the simulation: the simulated finger answers, as at start-up.
+    if (e == drivers::FingerEvent::kPlaceFinger && !ten_print_ && virtual_fingers_) virtual_fingers_->place(1);
   });
   if (virtual_fingers_) virtual_fingers_->connect();
   tick();

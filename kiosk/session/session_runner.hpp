@@ -54,6 +54,9 @@ class SessionRunner {
   nlohmann::json view() const;
 
   const Session& session() const { return session_; }
+  // Whether an applicant is using the kiosk: any step but the welcome screen.
+  bool applicant_present() const { return session_.step() != Step::kWelcome; }
+  const std::shared_ptr<const document::MrzReader>& mrz_reader() const { return mrz_reader_; }
   void stop();
 
  private:

@@ -7,19 +7,32 @@
 //                                  delivery and the last failure
 //   GET  /api/technician/diagnostics  the same with the kiosk's settings, for a support ticket:
 //                                  never applicant data, never a key
+//   POST /api/technician/test      {"device": "camera"|"scanner"|"fingerprint"}: 202, a test
+//                                  capture; its figures appear in status's "tests" (camera: frame,
+//                                  light and colour balance, the photo rules' verdict; scanner: the
+//                                  MRZ read, its corrections and skew, or why not; fingerprint: the
+//                                  quality score and what an applicant would be told). 409 while
+//                                  an applicant is at the kiosk.
 //   POST /api/technician/close
 // Every route but open needs the session's token in X-Technician-Token (401 without it).
 #pragma once
 
 #include <chrono>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
 
 #include <nlohmann/json.hpp>
 
+#include <boost/asio/any_io_executor.hpp>
+
+#include "capture/document/mrz_reader.hpp"
 #include "config/config.hpp"
 #include "kiosk/device_check.hpp"
+#include "kiosk/devices.hpp"
+#include "sim/rig.hpp"
 #include "kiosk/sync_link.hpp"
 #include "kiosk/technician/technician_gate.hpp"
 
@@ -32,8 +45,11 @@ struct TechnicianReply {
 
 class TechnicianDesk {
  public:
-  // The configuration and the link must outlive the desk.
-  TechnicianDesk(const config::Config& config, SyncLink& link);
+  // Everything given must outlive the desk. `applicant_present` says whether an applicant is using
+  // the kiosk (no test capture then); `rig` is the simulation's, or null.
+  TechnicianDesk(boost::asio::any_io_executor executor, const config::Config& config, SyncLink& link,
+                 Devices& devices, const sim::Rig* rig, std::shared_ptr<const document::MrzReader> mrz_reader,
+                 std::function<bool()> applicant_present);
 
   void devices_checked(const DeviceCheckResult& result);
   TechnicianReply handle(std::string_view method, std::string_view path, const nlohmann::json& body,
@@ -42,11 +58,21 @@ class TechnicianDesk {
  private:
   nlohmann::json status() const;
   nlohmann::json diagnostics() const;
+  TechnicianReply test(const std::string& device);
+  void test_camera();
+  void test_scanner();
+  void test_fingerprint();
 
+  boost::asio::any_io_executor executor_;
   const config::Config& config_;
   SyncLink& link_;
+  Devices& devices_;
+  const sim::Rig* rig_;
+  std::shared_ptr<const document::MrzReader> mrz_reader_;
+  std::function<bool()> applicant_present_;
+  nlohmann::json tests_ = nlohmann::json::object();  // per device: {"running"} or its figures
   TechnicianGate gate_;
-  std::optional<DeviceCheckResult> devices_;
+  std::optional<DeviceCheckResult> checked_;  // what the start-up check found
   std::optional<std::chrono::system_clock::time_point> last_delivery_;
   std::optional<std::pair<std::chrono::system_clock::time_point, std::string>> last_failure_;
 };

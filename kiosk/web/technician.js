@@ -51,11 +51,22 @@ async function open() {
 }
 
 function statusRows(s) {
+  const figures = (test) => {
+    if (!test) return '';
+    if (test.running) return t('technician.running');
+    const { ok, running, started, ...rest } = test;
+    const shown = (v) => (typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(2) : String(v));
+    const flat = (o, prefix = '') => Object.entries(o).flatMap(([k, v]) => (v && typeof v === 'object'
+      ? flat(v, `${prefix}${k}.`) : [`${prefix}${k}: ${shown(v)}`]));
+    return flat(rest).join(' · ');
+  };
   const device = (name) => {
     const d = s.devices?.[name];
     const state = !s.devices ? t('technician.checking') : d.ok ? t('technician.ok') : t('technician.failed');
     return el('tr', { 'data-device': name }, el('th', {}, t(`technician.device.${name}`)), el('td', {}, state),
-      el('td', {}, d?.detail ?? ''));
+      el('td', {}, d?.detail ?? ''),
+      el('td', {}, el('button', { 'data-test': name, onclick: () => startTest(name) }, t('technician.test'))),
+      el('td', { class: 'figures', 'data-figures': name }, figures(s.tests?.[name])));
   };
   const h = s.health || {};
   const packets = Object.entries(h.outbox?.packets ?? {}).map(([k, n]) => `${k}: ${n}`).join(', ') || '0';
@@ -79,10 +90,19 @@ async function render() {
   }
   const r = await call('GET', 'status');
   if (r.status === 401) { desk.token = null; render(); return; }
+  // While a test capture runs, look again each second.
+  clearTimeout(desk.poll);
+  if (Object.values(r.body.tests ?? {}).some((x) => x.running)) desk.poll = setTimeout(render, 1000);
   $('screen').replaceChildren(el('h1', {}, t('technician.title')), ...statusRows(r.body),
     el('div', { class: 'actions' },
       el('button', { class: 'primary', id: 'diagnostics', onclick: exportDiagnostics }, t('technician.export')),
       el('button', { class: 'secondary', onclick: () => render() }, t('technician.refresh'))));
+}
+
+async function startTest(device) {
+  const r = await call('POST', 'test', { device });
+  notice(r.status === 202 ? '' : t(r.body.refusal ?? 'technician.unknown'));
+  render();
 }
 
 async function exportDiagnostics() {

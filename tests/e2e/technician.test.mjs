@@ -32,7 +32,18 @@ test('holding Call staff opens the PIN pad; the right PIN shows the devices and 
   for (const device of ['camera', 'scanner', 'fingerprint']) {
     assert.equal(await page.textContent(`[data-device=${device}] td`), 'working', device);
   }
-  await page.screenshot({ path: `${artefacts}/14-technician.png` });
+  // A test capture on each device, with its figures.
+  for (const device of ['camera', 'scanner', 'fingerprint']) {
+    await page.click(`[data-test=${device}]`);
+    await page.waitForFunction((d) => {
+      const text = document.querySelector(`[data-figures=${d}]`)?.textContent ?? '';
+      return text && !/testing/.test(text);
+    }, device, { timeout: 60000 });
+  }
+  assert.match(await page.textContent('[data-figures=camera]'), /mean_luminance: \d/);
+  assert.match(await page.textContent('[data-figures=scanner]'), /mrz_read: true/);
+  assert.match(await page.textContent('[data-figures=fingerprint]'), /quality: \d+/);
+  await page.screenshot({ path: `${artefacts}/14-technician.png`, fullPage: true });
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('#diagnostics')]);
   const diagnostics = JSON.parse(fs.readFileSync(await download.path(), 'utf8'));
   assert.equal(diagnostics.settings.kiosk_id, 'E2E-KIOSK');
