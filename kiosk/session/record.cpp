@@ -233,6 +233,7 @@ sync::Expected<sync::PacketContents> record_of(const Session& session, const Rec
   record.manifest = {
       {"tracking_code", context.tracking_code},
       {"service", {{"id", service->id}, {"kind", service->kind}, {"visa_category", service->visa_category}}},
+      {"lost_passport", session.lost_passport()},
       {"started_at", utc_text(context.started)},
       {"submitted_at", utc_text(context.now)},
       {"age", session.age().value_or(-1)},

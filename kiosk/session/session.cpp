@@ -133,13 +133,21 @@ Outcome Session::start(Clock::time_point now) { return move(Step::kWelcome, Step
 
 Outcome Session::look_up_status(Clock::time_point now) { return move(Step::kWelcome, Step::kStatusLookup, now); }
 
-Outcome Session::choose_service(std::string_view id, Clock::time_point now) {
+bool asks_about_loss(const config::Service& service) {
+  return std::ranges::any_of(service.checklist, [](const config::SupportingDocument& d) {
+    return d.when == config::DocumentCondition::kLostPassport;
+  });
+}
+
+Outcome Session::choose_service(std::string_view id, Clock::time_point now, bool lost_passport) {
   if (auto ok = at(Step::kService); !ok) return ok;
   const config::Service* service = catalogue_.service(id);
   if (service == nullptr) return std::unexpected(refuse("session.unknown_service"));
-  if (service != service_) {
+  lost_passport = lost_passport && asks_about_loss(*service);
+  if (service != service_ || lost_passport != lost_passport_) {
     // Another service asks for other papers: those of the last one do not carry over.
     service_ = service;
+    lost_passport_ = lost_passport;
     passport_.reset();
     age_.reset();
     checklist_.clear();
@@ -159,7 +167,7 @@ Outcome Session::passport_read(document::MrzFields fields, std::chrono::year_mon
   passport_ = std::move(fields);
   scrub(portrait_);
   portrait_ = std::move(portrait);
-  checklist_ = document::checklist_for(*service_, {.age = *age_, .lost_passport = false}, catalogue_.age_of_majority);
+  checklist_ = document::checklist_for(*service_, {.age = *age_, .lost_passport = lost_passport_}, catalogue_.age_of_majority);
   // Papers handed in before a rescan stay, as long as the checklist still asks for them.
   std::erase_if(papers_, [&](const HandedPaper& p) {
     return std::ranges::none_of(checklist_, [&](const config::SupportingDocument& d) { return d.id == p.id; });
@@ -336,6 +344,7 @@ void Session::wipe() {
   staff_called_ = false;
   device_problem_.reset();
   service_ = nullptr;
+  lost_passport_ = false;
   passport_.reset();
   scrub(portrait_);
   age_.reset();

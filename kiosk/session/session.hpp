@@ -52,6 +52,9 @@ const std::vector<LanguageInfo>& languages();
 const LanguageInfo& info(Language language);
 std::optional<Language> language_from_code(std::string_view code);
 
+// Whether the service's checklist depends on a lost or stolen passport: the applicant is asked.
+bool asks_about_loss(const config::Service& service);
+
 // How the screen and speech are set; the applicant changes them on any screen.
 struct Display {
   bool speech = false;         // every prompt spoken
@@ -106,7 +109,9 @@ class Session {
   // The way through. Each refuses when the session is not at its step.
   Outcome start(Clock::time_point now);                   // welcome -> service
   Outcome look_up_status(Clock::time_point now);          // welcome -> status lookup
-  Outcome choose_service(std::string_view id, Clock::time_point now);
+  // `lost_passport`: the applicant says the previous passport was lost or stolen; asked only for a
+  // service whose checklist depends on it (asks_about_loss), and it adds those papers.
+  Outcome choose_service(std::string_view id, Clock::time_point now, bool lost_passport = false);
   // The data page was read and met the service's rules (the capture checks them). `today` is
   // the application date, from which the applicant's age and checklist follow. `portrait` is the
   // data page's portrait (BGR; may be empty), which the live photo is compared with.
@@ -149,6 +154,7 @@ class Session {
 
   // What has been captured.
   const config::Service* service() const { return service_; }
+  bool lost_passport() const { return lost_passport_; }
   const std::optional<document::MrzFields>& passport() const { return passport_; }
   const cv::Mat& portrait() const { return portrait_; }
   const std::optional<face::CapturedPhoto>& photo() const { return photo_; }
@@ -183,6 +189,7 @@ class Session {
   IdleState idle_ = IdleState::kActive;
 
   const config::Service* service_ = nullptr;
+  bool lost_passport_ = false;
   std::optional<document::MrzFields> passport_;
   cv::Mat portrait_;
   std::optional<int> age_;

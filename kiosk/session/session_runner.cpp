@@ -156,7 +156,7 @@ std::string SessionRunner::act(const nlohmann::json& request) {
       look_up(code);
     }
   } else if (action == "service") {
-    refusal = refusal_key(session_.choose_service(request.at("id").get<std::string>(), now));
+    refusal = refusal_key(session_.choose_service(request.at("id").get<std::string>(), now, request.value("lost", false)));
   } else if (action == "scan") {
     refusal = session_.step() == Step::kDataPage ? scan_data_page() : scan_paper(request.value("id", ""));
   } else if (action == "paper_done") {

@@ -47,7 +47,9 @@ nlohmann::json view_of(const app::Session& session, const nlohmann::json& live,
 
   if (session.step() == Step::kService) {
     nlohmann::json services = nlohmann::json::array();
-    for (const auto& s : session.catalogue().services) services.push_back({{"id", s.id}, {"kind", s.kind}});
+    for (const auto& s : session.catalogue().services) {
+      services.push_back({{"id", s.id}, {"kind", s.kind}, {"asks_lost", app::asks_about_loss(s)}});
+    }
     v["services"] = std::move(services);
   }
   if (const config::Service* s = session.service()) {

@@ -10,6 +10,7 @@ const ui = {
   english: {},
   spoken: '',        // the last text spoken, so a screen is read once
   screenKey: '',     // what the screen was last built from (screenKey())
+  asking: null,      // the service whose applicant is asked about a lost passport
   lastTouch: 0,
   preview: null,     // the object URL of the last preview frame
 };
@@ -59,14 +60,27 @@ const screens = {
   },
 
   service(v) {
+    // A service whose papers depend on it asks first whether the last passport was lost or stolen.
+    if (ui.asking) {
+      return [
+        el('h1', {}, t(`service.${ui.asking}`)),
+        el('p', { class: 'prompt', id: 'prompt' }, t('service.lost_question')),
+        el('div', { class: 'actions' },
+          button(t('service.lost_yes'), 'service', { id: ui.asking, lost: true }, 'primary', { 'data-lost': 'yes' }),
+          button(t('service.lost_no'), 'service', { id: ui.asking, lost: false }, 'primary', { 'data-lost': 'no' })),
+      ];
+    }
     const groups = {};
     for (const s of v.services || []) (groups[s.kind] ||= []).push(s);
+    const choose = (s) => (s.asks_lost
+      ? el('button', { 'data-service': s.id, onclick: () => { ui.asking = s.id; ui.screenKey = ''; render(); } },
+        t(`service.${s.id}`))
+      : button(t(`service.${s.id}`), 'service', { id: s.id }, '', { 'data-service': s.id }));
     return [
       el('h1', {}, t('service.title')),
       ...Object.entries(groups).map(([kind, list]) => [
         el('h2', {}, t(`service.kind.${kind}`)),
-        el('div', { class: 'grid' }, list.map((s) =>
-          button(t(`service.${s.id}`), 'service', { id: s.id }, '', { 'data-service': s.id }))),
+        el('div', { class: 'grid' }, list.map(choose)),
       ]),
     ];
   },
@@ -268,6 +282,7 @@ async function render() {
 
   // The screen is built again only when what it offers changes: a button replaced under a finger
   // loses the tap. Prompts, progress and the fingers' state are updated in place.
+  if (v.step !== 'service') ui.asking = null;
   const key = screenKey(v);
   if (key !== ui.screenKey) {
     ui.screenKey = key;

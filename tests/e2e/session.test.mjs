@@ -123,3 +123,20 @@ test('with speech on, every prompt is spoken in the chosen language', async () =
   await page.click('#cancel');
   await rig.step('welcome');
 });
+
+test('the travel document asks whether the passport was lost, and a lost one adds the police report', async () => {
+  const page = rig.page;
+  await page.click('[data-action=start]');
+  await rig.step('service');
+  await page.click('[data-service=travel-document]');
+  await page.waitForSelector('[data-lost=yes]');
+  assert.match(await page.textContent('#prompt'), /lost or stolen/);
+  await page.click('[data-lost=yes]');
+  await rig.step('data_page');
+  await page.click('[data-action=scan]');
+  await rig.step('consent', { ms: 60000 });
+  const papers = (await rig.view()).checklist.map((p) => p.id);
+  assert.ok(papers.includes('police_report'), `the police report is asked for: ${papers}`);
+  await page.click('#cancel');
+  await rig.step('welcome');
+});

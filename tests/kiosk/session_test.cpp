@@ -241,6 +241,31 @@ TEST_F(SessionTest, ADeviceLostMidStepKeepsEverythingCapturedAndCallsStaff) {
   ASSERT_TRUE(session_.paper_handed("travel_bookings", file(), later()));
 }
 
+TEST_F(SessionTest, ALostPassportAddsThePoliceReportToTheTravelDocumentsPapers) {
+  ASSERT_TRUE(asks_about_loss(*catalogue_.service("travel-document")));
+  EXPECT_FALSE(asks_about_loss(*catalogue_.service("visa-l")));
+  const year_month_day adult{std::chrono::year(1990), std::chrono::month(5), std::chrono::day(17)};
+
+  ASSERT_TRUE(session_.start(later()));
+  ASSERT_TRUE(session_.choose_service("travel-document", later(), /*lost_passport=*/true));
+  ASSERT_TRUE(session_.passport_read(passport(adult), kToday, later()));
+  EXPECT_TRUE(session_.lost_passport());
+  EXPECT_THAT(ids(session_.checklist()), ::testing::ElementsAre("police_report", "onward_ticket"));
+
+  // Back to the services: not lost after all. The police report is no longer asked for.
+  ASSERT_TRUE(session_.back(later()));
+  ASSERT_TRUE(session_.back(later()));
+  ASSERT_TRUE(session_.choose_service("travel-document", later(), false));
+  ASSERT_TRUE(session_.passport_read(passport(adult), kToday, later()));
+  EXPECT_THAT(ids(session_.checklist()), ::testing::ElementsAre("onward_ticket"));
+
+  // A service whose papers do not depend on it ignores the answer.
+  ASSERT_TRUE(session_.cancel(later()));
+  ASSERT_TRUE(session_.start(later()));
+  ASSERT_TRUE(session_.choose_service("visa-l", later(), true));
+  EXPECT_FALSE(session_.lost_passport());
+}
+
 TEST_F(SessionTest, EveryLanguageIsOfferedWithItsDirectionAndVoice) {
   ASSERT_EQ(languages().size(), 5u);
   for (const std::string code : {"en", "zh", "ar", "fa", "ru"}) {
