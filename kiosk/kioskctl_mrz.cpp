@@ -11,19 +11,13 @@
 
 #include "capture/document/mrz.hpp"
 #include "capture/document/mrz_reader.hpp"
+#include "config/utc_text.hpp"
 #include "kiosk/kioskctl.hpp"
 
 namespace kiosk::ctl {
 namespace {
 
 using namespace std::chrono;
-
-std::string iso_date(year_month_day d) {
-  char text[16];
-  std::snprintf(text, sizeof text, "%04d-%02u-%02u", static_cast<int>(d.year()), static_cast<unsigned>(d.month()),
-                static_cast<unsigned>(d.day()));
-  return text;
-}
 
 }  // namespace
 

@@ -2,19 +2,12 @@
 #include "capture/finger/exemptions.hpp"
 
 #include <algorithm>
-#include <fmt/format.h>
+
+#include "config/utc_text.hpp"
 
 namespace kiosk::finger {
-namespace {
 
 using namespace std::chrono;
-
-std::string iso(year_month_day d) {
-  return fmt::format("{:04}-{:02}-{:02}", static_cast<int>(d.year()),
-                     static_cast<unsigned>(d.month()), static_cast<unsigned>(d.day()));
-}
-
-}  // namespace
 
 int age_on(year_month_day birth, year_month_day day) {
   int age = static_cast<int>(day.year()) - static_cast<int>(birth.year());
@@ -42,7 +35,7 @@ std::expected<std::vector<Exemption>, std::string> exemptions(const config::Fing
 
   std::vector<Exemption> out;
   const int age = age_on(facts.date_of_birth, facts.application_date);
-  const std::string on = " on " + iso(facts.application_date);
+  const std::string on = " on " + iso_date(facts.application_date);
   if (age < rules.exempt_below_age) {
     out.push_back({ExemptionReason::kUnderAge, "age " + std::to_string(age) + on});
   }
@@ -59,7 +52,7 @@ std::expected<std::vector<Exemption>, std::string> exemptions(const config::Fing
     const year_month_day cutoff = limit.ok() ? limit : limit.year() / limit.month() / last;
     if (sys_days(*facts.previous_prints) >= sys_days(cutoff)) {
       out.push_back({ExemptionReason::kRecentPrints,
-                     "prints taken on " + iso(*facts.previous_prints) + " on the same passport"});
+                     "prints taken on " + iso_date(*facts.previous_prints) + " on the same passport"});
     }
   }
   if (facts.fingers_missing == 10) {

@@ -7,15 +7,10 @@
 #include <openssl/hmac.h>
 #include <sqlite3.h>
 
+#include "config/utc_text.hpp"
+
 namespace kiosk::finger {
 namespace {
-
-std::string iso_date(std::chrono::year_month_day d) {
-  char text[16];
-  std::snprintf(text, sizeof text, "%04d-%02u-%02u", static_cast<int>(d.year()),
-                static_cast<unsigned>(d.month()), static_cast<unsigned>(d.day()));
-  return text;
-}
 
 std::optional<std::chrono::year_month_day> parse_date(const char* text) {
   int y = 0;

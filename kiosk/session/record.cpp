@@ -40,11 +40,6 @@ std::string grouped(std::string_view code) {
   return fmt::format("{}-{}-{}", code.substr(0, 4), code.substr(4, 4), code.substr(8));
 }
 
-std::string date_text(std::chrono::year_month_day d) {
-  return fmt::format("{:04}-{:02}-{:02}", static_cast<int>(d.year()), static_cast<unsigned>(d.month()),
-                     static_cast<unsigned>(d.day()));
-}
-
 nlohmann::json number_or_null(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }
 
 nlohmann::json applicant_of(const document::MrzFields& f) {
@@ -55,9 +50,9 @@ nlohmann::json applicant_of(const document::MrzFields& f) {
           {"names_truncated", f.names_truncated},
           {"document_number", f.document_number},
           {"nationality", f.nationality},
-          {"date_of_birth", date_text(f.date_of_birth)},
+          {"date_of_birth", iso_date(f.date_of_birth)},
           {"sex", f.sex},
-          {"date_of_expiry", date_text(f.date_of_expiry)},
+          {"date_of_expiry", iso_date(f.date_of_expiry)},
           {"optional_data", f.optional_data},
           {"mrz_corrections", f.corrections}};
 }

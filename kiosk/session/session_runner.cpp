@@ -10,6 +10,7 @@
 #include "capture/document/scan_prompt.hpp"
 #include "capture/face/face_match.hpp"
 #include "config/log.hpp"
+#include "config/utc_text.hpp"
 #include "kiosk/session/record.hpp"
 #include "kiosk/ui/view.hpp"
 
@@ -24,13 +25,6 @@ std::vector<std::pair<std::string, std::string>> scanner_options(const sim::Rig*
 
 nlohmann::json prompt(std::string key, nlohmann::json args = nlohmann::json::object()) {
   return {{"key", std::move(key)}, {"args", std::move(args)}};
-}
-
-std::string date_text(std::chrono::year_month_day d) {
-  char text[16];
-  std::snprintf(text, sizeof text, "%04d-%02u-%02u", static_cast<int>(d.year()), static_cast<unsigned>(d.month()),
-                static_cast<unsigned>(d.day()));
-  return text;
 }
 
 std::string refusal_key(const Outcome& outcome) { return outcome ? std::string() : outcome.error().key; }
@@ -259,7 +253,7 @@ std::string SessionRunner::scan_data_page() {
         const auto now = Clock::now();
         if (!outcome) {
           nlohmann::json args = nlohmann::json::object();
-          if (outcome.error().valid_after) args["valid_after"] = date_text(*outcome.error().valid_after);
+          if (outcome.error().valid_after) args["valid_after"] = iso_date(*outcome.error().valid_after);
           live_["prompt"] = prompt(std::string(document::prompt_id(outcome.error().prompt)), std::move(args));
           if (outcome.error().prompt == document::ScanPrompt::kScannerUnavailable) {
             device_lost(config::DeviceClass::kScanner, outcome.error().detail);

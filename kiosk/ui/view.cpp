@@ -1,17 +1,10 @@
 // What the applicant's screen shows; see view.hpp.
 #include "kiosk/ui/view.hpp"
 
-#include <cstdio>
+#include "config/utc_text.hpp"
 
 namespace kiosk::ui {
 namespace {
-
-std::string date_text(std::chrono::year_month_day d) {
-  char text[16];
-  std::snprintf(text, sizeof text, "%04d-%02u-%02u", static_cast<int>(d.year()), static_cast<unsigned>(d.month()),
-                static_cast<unsigned>(d.day()));
-  return text;
-}
 
 std::string_view idle_id(app::IdleState s) {
   switch (s) {
@@ -63,8 +56,8 @@ nlohmann::json view_of(const app::Session& session, const nlohmann::json& live,
                      {"nationality", p->nationality},
                      {"issuing_state", p->issuing_state},
                      {"sex", p->sex},
-                     {"date_of_birth", date_text(p->date_of_birth)},
-                     {"date_of_expiry", date_text(p->date_of_expiry)}};
+                     {"date_of_birth", iso_date(p->date_of_birth)},
+                     {"date_of_expiry", iso_date(p->date_of_expiry)}};
     v["age"] = session.age().value_or(-1);
   }
   // The face match only flags the application for the mission; the applicant is not told.
