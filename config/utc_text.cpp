@@ -15,6 +15,10 @@ std::string utc_text(std::chrono::system_clock::time_point t, const char* format
   return text;
 }
 
+std::chrono::year_month_day today_utc() {
+  return std::chrono::year_month_day{std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now())};
+}
+
 std::string iso_date(std::chrono::year_month_day d) {
   char text[16];
   std::snprintf(text, sizeof text, "%04d-%02u-%02u", static_cast<int>(d.year()), static_cast<unsigned>(d.month()),

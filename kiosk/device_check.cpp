@@ -93,7 +93,7 @@ struct Check : std::enable_shared_from_this<Check> {
       settings.mode = self->config.scanner.mode;
       settings.source = self->config.scanner.source;
       settings.deadline = self->config.scanner.scan_timeout;
-      if (self->rig != nullptr) settings.options = self->rig->scanner_options;
+      settings.options = sim::scanner_options_of(self->rig);
       self->devices.scanner->scan(
           settings, nullptr, [self, fail, name = info->name](drivers::Result<std::vector<drivers::Image>> pages) {
             if (!pages) return fail(pages.error());

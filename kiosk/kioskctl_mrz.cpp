@@ -24,7 +24,7 @@ using namespace std::chrono;
 int mrz(int argc, char** argv) {
   std::string image;
   bool json = false;
-  year_month_day today = floor<days>(system_clock::now());
+  year_month_day today = today_utc();
   for (int i = 2; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--json") {

@@ -122,7 +122,7 @@ int main(int argc, char** argv) {
       return 1;
     }
     runner->on_change([&](const nlohmann::json& view) { ui->publish(view); },
-                      [&](std::string jpeg) { ui->publish_frame(std::move(jpeg)); });
+                      [&](const cv::Mat& frame) { ui->publish_preview(frame); });
     log->info("applicant screen at {}", ui->address());
   }
 

@@ -19,6 +19,11 @@ struct Rig {
   std::vector<std::pair<std::string, std::string>> scanner_options;
 };
 
+// The scanner options `rig` adds, or none on real hardware (`rig` null).
+inline std::vector<std::pair<std::string, std::string>> scanner_options_of(const Rig* rig) {
+  return rig != nullptr ? rig->scanner_options : std::vector<std::pair<std::string, std::string>>{};
+}
+
 // Writes SANE_CONFIG_DIR/dll.conf enabling only `backends`.
 void write_sane_config(const std::filesystem::path& dir, const std::vector<std::string>& backends);
 

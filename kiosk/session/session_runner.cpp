@@ -4,8 +4,6 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
-#include <opencv2/imgcodecs.hpp>
-#include <opencv2/imgproc.hpp>
 
 #include "capture/document/scan_prompt.hpp"
 #include "capture/face/face_match.hpp"
@@ -19,25 +17,11 @@ namespace {
 
 using Kind = finger::TenPrintEvent::Kind;
 
-std::vector<std::pair<std::string, std::string>> scanner_options(const sim::Rig* rig) {
-  return rig != nullptr ? rig->scanner_options : std::vector<std::pair<std::string, std::string>>{};
-}
-
 nlohmann::json prompt(std::string key, nlohmann::json args = nlohmann::json::object()) {
   return {{"key", std::move(key)}, {"args", std::move(args)}};
 }
 
 std::string refusal_key(const Outcome& outcome) { return outcome ? std::string() : outcome.error().key; }
-
-// The preview the screen shows: the frame small and mirrored, as people expect to see themselves.
-std::string preview_jpeg(const cv::Mat& bgr) {
-  cv::Mat small;
-  cv::resize(bgr, small, cv::Size(640, 640 * bgr.rows / std::max(1, bgr.cols)), 0, 0, cv::INTER_AREA);
-  cv::flip(small, small, 1);
-  std::vector<std::uint8_t> jpeg;
-  cv::imencode(".jpg", small, jpeg, {cv::IMWRITE_JPEG_QUALITY, 70});
-  return {jpeg.begin(), jpeg.end()};
-}
 
 }  // namespace
 
@@ -65,7 +49,7 @@ SessionRunner::~SessionRunner() {
 }
 
 void SessionRunner::on_change(std::function<void(const nlohmann::json&)> publish,
-                              std::function<void(std::string)> preview) {
+                              std::function<void(const cv::Mat&)> preview) {
   publish_ = std::move(publish);
   preview_ = std::move(preview);
 }
@@ -99,10 +83,6 @@ nlohmann::json SessionRunner::view() const {
 
 void SessionRunner::changed() {
   if (publish_) publish_(view());
-}
-
-std::chrono::year_month_day SessionRunner::today() const {
-  return std::chrono::year_month_day{std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now())};
 }
 
 std::string SessionRunner::act(const nlohmann::json& request) {
@@ -177,11 +157,7 @@ std::string SessionRunner::act(const nlohmann::json& request) {
   } else if (action == "exempt") {
     // The exemption shown on entering the step is accepted and the applicant goes on.
     if (session_.step() != Step::kFingerprints || !live_.contains("exemptions")) return "session.not_now";
-    std::vector<finger::Exemption> exemptions;
-    finger::ApplicantFacts facts{session_.passport()->date_of_birth, today(),
-                                 session_.service()->visa_category, std::nullopt, 0};
-    if (auto e = finger::exemptions(config_.fingerprint_rules, facts)) exemptions = std::move(*e);
-    refusal = refusal_key(session_.fingerprints_exempt(std::move(exemptions), now));
+    refusal = refusal_key(session_.fingerprints_exempt(exemptions_that_apply(), now));
   } else if (action == "submit") {
     refusal = refusal_key(session_.submit(now));
   } else if (action == "finish") {
@@ -233,13 +209,13 @@ std::string SessionRunner::scan_data_page() {
   if (data_page_ || !mrz_reader_) return "session.busy";
   session_.touch(Clock::now());
   data_page_ = std::make_shared<document::DataPageCapture>(executor_, *devices_.scanner, config_.scanner,
-                                                           scanner_options(rig_), mrz_reader_);
+                                                           sim::scanner_options_of(rig_), mrz_reader_);
   live_["busy"] = true;
   live_["progress"] = 0.0;
   const auto generation = generation_;
   const auto* capture = data_page_.get();
   data_page_->capture(
-      *session_.service(), today(),
+      *session_.service(), today_utc(),
       [this, generation](double progress) {
         if (generation != generation_) return;
         live_["progress"] = progress;
@@ -259,14 +235,11 @@ std::string SessionRunner::scan_data_page() {
             device_lost(config::DeviceClass::kScanner, outcome.error().detail);
           }
           session_.touch(now);
+          changed();
         } else {
           const Step before = session_.step();
-          if (auto ok = session_.passport_read(outcome->fields, today(), now, outcome->portrait); !ok) {
-            live_["notice"] = ok.error().key;
-          }
-          after(before);
+          settle(before, session_.passport_read(outcome->fields, today_utc(), now, outcome->portrait));
         }
-        changed();
       });
   return {};
 }
@@ -282,7 +255,7 @@ std::string SessionRunner::scan_paper(const std::string& id) {
   session_.touch(Clock::now());
   if (!paper_) {
     paper_ = std::make_shared<document::PaperCapture>(executor_, *devices_.scanner, config_.scanner,
-                                                      scanner_options(rig_), *paper, *rule);
+                                                      sim::scanner_options_of(rig_), *paper, *rule);
   }
   live_["busy"] = true;
   live_["paper"] = {{"id", id}, {"pages", paper_->pages()}};
@@ -367,19 +340,15 @@ void SessionRunner::start_photo() {
             live_["prompt"] = prompt(key);
             live_["photo"]["passing"] = p.passing_in_a_row;
             if (news) changed();
-            if (preview_ && !p.frame.empty()) preview_(preview_jpeg(p.frame));
+            if (preview_ && !p.frame.empty()) preview_(p.frame);
           },
           [this, generation, capture](face::CaptureOutcome outcome) {
             if (generation != generation_ || photo_.get() != capture) return;  // wiped, or left
             photo_.reset();
             if (!outcome) {
-              if (outcome.error().code == drivers::ProblemCode::kCancelled) return;
-              live_["prompt"] = prompt("photo.try_again");
-              if (outcome.error().code != drivers::ProblemCode::kEndOfStream) {
-                device_lost(config::DeviceClass::kCamera, outcome.error().message());
-              }
-              changed();
-              return;
+              // A file source that ran out is no fault of the camera's.
+              return capture_ended(outcome.error(), "photo.try_again", config::DeviceClass::kCamera,
+                                   drivers::ProblemCode::kEndOfStream);
             }
             face::FaceMatch match;
             if (match_detector_) {
@@ -388,13 +357,9 @@ void SessionRunner::start_photo() {
             } else {
               match.not_compared = "no face detector";
             }
-            const Step before = session_.step();
-            if (auto ok = session_.photo_taken(std::move(*outcome), match, Clock::now()); !ok) {
-              live_["notice"] = ok.error().key;
-            }
             live_.erase("photo");
-            after(before);
-            changed();
+            const Step before = session_.step();
+            settle(before, session_.photo_taken(std::move(*outcome), match, Clock::now()));
           });
     });
   });
@@ -403,11 +368,9 @@ void SessionRunner::start_photo() {
 void SessionRunner::start_fingerprints() {
   if (ten_print_) return;
   live_.erase("exemptions");
-  finger::ApplicantFacts facts{session_.passport()->date_of_birth, today(), session_.service()->visa_category,
-                               std::nullopt, 0};
-  if (auto exemptions = finger::exemptions(config_.fingerprint_rules, facts); exemptions && !exemptions->empty()) {
+  if (const auto exemptions = exemptions_that_apply(); !exemptions.empty()) {
     nlohmann::json reasons = nlohmann::json::array();
-    for (const auto& e : *exemptions) reasons.push_back(finger::exemption_id(e.reason));
+    for (const auto& e : exemptions) reasons.push_back(finger::exemption_id(e.reason));
     live_["exemptions"] = reasons;
     live_["prompt"] = prompt("fingers.exempt");
     return;
@@ -428,22 +391,15 @@ void SessionRunner::start_fingerprints() {
     if (generation != generation_ || ten_print_.get() != capture) return;  // wiped, or left
     ten_print_.reset();
     if (!result) {
-      if (result.error().code == drivers::ProblemCode::kCancelled) return;
-      live_["prompt"] = prompt("fingers.try_again");
-      if (result.error().code != drivers::ProblemCode::kTimeout) {
-        device_lost(config::DeviceClass::kFingerprint, result.error().message());
-      }
-      changed();
-      return;
+      // No finger within the deadline is the applicant's pause, not the reader's fault.
+      return capture_ended(result.error(), "fingers.try_again", config::DeviceClass::kFingerprint,
+                           drivers::ProblemCode::kTimeout);
     }
     const Step before = session_.step();
-    Outcome ok = result->all_missing()
-                     ? session_.fingerprints_exempt({{finger::ExemptionReason::kNoFingerPrintable, "all ten fingers missing"}},
-                                                    Clock::now())
-                     : session_.fingerprints_taken(std::move(*result), Clock::now());
-    if (!ok) live_["notice"] = ok.error().key;
-    after(before);
-    changed();
+    settle(before, result->all_missing()
+                       ? session_.fingerprints_exempt(
+                             {{finger::ExemptionReason::kNoFingerPrintable, "all ten fingers missing"}}, Clock::now())
+                       : session_.fingerprints_taken(std::move(*result), Clock::now()));
   });
 }
 
@@ -541,6 +497,30 @@ void SessionRunner::look_up(const std::string& code) {
         }
         changed();
       });
+}
+
+std::vector<finger::Exemption> SessionRunner::exemptions_that_apply() const {
+  const finger::ApplicantFacts facts{session_.passport()->date_of_birth, today_utc(), session_.service()->visa_category,
+                                     std::nullopt, 0};
+  auto exemptions = finger::exemptions(config_.fingerprint_rules, facts);
+  return exemptions ? std::move(*exemptions) : std::vector<finger::Exemption>{};
+}
+
+void SessionRunner::settle(Step before, const Outcome& outcome) {
+  if (!outcome) live_["notice"] = outcome.error().key;
+  after(before);
+  changed();
+}
+
+void SessionRunner::capture_ended(const drivers::Problem& problem, std::string_view try_again,
+                                  config::DeviceClass device, drivers::ProblemCode not_a_fault) {
+  if (problem.code == drivers::ProblemCode::kCancelled) return;  // the step was left
+  live_["prompt"] = prompt(std::string(try_again));
+  if (problem.code != not_a_fault) {
+    device_lost(device, problem.message());  // says so on the screen
+  } else {
+    changed();
+  }
 }
 
 void SessionRunner::device_lost(config::DeviceClass device, std::string what) {

@@ -40,9 +40,9 @@ class SessionRunner {
   SessionRunner(const SessionRunner&) = delete;
   SessionRunner& operator=(const SessionRunner&) = delete;
 
-  // Where the view goes after each change, and the photo step's preview frames (JPEG).
+  // Where the view goes after each change, and the photo step's analysed frames (BGR) for the preview.
   void on_change(std::function<void(const nlohmann::json& view)> publish,
-                 std::function<void(std::string jpeg)> preview);
+                 std::function<void(const cv::Mat& frame)> preview);
 
   // The devices answered their start-up check (or did not): takes the fingerprint reader's events
   // from here on and starts the idle timer. What each device said goes into every record.
@@ -74,7 +74,15 @@ class SessionRunner {
   void stop_captures();
   void tick();
   void device_lost(config::DeviceClass device, std::string what);
-  std::chrono::year_month_day today() const;
+  // The fingerprint exemptions for this applicant and service (empty: all ten are taken).
+  std::vector<finger::Exemption> exemptions_that_apply() const;
+  // A capture's result was handed to the session, which may have moved on from `before`: its
+  // refusal (if any) is shown, the new step started, the screen told.
+  void settle(Step before, const Outcome& outcome);
+  // A capture ended without its result: "try again", and unless the problem is `not_a_fault` (or
+  // a cancel), the device is reported lost and staff called.
+  void capture_ended(const drivers::Problem& problem, std::string_view try_again, config::DeviceClass device,
+                     drivers::ProblemCode not_a_fault);
 
   boost::asio::any_io_executor executor_;
   const config::Config& config_;
@@ -96,7 +104,7 @@ class SessionRunner {
   nlohmann::json live_ = nlohmann::json::object();  // what the captures say now; see view.hpp
   nlohmann::json device_identities_ = nlohmann::json::object();
   std::function<void(const nlohmann::json&)> publish_;
-  std::function<void(std::string)> preview_;
+  std::function<void(const cv::Mat&)> preview_;
   boost::asio::steady_timer timer_;
   boost::asio::thread_pool work_{1};  // sealing: off the loop
   bool stopped_ = false;

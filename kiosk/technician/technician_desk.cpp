@@ -180,9 +180,8 @@ void TechnicianDesk::test_scanner() {
   }
   auto capture = std::make_shared<document::DataPageCapture>(
       executor_, *devices_.scanner, config_.scanner,
-      rig_ != nullptr ? rig_->scanner_options : std::vector<std::pair<std::string, std::string>>{}, mrz_reader_);
-  const std::chrono::year_month_day today{std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now())};
-  capture->capture(config_.services.services.front(), today, [](double) {},
+      sim::scanner_options_of(rig_), mrz_reader_);
+  capture->capture(config_.services.services.front(), today_utc(), [](double) {},
                    [this, capture](document::DataPageOutcome outcome) {
                      if (!outcome) {
                        tests_["scanner"] = {{"ok", false},

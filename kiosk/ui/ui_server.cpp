@@ -6,6 +6,8 @@
 #include <set>
 
 #include <boost/beast/websocket.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 
 #include "config/log.hpp"
 #include "kiosk/session/record.hpp"
@@ -370,6 +372,16 @@ void UiServer::publish_frame(std::string jpeg) {
   if (impl_->screens.empty()) return;
   auto bytes = std::make_shared<const std::string>(std::move(jpeg));
   for (const auto& screen : impl_->screens) screen->send(true, bytes);
+}
+
+void UiServer::publish_preview(const cv::Mat& frame) {
+  if (impl_->screens.empty() || frame.empty()) return;
+  cv::Mat small;
+  cv::resize(frame, small, cv::Size(640, 640 * frame.rows / std::max(1, frame.cols)), 0, 0, cv::INTER_AREA);
+  cv::flip(small, small, 1);
+  std::vector<std::uint8_t> jpeg;
+  cv::imencode(".jpg", small, jpeg, {cv::IMWRITE_JPEG_QUALITY, 70});
+  publish_frame(std::string(jpeg.begin(), jpeg.end()));
 }
 
 int UiServer::screens() const { return static_cast<int>(impl_->screens.size()); }

@@ -27,6 +27,7 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <nlohmann/json.hpp>
+#include <opencv2/core.hpp>
 
 namespace kiosk::ui {
 
@@ -65,6 +66,9 @@ class UiServer {
   // To every connected screen: the view, and (during the photo) the camera's preview.
   void publish(const nlohmann::json& view);
   void publish_frame(std::string jpeg);
+  // A camera frame (BGR) as the preview: small, mirrored as people expect to see themselves, and
+  // encoded only when a screen is watching.
+  void publish_preview(const cv::Mat& frame);
   int screens() const;  // WebSocket clients connected
 
  private:
