@@ -10,6 +10,7 @@
 #include <boost/asio/any_io_executor.hpp>
 
 #include "config/config.hpp"
+#include "drivers/correction.hpp"
 #include "drivers/image.hpp"
 #include "drivers/problem.hpp"
 
@@ -57,6 +58,8 @@ class Camera {
                      std::function<void(Problem)> stopped) = 0;
   virtual void stop() = 0;
   virtual void close(Handler<void> done) = 0;
+  // The calibration's gains, applied to every frame from the next one on.
+  virtual void correct(const ColourGains& gains) = 0;
 };
 
 // The OpenCV videoio back-end. Frames are grabbed on their own thread.

@@ -67,6 +67,11 @@ class OpencvCamera final : public Camera {
     flow_->changed.notify_all();
   }
 
+  void correct(const ColourGains& gains) override {
+    std::lock_guard lock(gains_mutex_);
+    gains_ = gains;
+  }
+
   void close(Handler<void> done) override {
     stop();
     worker_.post([this, done = std::move(done)]() mutable {
@@ -146,6 +151,7 @@ class OpencvCamera final : public Camera {
       frame.sequence = sequence++;
       frame.stream_ms = capture_.get(cv::CAP_PROP_POS_MSEC);
       frame.image = to_rgb_image(bgr);
+      apply(gains(), frame.image);
       if (!hand_over(std::move(frame), on_frame, live)) continue;
       if (is_file && source_.pace_to_fps) {
         next_due += period;
@@ -177,6 +183,11 @@ class OpencvCamera final : public Camera {
     return true;
   }
 
+  ColourGains gains() {
+    std::lock_guard lock(gains_mutex_);
+    return gains_;
+  }
+
   static Image to_rgb_image(const cv::Mat& bgr) {
     Image image;
     image.width = bgr.cols;
@@ -203,6 +214,8 @@ class OpencvCamera final : public Camera {
     int in_flight = 0;  // frames posted and not yet handed to the application
   };
   std::shared_ptr<Flow> flow_ = std::make_shared<Flow>();
+  std::mutex gains_mutex_;
+  ColourGains gains_;  // guarded by gains_mutex_
   // Owned by the grab thread.
   cv::VideoCapture capture_;
   CameraSource source_;

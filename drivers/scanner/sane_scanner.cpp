@@ -146,6 +146,16 @@ class SaneScanner final : public Scanner {
     });
   }
 
+  void correct(const FlatField& field) override {
+    std::lock_guard lock(field_mutex_);
+    field_ = field;
+  }
+
+  FlatField flat_field() {
+    std::lock_guard lock(field_mutex_);
+    return field_;
+  }
+
   void close(Handler<void> done) override {
     if (!begin(done)) return;
     on_worker([this, done = std::move(done)]() mutable {
@@ -364,6 +374,7 @@ class SaneScanner final : public Scanner {
         Result<Image> image = read_page(page, progress);
         if (!image) return std::unexpected(image.error());
         image->pixels_per_inch = dpi;
+        if (settings.mode != "Lineart") drivers::apply(flat_field(), settings.area ? settings.area->left_mm : 0.0, *image);
         pages.push_back(std::move(*image));
         if (!settings.all_pages) return std::move(pages);
       }
@@ -448,6 +459,8 @@ class SaneScanner final : public Scanner {
   std::atomic<bool> cancelled_{false};
   std::atomic<bool> timed_out_{false};
   std::atomic<bool> hung_{false};
+  std::mutex field_mutex_;
+  FlatField field_;  // guarded by field_mutex_
   std::mutex active_mutex_;  // held while sane_cancel runs on the canceller, and to end a scan
   std::atomic<SANE_Handle> active_handle_{nullptr};
   // Owned by the worker thread.

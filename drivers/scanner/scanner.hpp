@@ -11,6 +11,7 @@
 
 #include <boost/asio/any_io_executor.hpp>
 
+#include "drivers/correction.hpp"
 #include "drivers/image.hpp"
 #include "drivers/problem.hpp"
 
@@ -64,6 +65,9 @@ class Scanner {
                     Handler<std::vector<Image>> done) = 0;
   virtual void cancel() = 0;
   virtual void close(Handler<void> done) = 0;
+  // The calibration's flat field, applied to every page from the next scan on (never to 1-bit
+  // line art, which has no levels to correct).
+  virtual void correct(const FlatField& field) = 0;
 };
 
 // The SANE back-end. Every SANE call runs on one worker thread.
