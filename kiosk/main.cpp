@@ -18,6 +18,7 @@
 #include "kiosk/devices.hpp"
 #include "kiosk/session/session_runner.hpp"
 #include "kiosk/sync_link.hpp"
+#include "kiosk/technician/calibration.hpp"
 #include "kiosk/technician/technician_desk.hpp"
 #include "kiosk/ui/ui_server.hpp"
 #include "sim/rig.hpp"
@@ -89,6 +90,10 @@ int main(int argc, char** argv) {
 
   boost::asio::io_context io;
   kiosk::app::Devices devices = kiosk::app::make_devices(io.get_executor(), config);
+  // The technician's last calibration, on every frame and page from the first.
+  kiosk::app::CalibrationStore calibration(config.kiosk.state_dir / "calibration.json");
+  devices.camera->correct(calibration.camera_gains());
+  devices.scanner->correct(calibration.flat_field());
   kiosk::app::SyncLink sync;
   if (!options.self_test) {
     const std::int64_t config_version = kiosk::app::apply_stored_bundle(config);
@@ -105,8 +110,8 @@ int main(int argc, char** argv) {
   std::optional<kiosk::ui::UiServer> ui;
   if (!options.self_test && config.ui.enabled) {
     runner.emplace(io.get_executor(), config, devices, sync, rig ? &*rig : nullptr);
-    technician.emplace(io.get_executor(), config, sync, devices, rig ? &*rig : nullptr, runner->mrz_reader(),
-                       [&] { return runner->applicant_present(); });
+    technician.emplace(io.get_executor(), config, sync, devices, calibration, rig ? &*rig : nullptr,
+                       runner->virtual_fingers(), runner->mrz_reader(), [&] { return runner->applicant_present(); });
     ui.emplace(io.get_executor(),
                kiosk::ui::UiServerConfig{config.ui.port, config.ui.web_dir, config.ui.messages_dir},
                kiosk::ui::UiHandlers{

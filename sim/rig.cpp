@@ -1,6 +1,7 @@
 // Simulation rig preparation from the configuration.
 #include "sim/rig.hpp"
 
+#include <cmath>
 #include <fstream>
 #include <optional>
 #include <stdexcept>
@@ -21,6 +22,46 @@ void write_sane_config(const std::filesystem::path& dir, const std::vector<std::
   for (const auto& b : backends) out << b << '\n';
   if (!out) throw std::runtime_error("cannot write " + (dir / "dll.conf").string());
 }
+
+namespace {
+
+// A white card held up to the camera: it fills all but the picture's edges, a little warm and under
+// the level a calibrated camera reads it at, with sensor noise.
+void write_card_video(const std::filesystem::path& file, const config::CameraSection& camera) {
+  const int count = static_cast<int>(camera.fps * 1.5) + 10;
+  write_mjpeg_video(file, count, camera.fps, [&](int i) {
+    cv::Mat frame(camera.height, camera.width, CV_8UC3, cv::Scalar(60, 70, 80));  // BGR: the room
+    const int mx = camera.width / 10, my = camera.height / 10;
+    frame(cv::Rect(mx, my, camera.width - 2 * mx, camera.height - 2 * my)) = cv::Scalar(222 * 0.97, 222, 222 * 1.03);
+    cv::Mat noise(frame.size(), CV_16SC3);
+    cv::theRNG().state = static_cast<std::uint64_t>(i) + 1;
+    cv::randn(noise, 0, 2);
+    cv::Mat out;
+    cv::add(frame, noise, out, cv::noArray(), CV_8UC3);
+    return out;
+  });
+}
+
+// A blank white sheet over the whole 216 × 297 mm glass: the lamp gives 90 % at the edges and a
+// little less on the right, as a tired CCD scanner does.
+void write_blank_sheet(const std::filesystem::path& file, int dpi) {
+  const int width = static_cast<int>(216 / 25.4 * dpi), height = static_cast<int>(297 / 25.4 * dpi);
+  cv::Mat row(1, width, CV_8UC3);
+  for (int x = 0; x < width; ++x) {
+    const double u = (x + 0.5) / width;
+    const auto v = cv::saturate_cast<std::uint8_t>(240 * (0.9 + 0.1 * std::sin(CV_PI * u) - 0.03 * u));
+    row.at<cv::Vec3b>(0, x) = {v, v, v};
+  }
+  cv::Mat sheet = cv::repeat(row, height, 1);
+  cv::Mat noise(sheet.size(), CV_16SC3);
+  cv::theRNG().state = 11;
+  cv::randn(noise, 0, 1.5);
+  cv::Mat out;
+  cv::add(sheet, noise, out, cv::noArray(), CV_8UC3);
+  if (!cv::imwrite(file.string(), out)) throw std::runtime_error("cannot write " + file.string());
+}
+
+}  // namespace
 
 Rig prepare_rig(const config::Config& config) {
   const auto& sim = config.simulation;
@@ -70,6 +111,10 @@ Rig prepare_rig(const config::Config& config) {
       write_face_video(sim.face_source, config.camera.location, size, config.camera.fps, 4.0);
     }
   }
+  rig.camera_card = sim.dir / "white-card.avi";
+  if (!std::filesystem::exists(rig.camera_card)) write_card_video(rig.camera_card, config.camera);
+  rig.blank_sheet = sim.dir / "blank-sheet.ppm";
+  if (!std::filesystem::exists(rig.blank_sheet)) write_blank_sheet(rig.blank_sheet, config.scanner.resolution_dpi);
   return rig;
 }
 

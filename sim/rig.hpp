@@ -17,6 +17,11 @@ struct Rig {
   std::filesystem::path scanner_page;  // what the pnm backend reads
   // Scanner options the simulated scanner needs beyond the configured ones.
   std::vector<std::pair<std::string, std::string>> scanner_options;
+  // What a technician calibrates with: a white card held up to the camera (a video), a blank
+  // sheet on the glass under the simulated scanner's uneven lamp (the whole glass at the
+  // configured resolution).
+  std::filesystem::path camera_card;
+  std::filesystem::path blank_sheet;
 };
 
 // The scanner options `rig` adds, or none on real hardware (`rig` null).

@@ -39,7 +39,7 @@ void VirtualFingers::connect() {
 }
 
 void VirtualFingers::place(int position) {
-  if (position < 1 || position > 10) return;
+  if (position < 1 || position > 10 || hands_off_) return;
   // Queued behind the prints still being made: by then this one is ready.
   boost::asio::post(making_, [this, position] {
     cv::Mat print;

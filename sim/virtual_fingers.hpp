@@ -4,6 +4,7 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <memory>
 #include <mutex>
 
@@ -27,6 +28,9 @@ class VirtualFingers {
   void place(int position);
   // The reader is unplugged, as a technician would pull its cable.
   void unplug();
+  // While on, the person keeps their hands off the reader and place() lays nothing: a technician's
+  // platen check.
+  void hands_off(bool off) { hands_off_ = off; }
 
  private:
   boost::asio::any_io_executor executor_;
@@ -35,6 +39,7 @@ class VirtualFingers {
   FingerFeeder feeder_;
   std::mutex mutex_;
   std::array<cv::Mat, 10> prints_;  // guarded by mutex_
+  std::atomic<bool> hands_off_{false};
   boost::asio::thread_pool making_{1};
 };
 

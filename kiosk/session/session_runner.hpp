@@ -57,6 +57,8 @@ class SessionRunner {
   // Whether an applicant is using the kiosk: any step but the welcome screen.
   bool applicant_present() const { return session_.step() != Step::kWelcome; }
   const std::shared_ptr<const document::MrzReader>& mrz_reader() const { return mrz_reader_; }
+  // The simulated applicant's fingers, or null on real hardware.
+  sim::VirtualFingers* virtual_fingers() { return virtual_fingers_.get(); }
   void stop();
 
  private:

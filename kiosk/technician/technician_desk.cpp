@@ -1,7 +1,9 @@
 // Technician mode; see technician_desk.hpp.
 #include "kiosk/technician/technician_desk.hpp"
 
+#include <boost/asio/post.hpp>
 #include <opencv2/core.hpp>
+#include <opencv2/imgproc.hpp>
 
 #include "capture/document/data_page.hpp"
 #include "capture/document/scan_image.hpp"
@@ -21,14 +23,16 @@ nlohmann::json device(const std::optional<std::string>& found) {
 }  // namespace
 
 TechnicianDesk::TechnicianDesk(boost::asio::any_io_executor executor, const config::Config& config, SyncLink& link,
-                               Devices& devices, const sim::Rig* rig,
-                               std::shared_ptr<const document::MrzReader> mrz_reader,
+                               Devices& devices, CalibrationStore& calibration, const sim::Rig* rig,
+                               sim::VirtualFingers* fingers, std::shared_ptr<const document::MrzReader> mrz_reader,
                                std::function<bool()> applicant_present)
     : executor_(std::move(executor)),
       config_(config),
       link_(link),
       devices_(devices),
+      calibration_(calibration),
       rig_(rig),
+      fingers_(fingers),
       mrz_reader_(std::move(mrz_reader)),
       applicant_present_(std::move(applicant_present)),
       gate_(config.ui.technician_pin, config.kiosk.state_dir / "technician.json") {
@@ -55,6 +59,7 @@ nlohmann::json TechnicianDesk::status() const {
     s["devices"] = nullptr;  // still being checked
   }
   s["tests"] = tests_;
+  s["calibration"] = {{"saved", calibration_.shown()}, {"last", calibrating_}};
   s["last_delivery"] = last_delivery_ ? nlohmann::json(utc_text(*last_delivery_)) : nlohmann::json(nullptr);
   s["last_failure"] = last_failure_ ? nlohmann::json{{"at", utc_text(last_failure_->first)}, {"detail", last_failure_->second}}
                                     : nlohmann::json(nullptr);
@@ -102,6 +107,7 @@ TechnicianReply TechnicianDesk::handle(std::string_view method, std::string_view
   if (method == "GET" && path == "status") return {200, status()};
   if (method == "GET" && path == "diagnostics") return {200, diagnostics()};
   if (method == "POST" && path == "test") return test(body.is_object() ? body.value("device", "") : "");
+  if (method == "POST" && path == "calibrate") return calibrate(body);
   if (method == "POST" && path == "close") {
     gate_.close();
     return {200, {{"ok", true}}};
@@ -109,12 +115,18 @@ TechnicianReply TechnicianDesk::handle(std::string_view method, std::string_view
   return {404, {{"refusal", "technician.unknown"}}};
 }
 
-TechnicianReply TechnicianDesk::test(const std::string& device) {
+std::optional<TechnicianReply> TechnicianDesk::refusal_to_start(const std::string& device) const {
   if (device != "camera" && device != "scanner" && device != "fingerprint") {
-    return {400, {{"refusal", "technician.unknown"}}};
+    return TechnicianReply{400, {{"refusal", "technician.unknown"}}};
   }
-  if (applicant_present_()) return {409, {{"refusal", "technician.applicant_present"}}};
-  if (tests_.contains(device) && tests_[device].value("running", false)) return {409, {{"refusal", "session.busy"}}};
+  if (applicant_present_()) return TechnicianReply{409, {{"refusal", "technician.applicant_present"}}};
+  const auto running = [&](const nlohmann::json& j) { return j.contains(device) && j[device].value("running", false); };
+  if (running(tests_) || running(calibrating_)) return TechnicianReply{409, {{"refusal", "session.busy"}}};
+  return std::nullopt;
+}
+
+TechnicianReply TechnicianDesk::test(const std::string& device) {
+  if (auto refused = refusal_to_start(device)) return *refused;
   tests_[device] = {{"running", true}, {"started", utc_text(std::chrono::system_clock::now())}};
   log::get("technician")->info("test capture on the {}", device);
   if (device == "camera") test_camera();
@@ -127,21 +139,12 @@ TechnicianReply TechnicianDesk::test(const std::string& device) {
 // balance in the middle, and the photo rules' verdict as the first service's photo spec asks.
 void TechnicianDesk::test_camera() {
   auto failed = [this](const std::string& why) { tests_["camera"] = {{"ok", false}, {"detail", why}}; };
-  devices_.camera->close([this, failed](drivers::Result<void>) {
-    devices_.camera->open(drivers::camera_source_from(config_.camera), [this, failed](drivers::Result<drivers::CameraInfo> info) {
-      if (!info) return failed(info.error().message());
-      auto frames = std::make_shared<int>(0);
-      auto kept = std::make_shared<std::optional<drivers::Frame>>();
-      const int wanted = std::max(1, static_cast<int>(config_.camera.fps));
-      devices_.camera->start(
-          [this, frames, kept, wanted](drivers::Frame frame) {
-            if (++*frames < wanted || *kept) return;
-            *kept = std::move(frame);
-            devices_.camera->stop();
-          },
-          [this, kept, failed](drivers::Problem end) {
-            if (!*kept) return failed(end.message());
-            const cv::Mat bgr = document::to_mat((*kept)->image);
+  const int settle = std::max(1, static_cast<int>(config_.camera.fps));
+  grab_frames(drivers::camera_source_from(config_.camera), settle, 1,
+              [this, failed](std::expected<std::vector<cv::Mat>, std::string> frames) {
+            if (!frames || frames->empty()) return failed(frames ? "the camera gave no frame" : frames.error());
+            cv::Mat bgr;
+            cv::cvtColor(frames->front(), bgr, cv::COLOR_RGB2BGR);
             if (bgr.empty() || bgr.channels() != 3) return failed("the camera's frame is not 8-bit colour");
             const cv::Mat middle = bgr(cv::Rect(bgr.cols / 4, bgr.rows / 4, bgr.cols / 2, bgr.rows / 2));
             const cv::Scalar mean = cv::mean(middle);
@@ -166,6 +169,26 @@ void TechnicianDesk::test_camera() {
                             {"faces", a.faces}};
             }
             tests_["camera"] = std::move(t);
+          });
+}
+
+void TechnicianDesk::grab_frames(const drivers::CameraSource& source, int skip, int count,
+                                 std::function<void(std::expected<std::vector<cv::Mat>, std::string>)> done) {
+  devices_.camera->close([this, source, skip, count, done](drivers::Result<void>) {
+    devices_.camera->open(source, [this, skip, count, done](drivers::Result<drivers::CameraInfo> info) {
+      if (!info) return done(std::unexpected(info.error().message()));
+      auto seen = std::make_shared<int>(0);
+      auto kept = std::make_shared<std::vector<cv::Mat>>();
+      devices_.camera->start(
+          [this, seen, kept, skip, count](drivers::Frame frame) {
+            if (++*seen <= skip || static_cast<int>(kept->size()) >= count) return;
+            const drivers::Image& i = frame.image;
+            kept->push_back(cv::Mat(i.height, i.width, CV_8UC3, const_cast<std::uint8_t*>(i.pixels.data())).clone());
+            if (static_cast<int>(kept->size()) == count) devices_.camera->stop();
+          },
+          [kept, done](drivers::Problem end) {
+            if (kept->empty()) return done(std::unexpected(end.message()));
+            done(std::move(*kept));
           });
     });
   });
@@ -216,6 +239,123 @@ void TechnicianDesk::test_fingerprint() {
                              {"quality", q.score},
                              {"feedback", finger::to_string(q.feedback(config_.fingerprint_rules.min_quality_for(1)))},
                              {"foreground_mm2", q.measures.foreground_mm2}};
+  });
+}
+
+TechnicianReply TechnicianDesk::calibrate(const nlohmann::json& body) {
+  const std::string device = body.is_object() ? body.value("device", "") : "";
+  std::optional<Card> card;
+  if (device == "camera") {
+    card = card_from(body.value("card", "white"));
+    if (!card) return {400, {{"refusal", "technician.unknown"}}};
+  }
+  if (auto refused = refusal_to_start(device)) return *refused;
+  calibrating_[device] = {{"running", true}, {"started", utc_text(std::chrono::system_clock::now())}};
+  log::get("technician")->info("calibrating the {}", device);
+  if (device == "camera") start_camera_calibration(*card);
+  if (device == "scanner") start_scanner_calibration();
+  if (device == "fingerprint") start_platen_check();
+  return {202, {{"started", device}}};
+}
+
+void TechnicianDesk::calibrated(const std::string& device, nlohmann::json outcome) {
+  if (outcome.value("ok", false)) {
+    log::get("technician")->info("{} calibrated", device);
+  } else {
+    log::get("technician")->warn("{} calibration refused: {} ({})", device, outcome.value("refusal", ""),
+                                 outcome.value("detail", ""));
+  }
+  calibrating_[device] = std::move(outcome);
+}
+
+namespace {
+
+nlohmann::json refused(const CalibrationRefusal& r) {
+  return {{"ok", false}, {"refusal", r.message_id}, {"detail", r.detail}};
+}
+
+nlohmann::json not_saved() { return {{"ok", false}, {"refusal", "calibration.not_saved"}, {"detail", ""}}; }
+
+}  // namespace
+
+// The card held up to the camera (in the simulation, the rig's card video): a second to settle,
+// then ten frames averaged. The gains compose with those in use.
+void TechnicianDesk::start_camera_calibration(Card card) {
+  drivers::CameraSource source = drivers::camera_source_from(config_.camera);
+  if (rig_ != nullptr) source.location = rig_->camera_card.string();
+  const int settle = std::max(1, static_cast<int>(config_.camera.fps));
+  grab_frames(source, settle, 10, [this, card](std::expected<std::vector<cv::Mat>, std::string> frames) {
+    if (!frames) return calibrated("camera", refused({"calibration.no_picture", frames.error()}));
+    boost::asio::post(work_, [this, card, frames = std::move(*frames), in_use = calibration_.camera_gains()] {
+      auto c = app::calibrate_camera(frames, card, in_use);
+      boost::asio::post(executor_, [this, c = std::move(c)] {
+        if (!c) return calibrated("camera", refused(c.error()));
+        if (!calibration_.save(*c, std::chrono::system_clock::now())) return calibrated("camera", not_saved());
+        devices_.camera->correct(c->gains);
+        nlohmann::json figures = CalibrationStore::figures(*c);
+        figures["ok"] = true;
+        calibrated("camera", std::move(figures));
+      });
+    });
+  });
+}
+
+// The whole glass with a blank sheet on it (in the simulation, the rig's sheet), scanned in colour
+// without the flat field in use; the one in use comes back if the scan or the sheet fails.
+void TechnicianDesk::start_scanner_calibration() {
+  std::vector<std::pair<std::string, std::string>> options;
+  if (rig_ != nullptr) options.emplace_back("filename", rig_->blank_sheet.string());
+  drivers::ScanSettings settings = document::scan_settings(config_.scanner, config_.scanner.source, std::move(options));
+  settings.mode = "Color";
+  devices_.scanner->correct({});
+  devices_.scanner->scan(settings, [](drivers::ScanProgress) {}, [this](drivers::Result<std::vector<drivers::Image>> pages) {
+    if (!pages || pages->empty()) {
+      devices_.scanner->correct(calibration_.flat_field());
+      return calibrated("scanner", refused({"calibration.no_picture", pages ? "no page" : pages.error().message()}));
+    }
+    boost::asio::post(work_, [this, page = std::move(pages->front())] {
+      auto c = app::calibrate_scanner(page, 0.0);
+      boost::asio::post(executor_, [this, c = std::move(c)] {
+        if (c && calibration_.save(*c, std::chrono::system_clock::now())) {
+          devices_.scanner->correct(c->field);
+          nlohmann::json figures = CalibrationStore::figures(*c);
+          figures["ok"] = true;
+          return calibrated("scanner", std::move(figures));
+        }
+        devices_.scanner->correct(calibration_.flat_field());
+        calibrated("scanner", c ? not_saved() : refused(c.error()));
+      });
+    });
+  });
+}
+
+// A capture with nothing on the reader: no finger within the watch is a clean platen; an image is
+// looked at for ridges and minutiae. The simulated applicant keeps their hands off meanwhile.
+void TechnicianDesk::start_platen_check() {
+  constexpr std::chrono::milliseconds kWatch{5000};
+  if (fingers_ != nullptr) fingers_->hands_off(true);
+  devices_.fingerprint->capture(kWatch, [this](drivers::Result<drivers::Image> image) {
+    if (fingers_ != nullptr) fingers_->hands_off(false);
+    if (!image && image.error().code != drivers::ProblemCode::kTimeout) {
+      return calibrated("fingerprint", refused({"calibration.no_picture", image.error().message()}));
+    }
+    std::optional<drivers::Image> seen;
+    if (image) seen = std::move(*image);
+    boost::asio::post(work_, [this, seen = std::move(seen)] {
+      int minutiae = 0;
+      if (seen) {
+        if (auto found = drivers::detect_minutiae(*seen)) minutiae = static_cast<int>(found->size());
+      }
+      const double ppi = seen && seen->pixels_per_inch > 0 ? seen->pixels_per_inch : config_.fingerprint.resolution_ppi;
+      const PlatenCheck c = app::check_platen(seen ? &*seen : nullptr, ppi, minutiae);
+      boost::asio::post(executor_, [this, c] {
+        if (!calibration_.save(c, std::chrono::system_clock::now())) return calibrated("fingerprint", not_saved());
+        nlohmann::json figures = CalibrationStore::figures(c);
+        figures["ok"] = c.clean;
+        if (!c.clean) figures["refusal"] = "calibration.platen_dirty";
+        calibrated("fingerprint", std::move(figures));
+      });
+    });
   });
 }
 

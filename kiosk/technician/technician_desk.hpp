@@ -13,20 +13,30 @@
 //                                  MRZ read, its corrections and skew, or why not; fingerprint: the
 //                                  quality score and what an applicant would be told). 409 while
 //                                  an applicant is at the kiosk.
+//   POST /api/technician/calibrate {"device": "camera", "card": "white"|"grey"} | {"device":
+//                                  "scanner"} (a blank sheet on the glass) | {"device":
+//                                  "fingerprint"} (nothing on the reader): 202, and the outcome in
+//                                  status's "calibration.last" (the figures, or the refusal and
+//                                  why); an accepted one is saved, used at once and shown in
+//                                  "calibration.saved". 409 while an applicant is at the kiosk.
 //   POST /api/technician/close
 // Every route but open needs the session's token in X-Technician-Token (401 without it).
 #pragma once
 
 #include <chrono>
+#include <expected>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <opencv2/core.hpp>
 
 #include "capture/document/mrz_reader.hpp"
 #include "config/config.hpp"
@@ -34,7 +44,9 @@
 #include "kiosk/devices.hpp"
 #include "sim/rig.hpp"
 #include "kiosk/sync_link.hpp"
+#include "kiosk/technician/calibration.hpp"
 #include "kiosk/technician/technician_gate.hpp"
+#include "sim/virtual_fingers.hpp"
 
 namespace kiosk::app {
 
@@ -46,10 +58,10 @@ struct TechnicianReply {
 class TechnicianDesk {
  public:
   // Everything given must outlive the desk. `applicant_present` says whether an applicant is using
-  // the kiosk (no test capture then); `rig` is the simulation's, or null.
+  // the kiosk (no test capture then); `rig` and `fingers` are the simulation's, or null.
   TechnicianDesk(boost::asio::any_io_executor executor, const config::Config& config, SyncLink& link,
-                 Devices& devices, const sim::Rig* rig, std::shared_ptr<const document::MrzReader> mrz_reader,
-                 std::function<bool()> applicant_present);
+                 Devices& devices, CalibrationStore& calibration, const sim::Rig* rig, sim::VirtualFingers* fingers,
+                 std::shared_ptr<const document::MrzReader> mrz_reader, std::function<bool()> applicant_present);
 
   void devices_checked(const DeviceCheckResult& result);
   TechnicianReply handle(std::string_view method, std::string_view path, const nlohmann::json& body,
@@ -58,23 +70,38 @@ class TechnicianDesk {
  private:
   nlohmann::json status() const;
   nlohmann::json diagnostics() const;
+  // Whether a test or calibration may start on `device` now; the refusal when not.
+  std::optional<TechnicianReply> refusal_to_start(const std::string& device) const;
   TechnicianReply test(const std::string& device);
   void test_camera();
   void test_scanner();
   void test_fingerprint();
+  TechnicianReply calibrate(const nlohmann::json& body);
+  void start_camera_calibration(Card card);
+  void start_scanner_calibration();
+  void start_platen_check();
+  void calibrated(const std::string& device, nlohmann::json outcome);
+  // Opens the camera on `source` afresh and gives `count` frames (RGB) after the first `skip`,
+  // while the camera's exposure settles; a file that ends sooner gives what it had.
+  void grab_frames(const drivers::CameraSource& source, int skip, int count,
+                   std::function<void(std::expected<std::vector<cv::Mat>, std::string>)> done);
 
   boost::asio::any_io_executor executor_;
   const config::Config& config_;
   SyncLink& link_;
   Devices& devices_;
+  CalibrationStore& calibration_;
   const sim::Rig* rig_;
+  sim::VirtualFingers* fingers_;
   std::shared_ptr<const document::MrzReader> mrz_reader_;
   std::function<bool()> applicant_present_;
   nlohmann::json tests_ = nlohmann::json::object();  // per device: {"running"} or its figures
+  nlohmann::json calibrating_ = nlohmann::json::object();  // per device: {"running"}, figures or refusal
   TechnicianGate gate_;
   std::optional<DeviceCheckResult> checked_;  // what the start-up check found
   std::optional<std::chrono::system_clock::time_point> last_delivery_;
   std::optional<std::pair<std::chrono::system_clock::time_point, std::string>> last_failure_;
+  boost::asio::thread_pool work_{1};  // measuring a calibration: off the loop; joined first
 };
 
 }  // namespace kiosk::app

@@ -50,15 +50,52 @@ async function open() {
   render();
 }
 
+// A result's figures on one line: "quality: 62 · ppi: 500".
+function figureLine(o) {
+  const shown = (v) => (typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(2) : String(v));
+  const flat = (x, prefix = '') => Object.entries(x).flatMap(([k, v]) => (v && typeof v === 'object'
+    ? flat(v, `${prefix}${k}.`) : [`${prefix}${k}: ${shown(v)}`]));
+  return flat(o).join(' · ');
+}
+
+// Each device's calibration: how to do it, the buttons, what is saved, and the last attempt.
+function calibrationRows(c) {
+  const buttons = {
+    camera: [['white', 'technician.calibrate.white'], ['grey', 'technician.calibrate.grey']],
+    scanner: [['sheet', 'technician.calibrate.sheet']],
+    fingerprint: [['platen', 'technician.calibrate.platen']],
+  };
+  const row = (name) => {
+    const saved = c?.saved?.[name];
+    const last = c?.last?.[name];
+    let outcome = '';
+    if (last?.running) outcome = t('technician.calibrating');
+    else if (last?.refusal) outcome = t(last.refusal);
+    else if (name === 'fingerprint' && last?.ok) outcome = t('calibration.platen_clean');
+    let savedText = t('technician.not_calibrated');
+    if (saved) {
+      const { measured_at: at, ...figures } = saved;
+      savedText = `${t('technician.calibrated_at', { at })}: ${figureLine(figures)}`;
+    }
+    return el('tr', { 'data-calibration': name },
+      el('th', {}, t(`technician.device.${name}`)),
+      el('td', {}, t(`technician.calibrate.hint.${name}`)),
+      el('td', {}, buttons[name].map(([what, label]) => el('button', {
+        'data-calibrate': `${name}-${what}`, onclick: () => startCalibration(name, what),
+      }, t(label)))),
+      el('td', { class: 'figures', 'data-saved': name }, savedText),
+      el('td', { class: last && !last.running && !last.ok ? 'figures refused' : 'figures', 'data-outcome': name }, outcome));
+  };
+  return [el('h2', {}, t('technician.calibration')),
+    el('table', { id: 'calibration' }, ['camera', 'scanner', 'fingerprint'].map(row))];
+}
+
 function statusRows(s) {
   const figures = (test) => {
     if (!test) return '';
     if (test.running) return t('technician.running');
     const { ok, running, started, ...rest } = test;
-    const shown = (v) => (typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(2) : String(v));
-    const flat = (o, prefix = '') => Object.entries(o).flatMap(([k, v]) => (v && typeof v === 'object'
-      ? flat(v, `${prefix}${k}.`) : [`${prefix}${k}: ${shown(v)}`]));
-    return flat(rest).join(' · ');
+    return figureLine(rest);
   };
   const device = (name) => {
     const d = s.devices?.[name];
@@ -73,6 +110,7 @@ function statusRows(s) {
   return [
     el('h2', {}, t('technician.devices')),
     el('table', { id: 'devices' }, ['camera', 'scanner', 'fingerprint'].map(device)),
+    ...calibrationRows(s.calibration),
     el('h2', {}, t('technician.outbox')),
     el('dl', { id: 'outbox' },
       el('dt', {}, t('technician.packets')), el('dd', {}, packets),
@@ -90,9 +128,10 @@ async function render() {
   }
   const r = await call('GET', 'status');
   if (r.status === 401) { desk.token = null; render(); return; }
-  // While a test capture runs, look again each second.
+  // While a test capture or a calibration runs, look again each second.
   clearTimeout(desk.poll);
-  if (Object.values(r.body.tests ?? {}).some((x) => x.running)) desk.poll = setTimeout(render, 1000);
+  const running = [...Object.values(r.body.tests ?? {}), ...Object.values(r.body.calibration?.last ?? {})];
+  if (running.some((x) => x.running)) desk.poll = setTimeout(render, 1000);
   $('screen').replaceChildren(el('h1', {}, t('technician.title')), ...statusRows(r.body),
     el('div', { class: 'actions' },
       el('button', { class: 'primary', id: 'diagnostics', onclick: exportDiagnostics }, t('technician.export')),
@@ -101,6 +140,13 @@ async function render() {
 
 async function startTest(device) {
   const r = await call('POST', 'test', { device });
+  notice(r.status === 202 ? '' : t(r.body.refusal ?? 'technician.unknown'));
+  render();
+}
+
+async function startCalibration(device, what) {
+  const body = device === 'camera' ? { device, card: what } : { device };
+  const r = await call('POST', 'calibrate', body);
   notice(r.status === 202 ? '' : t(r.body.refusal ?? 'technician.unknown'));
   render();
 }

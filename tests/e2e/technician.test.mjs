@@ -1,6 +1,6 @@
 // Technician mode: reached by holding "Call staff", opened by the PIN, showing the devices and the
-// outbox, exporting diagnostics without applicant data; five wrong PINs lock it, and then even the
-// right PIN does not open it.
+// outbox, calibrating each device (saved in the state folder), exporting diagnostics without
+// applicant data; five wrong PINs lock it, and then even the right PIN does not open it.
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -43,6 +43,36 @@ test('holding Call staff opens the PIN pad; the right PIN shows the devices and 
   assert.match(await page.textContent('[data-figures=camera]'), /mean_luminance: \d/);
   assert.match(await page.textContent('[data-figures=scanner]'), /mrz_read: true/);
   assert.match(await page.textContent('[data-figures=fingerprint]'), /quality: \d+/);
+
+  // Calibration: the rig's white card (a little warm and dim), its blank sheet under an uneven
+  // lamp, and nothing on the fingerprint reader.
+  for (const button of ['camera-white', 'scanner-sheet', 'fingerprint-platen']) {
+    const device = button.split('-')[0];
+    await page.click(`[data-calibrate=${button}]`);
+    await page.waitForFunction((d) => {
+      const text = document.querySelector(`[data-outcome=${d}]`)?.textContent ?? '';
+      const saved = document.querySelector(`[data-saved=${d}]`)?.textContent ?? '';
+      return !/measuring/.test(text) && /calibrated/.test(saved) && !/not calibrated/.test(saved);
+    }, device, { timeout: 60000 });
+  }
+  const saved = (d) => page.textContent(`[data-saved=${d}]`);
+  const figure = (text, name) => Number(new RegExp(`${name.replace('.', '\\.')}: ([0-9.]+)`).exec(text)?.[1]);
+  const camera = await saved('camera');
+  assert.ok(Math.abs(figure(camera, 'after.luminance') - 230) < 3, camera);
+  assert.ok(Math.abs(figure(camera, 'after.blue_to_green') - 1) < 0.02, camera);
+  assert.ok(Math.abs(figure(camera, 'after.red_to_green') - 1) < 0.02, camera);
+  assert.ok(figure(camera, 'before.red_to_green') > 1.02, `the rig's card is warm: ${camera}`);
+  const scanner = await saved('scanner');
+  assert.ok(figure(scanner, 'unevenness_before_pct') > 8, scanner);
+  assert.ok(figure(scanner, 'unevenness_after_pct') < 1.5, scanner);
+  assert.match(await saved('fingerprint'), /clean: true/);
+  assert.match(await page.textContent('[data-outcome=fingerprint]'), /glass is clean/);
+  const file = JSON.parse(fs.readFileSync(`${rig.dir}/state/calibration.json`, 'utf8'));
+  assert.deepEqual(Object.keys(file).sort(), ['camera', 'fingerprint', 'scanner']);
+  // The flat field in use: the data page still reads.
+  await page.click('[data-test=scanner]');
+  await page.waitForFunction(() => !/testing/.test(document.querySelector('[data-figures=scanner]').textContent));
+  assert.match(await page.textContent('[data-figures=scanner]'), /mrz_read: true/);
   await page.screenshot({ path: `${artefacts}/14-technician.png`, fullPage: true });
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('#diagnostics')]);
   const diagnostics = JSON.parse(fs.readFileSync(await download.path(), 'utf8'));
