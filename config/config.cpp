@@ -188,6 +188,12 @@ void read_ui(JsonReader r, UiSection& s) {
   r.reject_unknown_keys();
 }
 
+void read_printer(JsonReader r, PrinterSection& s) {
+  s.destination = r.string("destination").value_or("");
+  s.timeout = std::chrono::seconds(r.integer("timeout_s", 1, 300).value_or(s.timeout.count()));
+  r.reject_unknown_keys();
+}
+
 }  // namespace
 
 std::vector<DeviceTableEntry> load_device_table(const std::filesystem::path& file) {
@@ -226,6 +232,7 @@ Config load(const std::filesystem::path& file) {
   read_usb(r.object("usb"), c.usb);
   read_sync(r.object("sync"), c.sync);
   read_ui(r.object("ui"), c.ui);
+  read_printer(r.object("printer"), c.printer);
   c.services_file = r.path("services").value_or("");
   r.reject_unknown_keys();
   if (!c.services_file.empty()) c.services = load_service_catalogue(c.services_file);

@@ -143,6 +143,12 @@ struct UiSection {
   std::string technician_pin;
 };
 
+// The receipt printer. Without a destination the receipt is only shown, never printed.
+struct PrinterSection {
+  std::string destination;  // a local CUPS queue's name, or an IPP printer's URI (ipp://host/ipp/print)
+  std::chrono::seconds timeout{20};  // to hand a receipt over
+};
+
 struct Config {
   std::filesystem::path source;  // the file this was loaded from
   KioskSection kiosk;
@@ -155,6 +161,7 @@ struct Config {
   UsbSection usb;
   SyncSection sync;
   UiSection ui;
+  PrinterSection printer;
   std::filesystem::path services_file;  // the service catalogue's file; empty: no services
   ServiceCatalogue services;
 };

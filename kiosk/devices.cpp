@@ -11,6 +11,9 @@ Devices make_devices(const boost::asio::any_io_executor& executor, const config:
   d.fingerprint = drivers::make_libfprint_reader(executor);
   d.scanner = drivers::make_sane_scanner(executor);
   d.camera = drivers::make_opencv_camera(executor);
+  if (!config.printer.destination.empty()) {
+    d.printer = drivers::make_cups_printer(executor, config.printer.destination, config.printer.timeout);
+  }
   if (!config.usb.enabled) return d;
 
   auto usb = drivers::make_libusb_monitor(executor);

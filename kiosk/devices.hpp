@@ -8,6 +8,7 @@
 #include "config/config.hpp"
 #include "drivers/camera/camera.hpp"
 #include "drivers/fingerprint/fingerprint_reader.hpp"
+#include "drivers/printer/printer.hpp"
 #include "drivers/scanner/scanner.hpp"
 #include "drivers/usb/usb_monitor.hpp"
 
@@ -17,6 +18,7 @@ struct Devices {
   std::unique_ptr<drivers::FingerprintReader> fingerprint;
   std::unique_ptr<drivers::Scanner> scanner;
   std::unique_ptr<drivers::Camera> camera;
+  std::unique_ptr<drivers::Printer> printer;  // null where no receipt printer is configured
   std::unique_ptr<drivers::UsbMonitor> usb;  // null where USB cannot be watched
 };
 

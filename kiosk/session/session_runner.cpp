@@ -10,6 +10,7 @@
 #include "config/log.hpp"
 #include "config/utc_text.hpp"
 #include "kiosk/session/record.hpp"
+#include "kiosk/ui/receipt.hpp"
 #include "kiosk/ui/view.hpp"
 
 namespace kiosk::app {
@@ -160,6 +161,8 @@ std::string SessionRunner::act(const nlohmann::json& request) {
     refusal = refusal_key(session_.fingerprints_exempt(exemptions_that_apply(), now));
   } else if (action == "submit") {
     refusal = refusal_key(session_.submit(now));
+  } else if (action == "print") {
+    refusal = print_receipt();
   } else if (action == "finish") {
     refusal = refusal_key(session_.finish(now));
   } else if (action == "back") {
@@ -191,6 +194,43 @@ void SessionRunner::after(Step before) {
   if (now == Step::kPhoto) start_photo();
   if (now == Step::kFingerprints) start_fingerprints();
   if (now == Step::kSubmitting) seal_and_queue();
+  if (now == Step::kReceipt && devices_.printer) live_["print"] = {{"state", "ready"}};
+}
+
+// The receipt in the applicant's language, drawn off the loop and handed to the printer. Its
+// state ("printing", "printed", "failed") is shown beside the Print button.
+std::string SessionRunner::print_receipt() {
+  if (session_.step() != Step::kReceipt || !devices_.printer || session_.service() == nullptr) return "session.not_now";
+  if (live_.value("print", nlohmann::json::object()).value("state", "") == "printing") return "session.busy";
+  session_.touch(Clock::now());
+  const std::string_view language = info(session_.language()).code;
+  auto catalogue = ui::Catalogue::load(config_.ui.messages_dir, language);
+  if (!catalogue) {
+    log::get("kiosk")->error("the receipt cannot be printed: {}", catalogue.error());
+    live_["print"] = {{"state", "failed"}};
+    return {};
+  }
+  live_["print"] = {{"state", "printing"}};
+  ui::ReceiptDocument document = ui::receipt_document(*catalogue, language, *session_.service(), session_.tracking_code(),
+                                                      config_.kiosk.id, std::chrono::system_clock::now());
+  boost::asio::post(work_, [this, generation = generation_, document = std::move(document)] {
+    auto pdf = ui::receipt_pdf(document);
+    boost::asio::post(executor_, [this, generation, pdf = std::move(pdf)]() mutable {
+      if (generation != generation_) return;  // the applicant has gone
+      const auto printed = [this, generation](bool ok) {
+        if (generation != generation_) return;
+        live_["print"] = {{"state", ok ? "printed" : "failed"}};
+        changed();
+      };
+      if (!pdf) {
+        log::get("kiosk")->error("the receipt cannot be drawn: {}", pdf.error());
+        return printed(false);
+      }
+      devices_.printer->print(std::move(*pdf), "Receipt",
+                              [printed](drivers::Result<drivers::PrintJob> job) { printed(job.has_value()); });
+    });
+  });
+  return {};
 }
 
 void SessionRunner::stop_captures() {

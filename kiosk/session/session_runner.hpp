@@ -68,6 +68,7 @@ class SessionRunner {
   std::string scan_data_page();
   std::string scan_paper(const std::string& id);
   std::string finish_paper(const std::string& id);
+  std::string print_receipt();
   void start_photo();
   void start_fingerprints();
   void on_finger_event(const finger::TenPrintEvent& event);

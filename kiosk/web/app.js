@@ -197,7 +197,10 @@ const screens = {
       el('p', {}, fee),
       r.fee > 0 ? el('p', {}, t('receipt.pay')) : null,
       el('p', {}, r.processing_days > 0 ? t('receipt.collect', { days: r.processing_days }) : t('receipt.collect_later')),
-      el('div', { class: 'actions' }, button(t('receipt.finish'), 'finish')),
+      v.print ? el('p', { id: 'print-state', role: 'status' }, t(`receipt.print_${v.print.state}`)) : null,
+      el('div', { class: 'actions' },
+        v.print ? button(t('receipt.print'), 'print', {}, 'secondary', { id: 'print', disabled: v.print.state === 'printing' }) : null,
+        button(t('receipt.finish'), 'finish')),
     ];
   },
 

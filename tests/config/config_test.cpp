@@ -128,8 +128,21 @@ TEST_F(ConfigTest, UnknownKeyNamesFileKeyAndSuggestion) {
 
 TEST_F(ConfigTest, UnknownSectionIsRejected) {
   const auto file = write("section.json", R"({ "kiosk": {"id": "K1", "state_dir": "s"},
-      "usb": {"device_table": "devices.json"}, "printer": {} })");
-  EXPECT_THAT(message_of(file), AllOf(HasSubstr(file.string()), HasSubstr("'printer'")));
+      "usb": {"device_table": "devices.json"}, "telemetry": {} })");
+  EXPECT_THAT(message_of(file), AllOf(HasSubstr(file.string()), HasSubstr("'telemetry'")));
+}
+
+TEST_F(ConfigTest, TheReceiptPrinterIsOptional) {
+  const auto none = write("none.json", R"({ "kiosk": {"id": "K1", "state_dir": "s"}, "usb": {"device_table": "devices.json"} })");
+  EXPECT_TRUE(load(none).printer.destination.empty());
+  const auto file = write("printer.json", R"({ "kiosk": {"id": "K1", "state_dir": "s"},
+      "usb": {"device_table": "devices.json"}, "printer": {"destination": "receipts", "timeout_s": 5} })");
+  const Config c = load(file);
+  EXPECT_EQ(c.printer.destination, "receipts");
+  EXPECT_EQ(c.printer.timeout, std::chrono::seconds(5));
+  const auto bad = write("bad.json", R"({ "kiosk": {"id": "K1", "state_dir": "s"},
+      "usb": {"device_table": "devices.json"}, "printer": {"destination": "receipts", "timeout_s": 0} })");
+  EXPECT_THAT(message_of(bad), HasSubstr("printer.timeout_s"));
 }
 
 TEST_F(ConfigTest, WrongTypeNamesKeyAndType) {
