@@ -190,6 +190,9 @@ void read_ui(JsonReader r, UiSection& s) {
 
 void read_printer(JsonReader r, PrinterSection& s) {
   s.destination = r.string("destination").value_or("");
+  // A socket's path is relative to this file like every other path; host[:port] stays as it is.
+  s.server = r.string("server").value_or("");
+  if (s.server.find('/') != std::string::npos) s.server = r.path("server").value_or("").string();
   s.timeout = std::chrono::seconds(r.integer("timeout_s", 1, 300).value_or(s.timeout.count()));
   r.reject_unknown_keys();
 }

@@ -146,6 +146,7 @@ struct UiSection {
 // The receipt printer. Without a destination the receipt is only shown, never printed.
 struct PrinterSection {
   std::string destination;  // a local CUPS queue's name, or an IPP printer's URI (ipp://host/ipp/print)
+  std::string server;       // the CUPS scheduler holding the queue (a socket's path, host[:port]); empty: the system's
   std::chrono::seconds timeout{20};  // to hand a receipt over
 };
 

@@ -12,7 +12,8 @@ Devices make_devices(const boost::asio::any_io_executor& executor, const config:
   d.scanner = drivers::make_sane_scanner(executor);
   d.camera = drivers::make_opencv_camera(executor);
   if (!config.printer.destination.empty()) {
-    d.printer = drivers::make_cups_printer(executor, config.printer.destination, config.printer.timeout);
+    d.printer = drivers::make_cups_printer(executor, config.printer.destination, config.printer.server,
+                                          config.printer.timeout);
   }
   if (!config.usb.enabled) return d;
 

@@ -12,9 +12,13 @@ namespace {
 
 class CupsPrinter final : public Printer {
  public:
-  CupsPrinter(boost::asio::any_io_executor executor, std::string destination, std::chrono::milliseconds deadline)
+  CupsPrinter(boost::asio::any_io_executor executor, std::string destination, std::string server,
+              std::chrono::milliseconds deadline)
       : executor_(std::move(executor)), destination_(std::move(destination)), deadline_(deadline),
-        log_(log::get("printer")) {}
+        log_(log::get("printer")) {
+    // libcups keeps its server per thread: set on the thread that makes every call.
+    if (!server.empty()) worker_.post([server] { cupsSetServer(server.c_str()); });
+  }
 
   void print(std::string pdf, std::string title, Handler<PrintJob> done) override {
     if (!one_at_a_time_.admit(executor_, done)) return;
@@ -77,8 +81,8 @@ class CupsPrinter final : public Printer {
 }  // namespace
 
 std::unique_ptr<Printer> make_cups_printer(boost::asio::any_io_executor executor, std::string destination,
-                                           std::chrono::milliseconds deadline) {
-  return std::make_unique<CupsPrinter>(std::move(executor), std::move(destination), deadline);
+                                           std::string server, std::chrono::milliseconds deadline) {
+  return std::make_unique<CupsPrinter>(std::move(executor), std::move(destination), std::move(server), deadline);
 }
 
 }  // namespace kiosk::drivers

@@ -29,9 +29,10 @@ class Printer {
   virtual void print(std::string pdf, std::string title, Handler<PrintJob> done) = 0;
 };
 
-// CUPS: `destination` is a queue of the local CUPS (its name) or an IPP printer's URI
-// ("ipp://host:631/ipp/print"); every call runs on a worker thread, within `deadline`.
+// CUPS: `destination` is a queue of a CUPS scheduler (its name; `server` names the scheduler, empty
+// for the system's) or an IPP printer's URI ("ipp://host:631/ipp/print"); every call runs on a
+// worker thread, within `deadline`.
 std::unique_ptr<Printer> make_cups_printer(boost::asio::any_io_executor executor, std::string destination,
-                                           std::chrono::milliseconds deadline);
+                                           std::string server, std::chrono::milliseconds deadline);
 
 }  // namespace kiosk::drivers

@@ -18,7 +18,7 @@ const simDir = path.join(build, 'tests', 'e2e-sim');
 
 // The kiosk's configuration for a rig in `dir`: the simulated devices, the office on
 // `officePort`, the screen on `uiPort`.
-export function kioskConfig({ dir, pki, officePort, uiPort, ui = {} }) {
+export function kioskConfig({ dir, pki, officePort, uiPort, ui = {}, printer = null }) {
   fs.mkdirSync(simDir, { recursive: true });
   return {
     kiosk: { id: 'E2E-KIOSK', state_dir: path.join(dir, 'state'), log_level: 'info' },
@@ -38,6 +38,7 @@ export function kioskConfig({ dir, pki, officePort, uiPort, ui = {} }) {
       enabled: true, port: uiPort,
       web: path.join(source, 'kiosk', 'web'), messages: path.join(source, 'kiosk', 'messages'), ...ui,
     },
+    ...(printer ? { printer: { destination: 'receipts', server: printer } } : {}),
   };
 }
 
@@ -68,10 +69,18 @@ function waitForLine(child, pattern, ms, what) {
 }
 
 export class Rig {
-  // ui: overrides for the kiosk's "ui" section (e.g. short idle times).
-  static async start({ ui = {} } = {}) {
+  // ui: overrides for the kiosk's "ui" section (e.g. short idle times). printer: a simulated
+  // receipt printer (tools/sim-printer; it needs root, and rig.printed is null without it).
+  static async start({ ui = {}, printer = false } = {}) {
     const rig = new Rig();
     rig.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kiosk-e2e-'));
+    let printerSocket = null;
+    rig.printed = null;
+    if (printer && process.getuid() === 0) {
+      printerSocket = execFileSync(path.join(source, 'tools', 'sim-printer'), ['start', path.join(rig.dir, 'printer')],
+        { encoding: 'utf8' }).trim();
+      rig.printed = path.join(rig.dir, 'printer', 'printed');
+    }
     rig.pki = path.join(rig.dir, 'pki');
     execFileSync(path.join(source, 'tools', 'make-sim-pki'), [rig.pki, 'E2E-KIOSK'], { stdio: 'ignore' });
     const officePort = await freePort();
@@ -82,7 +91,7 @@ export class Rig {
     await waitForLine(rig.office, /listening on/, 20000, 'the office');
 
     rig.uiPort = await freePort();
-    const config = kioskConfig({ dir: rig.dir, pki: rig.pki, officePort, uiPort: rig.uiPort, ui });
+    const config = kioskConfig({ dir: rig.dir, pki: rig.pki, officePort, uiPort: rig.uiPort, ui, printer: printerSocket });
     rig.configFile = path.join(rig.dir, 'kiosk.json');
     fs.writeFileSync(rig.configFile, JSON.stringify(config, null, 2));
     rig.log = '';
@@ -137,6 +146,7 @@ export class Rig {
         await new Promise((resolve) => { child.on('exit', resolve); setTimeout(resolve, 10000); });
       }
     }
+    if (this.printed) execFileSync(path.join(source, 'tools', 'sim-printer'), ['stop', path.join(this.dir, 'printer')]);
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
 }

@@ -1,16 +1,20 @@
 // An applicant at the kiosk, in a real browser, on the simulated devices, with the real central
-// office: a whole session ends with a receipt whose tracking code the office knows; the Arabic
+// office: a whole session ends with a receipt whose tracking code the office knows, and which
+// prints on the simulated receipt printer; the Arabic
 // screen lays out right to left; every prompt is spoken in the chosen language. Screenshots of
 // each step are kept in build/tests/e2e-artefacts.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { Rig } from './harness.mjs';
+import { Rig, artefacts } from './harness.mjs';
 
 let rig;
-before(async () => { rig = await Rig.start(); });
+before(async () => { rig = await Rig.start({ printer: true }); });
 after(async () => { if (rig) await rig.stop(); });
 
-test('an applicant goes from welcome to a receipt and the office receives the record', async () => {
+test('an applicant goes from welcome to a receipt and the office receives the record', async (t) => {
   const page = rig.page;
   await rig.step('welcome', { shot: '01-welcome' });
   await page.click('[data-action=start]');
@@ -54,6 +58,24 @@ test('an applicant goes from welcome to a receipt and the office receives the re
   const code = (await page.textContent('#tracking-code')).trim();
   assert.match(code, /^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$/);
   assert.ok(await page.evaluate(() => document.getElementById('qr').naturalWidth > 0), 'the QR code is drawn');
+
+  // The printed receipt reaches the (simulated) printer with the same code on it.
+  if (rig.printed) {
+    await page.click('#print');
+    await page.waitForFunction(() => /take it from the printer/.test(document.getElementById('print-state')?.textContent),
+      null, { timeout: 30000 });
+    let job = '';
+    for (let i = 0; i < 50 && !job; ++i) {
+      job = fs.readdirSync(rig.printed).find((f) => f.endsWith('.pdf')) ?? '';
+      if (!job) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.ok(job, 'a job reached the printer');
+    const text = execFileSync('pdftotext', [path.join(rig.printed, job), '-'], { encoding: 'utf8' });
+    assert.match(text.replace(/\s+/g, ' '), new RegExp(`${code}.*Fee due`));
+    await page.screenshot({ path: `${artefacts}/10-receipt-printed.png` });
+  } else {
+    t.diagnostic('not root: the simulated printer cannot run, the printed receipt is not tested');
+  }
 
   // The uploader sends the sealed record; the office opens an application under the code.
   let status = '';
