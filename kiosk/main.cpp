@@ -16,6 +16,7 @@
 #include "drivers/environment.hpp"
 #include "kiosk/device_check.hpp"
 #include "kiosk/devices.hpp"
+#include "kiosk/service_manager.hpp"
 #include "kiosk/session/session_runner.hpp"
 #include "kiosk/sync_link.hpp"
 #include "kiosk/technician/calibration.hpp"
@@ -131,10 +132,16 @@ int main(int argc, char** argv) {
     log->info("applicant screen at {}", ui->address());
   }
 
+  // Under systemd: the watchdog is fed from this loop, so a hung loop is restarted.
+  kiosk::app::ServiceManager service(io.get_executor());
+  service.start_watchdog();
+  service.status("checking the devices");
+
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int signal) {
     if (ec) return;
     log->info("stopping on {}", strsignal(signal));
+    service.stopping();
     if (runner) runner->stop();
     if (ui) ui->stop();
     devices.fingerprint->cancel();
@@ -149,8 +156,12 @@ int main(int argc, char** argv) {
                             [&](const kiosk::app::DeviceCheckResult& result) {
                               if (result.all_ok()) {
                                 log->info("all three devices answered");
+                                service.ready("serving applicants");
                               } else {
+                                // Never ready: systemd's start timeout restarts the kiosk, which
+                                // looks for its devices again.
                                 log->error("device check failed: see the errors above");
+                                service.status("not ready: a device did not answer (see the journal)");
                                 exit_code = 1;
                               }
                               if (runner) runner->devices_checked(result);

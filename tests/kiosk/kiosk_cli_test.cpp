@@ -2,6 +2,8 @@
 // all three; with a bad configuration it stops at once and says which key in which file.
 #include <signal.h>
 #include <spawn.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -9,6 +11,7 @@
 #include <fcntl.h>
 
 #include <fstream>
+#include <vector>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -103,6 +106,97 @@ TEST(KioskProgram, SigtermStopsARunningKioskCleanly) {
   }
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << log_text();
   EXPECT_THAT(log_text(), HasSubstr("stopping on Terminated"));
+}
+
+// A notification socket as systemd's: the datagrams a service sends to it, in order.
+class NotifySocket {
+ public:
+  explicit NotifySocket(const std::filesystem::path& path) : path_(path.string()) {
+    fd_ = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    std::snprintf(address.sun_path, sizeof address.sun_path, "%s", path_.c_str());
+    bind(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address);
+  }
+  ~NotifySocket() { close(fd_); }
+  const std::string& path() const { return path_; }
+  // Everything received so far, one message per line.
+  std::string received() {
+    char buffer[4096];
+    for (ssize_t n; (n = recv(fd_, buffer, sizeof buffer, 0)) > 0;) messages_ += std::string(buffer, n) + "\n";
+    return messages_;
+  }
+
+ private:
+  std::string path_;
+  int fd_ = -1;
+  std::string messages_;
+};
+
+// Starts the kiosk with `profile` and extra environment; stderr goes to `log`.
+pid_t start_kiosk(const std::string& profile, const std::string& log, std::vector<std::string> extra_env) {
+  std::vector<char*> env;
+  for (char** e = environ; *e != nullptr; ++e) env.push_back(*e);
+  for (auto& e : extra_env) env.push_back(e.data());
+  env.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 2, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  const char* argv[] = {KIOSK_BINARY, "--config", profile.c_str(), nullptr};
+  pid_t pid = 0;
+  posix_spawn(&pid, KIOSK_BINARY, &actions, nullptr, const_cast<char**>(argv), env.data());
+  posix_spawn_file_actions_destroy(&actions);
+  return pid;
+}
+
+void stop_kiosk(pid_t pid) {
+  kill(pid, SIGTERM);
+  for (int i = 0; i < 200 && waitpid(pid, nullptr, WNOHANG) == 0; ++i) usleep(50'000);
+  kill(pid, SIGKILL);
+  waitpid(pid, nullptr, 0);
+}
+
+// systemd (Type=notify, WatchdogSec=): ready only once the devices answered, the watchdog fed
+// from the main loop while it runs, and "stopping" on SIGTERM.
+TEST(KioskProgram, UnderSystemdItIsReadyOnlyWithItsDevicesAndFeedsTheWatchdog) {
+  ASSERT_TRUE(std::filesystem::exists(kFaceSource)) << kFaceSource << " is missing";
+  testing::ScratchDir dir;
+  NotifySocket notify(dir / "notify.sock");
+  const std::string log = (dir / "kiosk.log").string();
+  const pid_t pid = start_kiosk(write_simulation_profile(dir).string(), log,
+                                {"NOTIFY_SOCKET=" + notify.path(), "WATCHDOG_USEC=400000"});
+  for (int i = 0; i < 600 && notify.received().find("READY=1") == std::string::npos; ++i) usleep(50'000);
+  const std::string before = notify.received();
+  ASSERT_THAT(before, HasSubstr("READY=1\nSTATUS=serving applicants")) << testing::read_file(log);
+  EXPECT_LT(before.find("STATUS=checking the devices"), before.find("READY=1")) << before;
+  EXPECT_THAT(testing::read_file(log), HasSubstr("all three devices answered"));
+  const auto fed = [&] {
+    const std::string r = notify.received();
+    int n = 0;
+    for (auto at = r.find("WATCHDOG=1"); at != std::string::npos; at = r.find("WATCHDOG=1", at + 1)) ++n;
+    return n;
+  };
+  const int fed_before = fed();
+  usleep(1'000'000);  // 200 ms a feed: about five in a second
+  EXPECT_GE(fed() - fed_before, 3) << notify.received();
+  stop_kiosk(pid);
+  EXPECT_THAT(notify.received(), HasSubstr("STOPPING=1"));
+}
+
+TEST(KioskProgram, UnderSystemdAMissingDeviceKeepsItFromBeingReady) {
+  testing::ScratchDir dir;
+  NotifySocket notify(dir / "notify.sock");
+  auto profile = write_simulation_profile(dir);
+  std::string text = testing::read_file(profile);
+  text.replace(text.find("pnm:0"), 5, "pnm:7");  // no such scanner
+  std::ofstream(profile) << text;
+  const std::string log = (dir / "kiosk.log").string();
+  const pid_t pid = start_kiosk(profile.string(), log, {"NOTIFY_SOCKET=" + notify.path()});
+  for (int i = 0; i < 600 && notify.received().find("not ready") == std::string::npos; ++i) usleep(50'000);
+  const std::string said = notify.received();
+  stop_kiosk(pid);
+  EXPECT_THAT(said, AllOf(HasSubstr("STATUS=not ready: a device did not answer"), Not(HasSubstr("READY=1"))))
+      << testing::read_file(log);
 }
 
 TEST(KioskProgram, UnknownKeyStopsStartWithFileAndKey) {
