@@ -73,6 +73,7 @@ export class Rig {
   // receipt printer (tools/sim-printer; it needs root, and rig.printed is null without it).
   static async start({ ui = {}, printer = false } = {}) {
     const rig = new Rig();
+    rig.screens = [];
     rig.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kiosk-e2e-'));
     let printerSocket = null;
     rig.printed = null;
@@ -124,6 +125,12 @@ export class Rig {
       throw new Error(`step ${name} not reached: ${JSON.stringify(view).slice(0, 1500)}\n${this.log.slice(-3000)}`);
     }
     if (shot) await this.page.screenshot({ path: path.join(artefacts, `${shot}.png`) });
+    // What the screen says on arrival, to check later that it was spoken.
+    const said = await this.page.evaluate(() => ({
+      title: document.querySelector('main h1')?.textContent ?? '',
+      prompt: document.querySelector('main .prompt')?.textContent ?? '',
+    }));
+    this.screens.push({ step: name, ...said });
   }
 
   view() { return this.page.evaluate(() => fetch('/api/view').then((r) => r.json())); }
