@@ -45,7 +45,10 @@ const char* const kUsage =
     "       kioskctl technician hash-pin\n"
     "                              read a technician PIN (4 to 12 digits) from standard input\n"
     "                              and print the hash for the configuration's\n"
-    "                              ui.technician_pin\n";
+    "                              ui.technician_pin\n"
+    "       kioskctl usb udev-rules [DEVICES.json] [--group kiosk]\n"
+    "                              the udev rules that give the group the devices of the device\n"
+    "                              table (default /etc/kiosk/devices.json) and nothing more\n";
 
 std::optional<config::Config> load_config(const std::string& file) {
   try {
@@ -87,6 +90,7 @@ int main(int argc, char** argv) {
   if (is(1, "photo") && (is(2, "check") || is(2, "make"))) return photo(argc, argv);
   if (is(1, "outbox") && (is(2, "status") || is(2, "retry"))) return outbox(argc, argv);
   if (argc == 3 && is(1, "technician") && is(2, "hash-pin")) return technician_hash_pin();
+  if (is(1, "usb") && is(2, "udev-rules")) return usb_udev_rules(argc, argv);
   const bool help = argc == 2 && is(1, "--help");
   std::fputs(kUsage, help ? stdout : stderr);
   return help ? 0 : 2;

@@ -21,8 +21,9 @@ int finger_quality(int argc, char** argv);  // argv[3..]: images and options
 int outbox(int argc, char** argv);          // argv[2]: status or retry
 int mrz(int argc, char** argv);             // argv[2..]: image and options
 int document_paper(int argc, char** argv);  // argv[2]: check or encode; argv[3..]: images, options
-int photo(int argc, char** argv);
-int technician_hash_pin();                  // the PIN on standard input           // argv[2]: check or make; argv[3..]: image, options
+int photo(int argc, char** argv);           // argv[2]: check or make; argv[3..]: image, options
+int technician_hash_pin();                  // the PIN on standard input
+int usb_udev_rules(int argc, char** argv);  // argv[3..]: the device table, --group
 
 // The configuration in `file`, or nothing after printing why it cannot be loaded.
 std::optional<config::Config> load_config(const std::string& file);
