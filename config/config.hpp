@@ -32,6 +32,9 @@ struct SimulationSection {
   std::filesystem::path dir;          // generated fingerprints, pages, camera video
   std::filesystem::path face_source;  // public-domain portrait the camera video is made from
   std::uint32_t seed = 1;             // generators are deterministic for a given seed
+  // The N-th finger laid on the virtual reader is a device error instead, as a reader failing mid
+  // session (for the tests of that path); 0: never.
+  int reader_fault_at = 0;
 };
 
 struct FingerprintSection {

@@ -33,8 +33,8 @@ Devices make_devices(const boost::asio::any_io_executor& executor, const config:
   } else {
     log->warn("USB inventory failed: {}", present.error().message());
   }
-  auto watched = d.usb->watch([log, table = config.usb.device_table](drivers::UsbChange change,
-                                                                     drivers::UsbDevice device) {
+  auto watched = d.usb->watch([log, table = config.usb.device_table, listener = d.usb_listener](
+                                  drivers::UsbChange change, drivers::UsbDevice device) {
     const auto known = drivers::match_inventory({device}, table);
     const char* verb = change == drivers::UsbChange::kArrived ? "plugged in" : "unplugged";
     if (known.empty()) {
@@ -42,6 +42,7 @@ Devices make_devices(const boost::asio::any_io_executor& executor, const config:
     } else {
       log->info("USB: {} {} ({}) {}", config::to_string(known[0].entry.device_class),
                 known[0].entry.model, drivers::to_string(device), verb);
+      if (*listener) (*listener)(change, known[0].entry.device_class);
     }
   });
   if (!watched) log->warn("USB hot-plug monitoring off: {}", watched.error().detail);

@@ -111,6 +111,9 @@ int main(int argc, char** argv) {
   std::optional<kiosk::ui::UiServer> ui;
   if (!options.self_test && config.ui.enabled) {
     runner.emplace(io.get_executor(), config, devices, sync, rig ? &*rig : nullptr);
+    *devices.usb_listener = [&](kiosk::drivers::UsbChange change, kiosk::config::DeviceClass device) {
+      runner->usb_changed(change, device);
+    };
     technician.emplace(io.get_executor(), config, sync, devices, calibration, rig ? &*rig : nullptr,
                        runner->virtual_fingers(), runner->mrz_reader(), [&] { return runner->applicant_present(); });
     ui.emplace(io.get_executor(),

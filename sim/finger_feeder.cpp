@@ -22,6 +22,7 @@ FingerFeeder::FingerFeeder(boost::asio::any_io_executor executor, std::filesyste
     : socket_(executor), retry_timer_(executor), path_(std::move(socket)) {}
 
 void FingerFeeder::connect(std::chrono::milliseconds patience, Done done) {
+  if (socket_.is_open()) socket_.close();  // a reader opened again listens afresh
   try_connect(std::chrono::steady_clock::now() + patience, std::move(done));
 }
 

@@ -22,7 +22,8 @@ class FingerFeeder {
 
   FingerFeeder(boost::asio::any_io_executor executor, std::filesystem::path socket);
 
-  // Connects, retrying until the reader's socket accepts or `patience` runs out.
+  // Connects (again, after the reader was opened again), retrying until the reader's socket
+  // accepts or `patience` runs out.
   void connect(std::chrono::milliseconds patience, Done done);
   bool connected() const { return socket_.is_open(); }
 

@@ -40,6 +40,14 @@ void VirtualFingers::connect() {
 
 void VirtualFingers::place(int position) {
   if (position < 1 || position > 10 || hands_off_) return;
+  if (sim_.reader_fault_at > 0 && ++placed_ == sim_.reader_fault_at) {
+    // The reader fails instead (libfprint's FP_DEVICE_ERROR_PROTO).
+    log::get("sim")->info("the virtual reader fails, as configured (simulation.reader_fault_at)");
+    boost::asio::post(executor_, [this] {
+      if (feeder_.connected()) feeder_.send_error(5, [](boost::system::error_code) {});
+    });
+    return;
+  }
   // Queued behind the prints still being made: by then this one is ready.
   boost::asio::post(making_, [this, position] {
     cv::Mat print;

@@ -143,10 +143,14 @@ std::string SessionRunner::act(const nlohmann::json& request) {
   } else if (action == "consent") {
     refusal = refusal_key(session_.consent(request.at("given").get<bool>(), now));
   } else if (action == "retry") {
-    // After a device came back, or a capture that ended without a result.
+    // After a capture that ended without a result; a device that failed is opened again first.
     session_.touch(now);
-    if (session_.step() == Step::kPhoto) start_photo();
-    if (session_.step() == Step::kFingerprints) start_fingerprints();
+    if (const auto failed = session_.device_problem()) {
+      device_returned(*failed);
+    } else {
+      if (session_.step() == Step::kPhoto) start_photo();
+      if (session_.step() == Step::kFingerprints) start_fingerprints();
+    }
   } else if (action == "finger_missing") {
     if (session_.step() != Step::kFingerprints || !ten_print_) return "session.not_now";
     const int position = request.at("position").get<int>();
@@ -237,6 +241,7 @@ void SessionRunner::stop_captures() {
   if (data_page_) data_page_->cancel();
   if (photo_) photo_->stop();
   if (ten_print_) ten_print_->cancel();
+  ten_print_running_ = false;
   if (paper_) paper_->cancel();
   data_page_.reset();
   photo_.reset();
@@ -406,35 +411,41 @@ void SessionRunner::start_photo() {
 }
 
 void SessionRunner::start_fingerprints() {
-  if (ten_print_) return;
-  live_.erase("exemptions");
-  if (const auto exemptions = exemptions_that_apply(); !exemptions.empty()) {
-    nlohmann::json reasons = nlohmann::json::array();
-    for (const auto& e : exemptions) reasons.push_back(finger::exemption_id(e.reason));
-    live_["exemptions"] = reasons;
-    live_["prompt"] = prompt("fingers.exempt");
-    return;
+  if (ten_print_running_) return;
+  if (!ten_print_) {
+    live_.erase("exemptions");
+    if (const auto exemptions = exemptions_that_apply(); !exemptions.empty()) {
+      nlohmann::json reasons = nlohmann::json::array();
+      for (const auto& e : exemptions) reasons.push_back(finger::exemption_id(e.reason));
+      live_["exemptions"] = reasons;
+      live_["prompt"] = prompt("fingers.exempt");
+      return;
+    }
+    if (!live_.contains("fingers")) live_["fingers"] = nlohmann::json::object();
+    ten_print_ = std::make_shared<finger::TenPrintSession>(
+        *devices_.fingerprint, config_.fingerprint_rules, config_.fingerprint,
+        [this, generation = generation_](const finger::TenPrintEvent& e) {
+          if (generation == generation_) on_finger_event(e);
+        });
+    // Fingers marked missing before stay missing.
+    for (const auto& [position, state] : live_["fingers"].items()) {
+      if (state.value("state", "") == "missing") ten_print_->mark_missing(std::stoi(position), finger::MissingCode::kUnableToPrint, "");
+    }
   }
-  if (!live_.contains("fingers")) live_["fingers"] = nlohmann::json::object();
-  ten_print_ = std::make_shared<finger::TenPrintSession>(
-      *devices_.fingerprint, config_.fingerprint_rules, config_.fingerprint,
-      [this, generation = generation_](const finger::TenPrintEvent& e) {
-        if (generation == generation_) on_finger_event(e);
-      });
-  // Fingers marked missing before stay missing.
-  for (const auto& [position, state] : live_["fingers"].items()) {
-    if (state.value("state", "") == "missing") ten_print_->mark_missing(std::stoi(position), finger::MissingCode::kUnableToPrint, "");
-  }
+  // After a failure (the reader unplugged, a device error, no finger in time) the same capture
+  // goes on: the fingers accepted before it stay.
+  ten_print_running_ = true;
   const auto generation = generation_;
   const auto* capture = ten_print_.get();
   ten_print_->run([this, generation, capture](drivers::Result<finger::TenPrintResult> result) {
     if (generation != generation_ || ten_print_.get() != capture) return;  // wiped, or left
-    ten_print_.reset();
+    ten_print_running_ = false;
     if (!result) {
       // No finger within the deadline is the applicant's pause, not the reader's fault.
       return capture_ended(result.error(), "fingers.try_again", config::DeviceClass::kFingerprint,
                            drivers::ProblemCode::kTimeout);
     }
+    ten_print_.reset();
     const Step before = session_.step();
     settle(before, result->all_missing()
                        ? session_.fingerprints_exempt(
@@ -567,6 +578,47 @@ void SessionRunner::device_lost(config::DeviceClass device, std::string what) {
   log::get("kiosk")->error("{} failed during a session: {}", config::to_string(device), what);
   session_.device_failed(device, Clock::now());
   changed();
+}
+
+void SessionRunner::device_returned(config::DeviceClass device) {
+  const auto generation = generation_;
+  const auto back = [this, device, generation](std::string failure) {
+    if (generation != generation_ || session_.device_problem() != device) return;
+    if (!failure.empty()) {
+      log::get("kiosk")->warn("{} is still unavailable: {}", config::to_string(device), failure);
+      return changed();
+    }
+    log::get("kiosk")->info("{} is back", config::to_string(device));
+    session_.device_back(device, Clock::now());
+    live_.erase("notice");
+    if (session_.step() == Step::kPhoto && device == config::DeviceClass::kCamera) start_photo();
+    if (session_.step() == Step::kFingerprints && device == config::DeviceClass::kFingerprint) start_fingerprints();
+    changed();
+  };
+  switch (device) {
+    case config::DeviceClass::kFingerprint:
+      devices_.fingerprint->close([this, back](drivers::Result<void>) {
+        devices_.fingerprint->open("", [this, back](drivers::Result<drivers::FingerprintDeviceInfo> info) {
+          if (info && virtual_fingers_) virtual_fingers_->connect();  // the rig's reader has a new socket
+          back(info ? std::string() : info.error().message());
+        });
+      });
+      break;
+    case config::DeviceClass::kScanner:
+      devices_.scanner->close([this, back](drivers::Result<void>) {
+        devices_.scanner->open(config_.scanner.device, [back](drivers::Result<drivers::ScannerInfo> info) {
+          back(info ? std::string() : info.error().message());
+        });
+      });
+      break;
+    case config::DeviceClass::kCamera:
+      back({});  // the photo step opens the camera afresh
+      break;
+  }
+}
+
+void SessionRunner::usb_changed(drivers::UsbChange change, config::DeviceClass device) {
+  if (change == drivers::UsbChange::kArrived && session_.device_problem() == device) device_returned(device);
 }
 
 void SessionRunner::tick() {

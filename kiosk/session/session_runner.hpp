@@ -57,6 +57,9 @@ class SessionRunner {
   // Whether an applicant is using the kiosk: any step but the welcome screen.
   bool applicant_present() const { return session_.step() != Step::kWelcome; }
   const std::shared_ptr<const document::MrzReader>& mrz_reader() const { return mrz_reader_; }
+  // A device of the device table was plugged in or out (USB hot-plug): a device that failed in
+  // this session is opened again when it returns, and its step's capture goes on.
+  void usb_changed(drivers::UsbChange change, config::DeviceClass device);
   // The simulated applicant's fingers, or null on real hardware.
   sim::VirtualFingers* virtual_fingers() { return virtual_fingers_.get(); }
   void stop();
@@ -69,6 +72,8 @@ class SessionRunner {
   std::string scan_paper(const std::string& id);
   std::string finish_paper(const std::string& id);
   std::string print_receipt();
+  // Opens the failed `device` again; once it answers, the session goes on where it stopped.
+  void device_returned(config::DeviceClass device);
   void start_photo();
   void start_fingerprints();
   void on_finger_event(const finger::TenPrintEvent& event);
@@ -99,7 +104,8 @@ class SessionRunner {
 
   std::shared_ptr<document::DataPageCapture> data_page_;
   std::shared_ptr<face::PhotoCapture> photo_;
-  std::shared_ptr<finger::TenPrintSession> ten_print_;
+  std::shared_ptr<finger::TenPrintSession> ten_print_;  // kept after a failure: its fingers stay
+  bool ten_print_running_ = false;
   std::shared_ptr<document::PaperCapture> paper_;
   std::uint64_t generation_ = 0;  // of the session: a capture's late answer for a wiped one is dropped
   std::chrono::system_clock::time_point started_;

@@ -18,11 +18,13 @@ const simDir = path.join(build, 'tests', 'e2e-sim');
 
 // The kiosk's configuration for a rig in `dir`: the simulated devices, the office on
 // `officePort`, the screen on `uiPort`.
-export function kioskConfig({ dir, pki, officePort, uiPort, ui = {}, printer = null }) {
+export function kioskConfig({ dir, pki, officePort, uiPort, ui = {}, printer = null, simulation = {} }) {
   fs.mkdirSync(simDir, { recursive: true });
   return {
     kiosk: { id: 'E2E-KIOSK', state_dir: path.join(dir, 'state'), log_level: 'info' },
-    simulation: { enabled: true, dir: simDir, face_source: path.join(source, 'var', 'public-data', 'astronaut.png'), seed: 1 },
+    simulation: {
+      enabled: true, dir: simDir, face_source: path.join(source, 'var', 'public-data', 'astronaut.png'), seed: 1, ...simulation,
+    },
     fingerprint: { drivers: ['virtual_image'], virtual_image_socket: path.join(dir, 'fp.sock'), resolution_ppi: 500 },
     scanner: { device: 'pnm:0', sane_config_dir: path.join(simDir, 'sane'), resolution_dpi: 300, mode: 'Color' },
     camera: { source: 'file', location: path.join(simDir, 'photo-session.avi'), width: 1280, height: 720, fps: 15, pace_to_fps: true },
@@ -69,9 +71,10 @@ function waitForLine(child, pattern, ms, what) {
 }
 
 export class Rig {
-  // ui: overrides for the kiosk's "ui" section (e.g. short idle times). printer: a simulated
-  // receipt printer (tools/sim-printer; it needs root, and rig.printed is null without it).
-  static async start({ ui = {}, printer = false } = {}) {
+  // ui, simulation: overrides for those sections of the kiosk's configuration (e.g. short idle
+  // times). printer: a simulated receipt printer (tools/sim-printer; it needs root, and
+  // rig.printed is null without it).
+  static async start({ ui = {}, simulation = {}, printer = false } = {}) {
     const rig = new Rig();
     rig.screens = [];
     rig.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kiosk-e2e-'));
@@ -92,7 +95,9 @@ export class Rig {
     await waitForLine(rig.office, /listening on/, 20000, 'the office');
 
     rig.uiPort = await freePort();
-    const config = kioskConfig({ dir: rig.dir, pki: rig.pki, officePort, uiPort: rig.uiPort, ui, printer: printerSocket });
+    const config = kioskConfig({
+      dir: rig.dir, pki: rig.pki, officePort, uiPort: rig.uiPort, ui, simulation, printer: printerSocket,
+    });
     rig.configFile = path.join(rig.dir, 'kiosk.json');
     fs.writeFileSync(rig.configFile, JSON.stringify(config, null, 2));
     rig.log = '';

@@ -1,0 +1,43 @@
+// A device that fails mid-session: the fingerprint reader breaks down at the third finger (the
+// simulated reader answers with libfprint's protocol error). The applicant is told a member of
+// staff has been called and nothing is lost; "Try again" opens the reader again and the capture
+// goes on from the third finger, the first two kept.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { Rig, artefacts } from './harness.mjs';
+
+let rig;
+before(async () => { rig = await Rig.start({ simulation: { reader_fault_at: 3 } }); });
+after(async () => { if (rig) await rig.stop(); });
+
+const done = (view) => Object.entries(view.fingers ?? {}).filter(([, f]) => f.state === 'done').map(([p]) => Number(p));
+
+test('the reader failing at the third finger keeps the first two, and Try again goes on from the third', async () => {
+  const page = rig.page;
+  await page.click('[data-action=start]');
+  await rig.step('service');
+  await page.click('[data-service=visa-l]');
+  await rig.step('data_page');
+  await page.click('[data-action=scan]');
+  await rig.step('consent', { ms: 60000 });
+  await page.click('[data-action=consent] >> nth=0');
+  await rig.step('fingerprints', { ms: 90000 });
+
+  await page.waitForFunction(() => window.kioskView.device_problem, null, { timeout: 60000 });
+  assert.match(await page.textContent('#notice'), /staff has been called.*kept/);
+  const failed = await rig.view();
+  assert.deepEqual(done(failed).sort(), [1, 2], 'the two fingers before the fault are kept');
+  await page.screenshot({ path: `${artefacts}/16-reader-failed.png` });
+  assert.match(rig.log, /fingerprint failed during a session/);
+
+  await page.click('[data-action=retry]');
+  await page.waitForFunction(() => !window.kioskView.device_problem, null, { timeout: 20000 });
+  assert.match(rig.log, /fingerprint is back/);
+  await page.waitForFunction(() => window.kioskView.current_finger, null, { timeout: 20000 });
+  assert.equal((await rig.view()).current_finger, 3, 'the capture goes on at the third finger');
+  await rig.step('documents', { ms: 180000 });
+  const fingers = Object.values((await rig.view()).fingers);
+  assert.equal(fingers.filter((f) => f.state === 'done').length, 10, 'all ten, the first two from before the fault');
+  await page.click('#cancel');
+  await rig.step('welcome');
+});
