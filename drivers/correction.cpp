@@ -11,7 +11,8 @@ namespace {
 
 std::array<std::uint8_t, 256> gain_table(double gain) {
   std::array<std::uint8_t, 256> table{};
-  for (int v = 0; v < 256; ++v) table[v] = static_cast<std::uint8_t>(std::clamp(std::lround(v * gain), 0L, 255L));
+  for (int v = 0; v < 256; ++v)
+    table[v] = static_cast<std::uint8_t>(std::clamp(std::lround(v * gain), 0L, 255L));
   return table;
 }
 
@@ -19,8 +20,8 @@ std::array<std::uint8_t, 256> gain_table(double gain) {
 
 void apply(const ColourGains& gains, Image& rgb) {
   if (gains.neutral() || rgb.channels != 3) return;
-  const std::array<std::array<std::uint8_t, 256>, 3> tables = {gain_table(gains.red), gain_table(gains.green),
-                                                               gain_table(gains.blue)};
+  const std::array<std::array<std::uint8_t, 256>, 3> tables = {
+      gain_table(gains.red), gain_table(gains.green), gain_table(gains.blue)};
   std::uint8_t* p = rgb.pixels.data();
   const std::size_t n = rgb.pixels.size() / 3;
   for (std::size_t i = 0; i < n; ++i, p += 3) {
@@ -45,7 +46,8 @@ void apply(const FlatField& field, double left_mm, Image& page) {
   std::vector<std::uint32_t> column(static_cast<std::size_t>(page.width));
   for (int x = 0; x < page.width; ++x) {
     const double mm = left_mm + (x + 0.5) * 25.4 / page.pixels_per_inch;
-    column[static_cast<std::size_t>(x)] = static_cast<std::uint32_t>(std::lround(field.gain_at(mm) * 256.0));
+    column[static_cast<std::size_t>(x)] =
+        static_cast<std::uint32_t>(std::lround(field.gain_at(mm) * 256.0));
   }
   const int channels = page.channels;
   for (int y = 0; y < page.height; ++y) {

@@ -7,7 +7,8 @@
 
 namespace kiosk::app {
 
-ServiceManager::ServiceManager(boost::asio::any_io_executor executor) : timer_(std::move(executor)) {
+ServiceManager::ServiceManager(boost::asio::any_io_executor executor)
+    : timer_(std::move(executor)) {
   std::uint64_t usec = 0;
   if (sd_watchdog_enabled(0, &usec) > 0) interval_ = std::chrono::microseconds(usec);
 }
@@ -28,7 +29,9 @@ void ServiceManager::ready(std::string_view text) {
   sd_notify(0, ("READY=1\nSTATUS=" + std::string(text)).c_str());
 }
 
-void ServiceManager::status(std::string_view text) { sd_notify(0, ("STATUS=" + std::string(text)).c_str()); }
+void ServiceManager::status(std::string_view text) {
+  sd_notify(0, ("STATUS=" + std::string(text)).c_str());
+}
 
 void ServiceManager::stopping() {
   timer_.cancel();

@@ -3,11 +3,10 @@
 // loop is restarted. Outside systemd (no NOTIFY_SOCKET) every call does nothing.
 #pragma once
 
-#include <chrono>
-#include <string_view>
-
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <string_view>
 
 namespace kiosk::app {
 

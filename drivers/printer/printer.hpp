@@ -2,12 +2,11 @@
 // it. Absent (no Printer at all) where the configuration names no printer.
 #pragma once
 
+#include <boost/asio/any_io_executor.hpp>
 #include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
-
-#include <boost/asio/any_io_executor.hpp>
 
 #include "drivers/problem.hpp"
 
@@ -32,7 +31,8 @@ class Printer {
 // CUPS: `destination` is a queue of a CUPS scheduler (its name; `server` names the scheduler, empty
 // for the system's) or an IPP printer's URI ("ipp://host:631/ipp/print"); every call runs on a
 // worker thread, within `deadline`.
-std::unique_ptr<Printer> make_cups_printer(boost::asio::any_io_executor executor, std::string destination,
-                                           std::string server, std::chrono::milliseconds deadline);
+std::unique_ptr<Printer> make_cups_printer(boost::asio::any_io_executor executor,
+                                           std::string destination, std::string server,
+                                           std::chrono::milliseconds deadline);
 
 }  // namespace kiosk::drivers

@@ -1,11 +1,11 @@
 // Device calibration; see calibration.hpp.
 #include "kiosk/technician/calibration.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <fstream>
-
-#include <fmt/format.h>
 #include <opencv2/imgproc.hpp>
 
 #include "capture/finger/quality.hpp"
@@ -16,22 +16,25 @@
 namespace kiosk::app {
 namespace {
 
-constexpr double kMaxCardSpread = 0.10;    // a card's luminance varies less than this over its mean
-constexpr double kMaxClipped = 0.01;       // share of the middle at 255 in some channel
-constexpr double kMinCardLuminance = 30;   // darker: no light, or no card
-constexpr double kMinGain = 1.0 / 3.0;     // beyond these the camera's own exposure is wrong,
-constexpr double kMaxGain = 3.0;           //   not something gains should hide
-constexpr double kMinSheetWhite = 120;     // a blank sheet's brightest millimetres at least
-constexpr double kMaxFlatGain = 1.5;       // a lamp that needs more has failed
-constexpr double kInkBelow = 0.7;          // a pixel this far under its column's mean is a mark
-constexpr double kMaxInkShare = 0.002;     // more marks than this: the sheet is not blank
+constexpr double kMaxCardSpread = 0.10;   // a card's luminance varies less than this over its mean
+constexpr double kMaxClipped = 0.01;      // share of the middle at 255 in some channel
+constexpr double kMinCardLuminance = 30;  // darker: no light, or no card
+constexpr double kMinGain = 1.0 / 3.0;    // beyond these the camera's own exposure is wrong,
+constexpr double kMaxGain = 3.0;          //   not something gains should hide
+constexpr double kMinSheetWhite = 120;    // a blank sheet's brightest millimetres at least
+constexpr double kMaxFlatGain = 1.5;      // a lamp that needs more has failed
+constexpr double kInkBelow = 0.7;         // a pixel this far under its column's mean is a mark
+constexpr double kMaxInkShare = 0.002;    // more marks than this: the sheet is not blank
 constexpr double kPlatenForegroundMm2 = 20;  // a clean platen shows less ridge area than this
 constexpr int kPlatenMinutiae = 4;           //   and fewer minutiae
 
-CalibrationRefusal refuse(std::string id, std::string detail) { return {std::move(id), std::move(detail)}; }
+CalibrationRefusal refuse(std::string id, std::string detail) {
+  return {std::move(id), std::move(detail)};
+}
 
 cv::Mat middle_of(const cv::Mat& image) {
-  return image(cv::Rect(image.cols / 4, image.rows / 4, std::max(1, image.cols / 2), std::max(1, image.rows / 2)));
+  return image(cv::Rect(image.cols / 4, image.rows / 4, std::max(1, image.cols / 2),
+                        std::max(1, image.rows / 2)));
 }
 
 // The luminance of an RGB or grey image, as floats.
@@ -67,7 +70,8 @@ Profile profile_of(const cv::Mat& lum, double ppi, double left_mm) {
   p.first = static_cast<std::size_t>(std::floor(origin));
   std::vector<double> sum, count;
   for (int x = 0; x < lum.cols; ++x) {
-    const auto bin = static_cast<std::size_t>(std::floor(origin + (x + 0.5) * p.mm_per_column)) - p.first;
+    const auto bin =
+        static_cast<std::size_t>(std::floor(origin + (x + 0.5) * p.mm_per_column)) - p.first;
     if (bin >= sum.size()) {
       sum.resize(bin + 1, 0.0);
       count.resize(bin + 1, 0.0);
@@ -76,8 +80,10 @@ Profile profile_of(const cv::Mat& lum, double ppi, double left_mm) {
     count[bin] += 1;
   }
   for (std::size_t i = 0; i < sum.size(); ++i) {
-    if (count[i] > 0) p.bins.push_back(sum[i] / count[i]);
-    else p.bins.push_back(p.bins.empty() ? 0.0 : p.bins.back());
+    if (count[i] > 0)
+      p.bins.push_back(sum[i] / count[i]);
+    else
+      p.bins.push_back(p.bins.empty() ? 0.0 : p.bins.back());
   }
   return p;
 }
@@ -101,7 +107,9 @@ double unevenness_of(const std::vector<double>& bins) {
 }
 
 nlohmann::json reading_json(const CardReading& r) {
-  return {{"luminance", r.luminance}, {"red_to_green", r.red_to_green}, {"blue_to_green", r.blue_to_green},
+  return {{"luminance", r.luminance},
+          {"red_to_green", r.red_to_green},
+          {"blue_to_green", r.blue_to_green},
           {"spread", r.spread}};
 }
 
@@ -137,13 +145,15 @@ CardReading read_card(const cv::Mat& rgb) {
   return r;
 }
 
-std::expected<CameraCalibration, CalibrationRefusal> calibrate_camera(const std::vector<cv::Mat>& frames, Card card,
-                                                                      const drivers::ColourGains& in_use) {
-  if (frames.empty()) return std::unexpected(refuse("calibration.no_picture", "the camera gave no frame"));
+std::expected<CameraCalibration, CalibrationRefusal> calibrate_camera(
+    const std::vector<cv::Mat>& frames, Card card, const drivers::ColourGains& in_use) {
+  if (frames.empty())
+    return std::unexpected(refuse("calibration.no_picture", "the camera gave no frame"));
   cv::Mat sum = cv::Mat::zeros(frames.front().size(), CV_32FC3);
   for (const auto& f : frames) {
     if (f.size() != sum.size() || f.type() != CV_8UC3) {
-      return std::unexpected(refuse("calibration.no_picture", "the camera's frames are not 8-bit colour"));
+      return std::unexpected(
+          refuse("calibration.no_picture", "the camera's frames are not 8-bit colour"));
     }
     cv::accumulate(f, sum);
   }
@@ -154,13 +164,16 @@ std::expected<CameraCalibration, CalibrationRefusal> calibrate_camera(const std:
   c.before = read_card(mean_frame);
   const auto figure = [](double v) { return fmt::format("{:.1f}", v); };
   if (c.before.luminance < kMinCardLuminance) {
-    return std::unexpected(refuse("calibration.too_dark", "luminance " + figure(c.before.luminance)));
+    return std::unexpected(
+        refuse("calibration.too_dark", "luminance " + figure(c.before.luminance)));
   }
   if (c.before.clipped > kMaxClipped) {
-    return std::unexpected(refuse("calibration.too_bright", figure(100 * c.before.clipped) + " % clipped"));
+    return std::unexpected(
+        refuse("calibration.too_bright", figure(100 * c.before.clipped) + " % clipped"));
   }
   if (c.before.spread > kMaxCardSpread) {
-    return std::unexpected(refuse("calibration.card_not_filling", "spread " + fmt::format("{:.3f}", c.before.spread)));
+    return std::unexpected(
+        refuse("calibration.card_not_filling", "spread " + fmt::format("{:.3f}", c.before.spread)));
   }
   const cv::Scalar m = cv::mean(middle_of(mean_frame));  // R, G, B
   const double level = card_level(card);
@@ -168,7 +181,8 @@ std::expected<CameraCalibration, CalibrationRefusal> calibrate_camera(const std:
   c.gains = {in_use.red * step[0], in_use.green * step[1], in_use.blue * step[2]};
   for (const double g : {c.gains.red, c.gains.green, c.gains.blue}) {
     if (g < kMinGain || g > kMaxGain) {
-      return std::unexpected(refuse("calibration.out_of_range", "gain " + fmt::format("{:.2f}", g)));
+      return std::unexpected(
+          refuse("calibration.out_of_range", "gain " + fmt::format("{:.2f}", g)));
     }
   }
   cv::Mat corrected;
@@ -183,12 +197,14 @@ double unevenness(const drivers::Image& page) {
   return unevenness_of(smoothed(profile_of(luminance_of(page), page.pixels_per_inch, 0).bins));
 }
 
-std::expected<ScannerCalibration, CalibrationRefusal> calibrate_scanner(const drivers::Image& blank, double left_mm) {
+std::expected<ScannerCalibration, CalibrationRefusal> calibrate_scanner(const drivers::Image& blank,
+                                                                        double left_mm) {
   if (blank.empty() || blank.width < 16 || blank.height < 16) {
     return std::unexpected(refuse("calibration.no_picture", "the scanner gave no page"));
   }
   if (blank.pixels_per_inch <= 0) {
-    return std::unexpected(refuse("calibration.no_picture", "the scanner did not say its resolution"));
+    return std::unexpected(
+        refuse("calibration.no_picture", "the scanner did not say its resolution"));
   }
   const cv::Mat lum = luminance_of(blank);
   const Profile p = profile_of(lum, blank.pixels_per_inch, left_mm);
@@ -196,32 +212,38 @@ std::expected<ScannerCalibration, CalibrationRefusal> calibrate_scanner(const dr
   ScannerCalibration c;
   c.white_level = *std::max_element(level.begin(), level.end());
   if (c.white_level < kMinSheetWhite) {
-    return std::unexpected(refuse("calibration.no_sheet", fmt::format("white level {:.0f}", c.white_level)));
+    return std::unexpected(
+        refuse("calibration.no_sheet", fmt::format("white level {:.0f}", c.white_level)));
   }
   // Marks on the sheet: pixels well under their column's mean.
   cv::Mat columns;
   cv::reduce(lum, columns, 0, cv::REDUCE_AVG, CV_32F);
   cv::Mat marks = lum < cv::repeat(columns * kInkBelow, lum.rows, 1);
-  const double ink = static_cast<double>(cv::countNonZero(marks)) / static_cast<double>(marks.total());
+  const double ink =
+      static_cast<double>(cv::countNonZero(marks)) / static_cast<double>(marks.total());
   if (ink > kMaxInkShare) {
-    return std::unexpected(refuse("calibration.sheet_not_blank", fmt::format("{:.2f} % marked", 100 * ink)));
+    return std::unexpected(
+        refuse("calibration.sheet_not_blank", fmt::format("{:.2f} % marked", 100 * ink)));
   }
   c.field.step_mm = 1.0;
   c.field.gain.assign(p.first, 0.0F);  // bins left of the page: the page's first gain, below
   for (std::size_t i = 0; i < level.size(); ++i) {
     const double g = level[i] > 0 ? c.white_level / level[i] : kMaxFlatGain + 1;
     if (g > kMaxFlatGain) {
-      return std::unexpected(refuse("calibration.lamp_uneven", fmt::format("{:.0f} mm from the left edge is {:.0f} % darker",
-                                                                           static_cast<double>(p.first + i),
-                                                                           100 * (1 - 1 / g))));
+      return std::unexpected(
+          refuse("calibration.lamp_uneven",
+                 fmt::format("{:.0f} mm from the left edge is {:.0f} % darker",
+                             static_cast<double>(p.first + i), 100 * (1 - 1 / g))));
     }
     c.field.gain.push_back(static_cast<float>(g));
   }
-  std::fill(c.field.gain.begin(), c.field.gain.begin() + static_cast<std::ptrdiff_t>(p.first), c.field.gain[p.first]);
+  std::fill(c.field.gain.begin(), c.field.gain.begin() + static_cast<std::ptrdiff_t>(p.first),
+            c.field.gain[p.first]);
   c.unevenness_before = unevenness_of(level);
   drivers::Image after = blank;
   drivers::apply(c.field, left_mm, after);
-  c.unevenness_after = unevenness_of(smoothed(profile_of(luminance_of(after), after.pixels_per_inch, left_mm).bins));
+  c.unevenness_after =
+      unevenness_of(smoothed(profile_of(luminance_of(after), after.pixels_per_inch, left_mm).bins));
   return c;
 }
 
@@ -231,8 +253,10 @@ PlatenCheck check_platen(const drivers::Image* capture, double pixels_per_inch, 
   c.image_seen = true;
   c.minutiae = minutiae;
   if (capture->channels == 1 && !capture->empty()) {
-    const cv::Mat grey(capture->height, capture->width, CV_8UC1, const_cast<std::uint8_t*>(capture->pixels.data()));
-    c.foreground_mm2 = finger::assess_quality(grey, pixels_per_inch, minutiae).measures.foreground_mm2;
+    const cv::Mat grey(capture->height, capture->width, CV_8UC1,
+                       const_cast<std::uint8_t*>(capture->pixels.data()));
+    c.foreground_mm2 =
+        finger::assess_quality(grey, pixels_per_inch, minutiae).measures.foreground_mm2;
   }
   c.clean = c.foreground_mm2 < kPlatenForegroundMm2 && minutiae < kPlatenMinutiae;
   return c;
@@ -267,7 +291,8 @@ drivers::FlatField CalibrationStore::flat_field() const {
   if (!s.contains("gain") || !s["gain"].is_array()) return f;
   f.step_mm = s.value("step_mm", 1.0);
   for (const auto& g : s["gain"]) {
-    if (!g.is_number() || g.get<double>() < 1.0 / kMaxFlatGain || g.get<double>() > kMaxFlatGain) return {};
+    if (!g.is_number() || g.get<double>() < 1.0 / kMaxFlatGain || g.get<double>() > kMaxFlatGain)
+      return {};
     f.gain.push_back(g.get<float>());
   }
   if (f.step_mm <= 0) return {};
@@ -300,7 +325,9 @@ nlohmann::json CalibrationStore::figures(const ScannerCalibration& c) {
 }
 
 nlohmann::json CalibrationStore::figures(const PlatenCheck& c) {
-  return {{"clean", c.clean}, {"image_seen", c.image_seen}, {"foreground_mm2", c.foreground_mm2},
+  return {{"clean", c.clean},
+          {"image_seen", c.image_seen},
+          {"foreground_mm2", c.foreground_mm2},
           {"minutiae", c.minutiae}};
 }
 
@@ -325,7 +352,9 @@ bool CalibrationStore::write(const std::string& device, nlohmann::json record,
   nlohmann::json next = saved_;
   next[device] = std::move(record);
   if (auto written = sync::storage::write_durably(file_, next.dump(1)); !written) {
-    log::get("technician")->error("cannot save the {} calibration to {}: {}", device, file_.string(), written.error());
+    log::get("technician")
+        ->error("cannot save the {} calibration to {}: {}", device, file_.string(),
+                written.error());
     return false;
   }
   saved_ = std::move(next);

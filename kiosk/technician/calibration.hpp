@@ -13,13 +13,12 @@
 #include <chrono>
 #include <expected>
 #include <filesystem>
+#include <nlohmann/json.hpp>
+#include <opencv2/core.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
-#include <opencv2/core.hpp>
 
 #include "drivers/correction.hpp"
 #include "drivers/image.hpp"
@@ -38,11 +37,11 @@ std::string_view to_string(Card card);
 
 // The middle half of an RGB picture, where the card must be.
 struct CardReading {
-  double luminance = 0;      // 0..255
-  double red_to_green = 0;   // channel means' ratios: 1 and 1 is neutral
+  double luminance = 0;     // 0..255
+  double red_to_green = 0;  // channel means' ratios: 1 and 1 is neutral
   double blue_to_green = 0;
-  double spread = 0;         // the luminance's standard deviation over its mean: a card is even
-  double clipped = 0;        // share of pixels with a channel at 255
+  double spread = 0;   // the luminance's standard deviation over its mean: a card is even
+  double clipped = 0;  // share of pixels with a channel at 255
 };
 CardReading read_card(const cv::Mat& rgb);
 
@@ -58,19 +57,20 @@ struct CameraCalibration {
 double card_level(Card card);
 
 // `frames`: RGB pictures of the card taken with `in_use` applied. Averaged before reading.
-std::expected<CameraCalibration, CalibrationRefusal> calibrate_camera(const std::vector<cv::Mat>& frames, Card card,
-                                                                      const drivers::ColourGains& in_use);
+std::expected<CameraCalibration, CalibrationRefusal> calibrate_camera(
+    const std::vector<cv::Mat>& frames, Card card, const drivers::ColourGains& in_use);
 
 struct ScannerCalibration {
   drivers::FlatField field;
-  double white_level = 0;       // the sheet's brightest millimetres, grey levels
-  double unevenness_before = 0; // (brightest − darkest) / brightest across the glass, in %
-  double unevenness_after = 0;  // the same scan with the new field
+  double white_level = 0;        // the sheet's brightest millimetres, grey levels
+  double unevenness_before = 0;  // (brightest − darkest) / brightest across the glass, in %
+  double unevenness_after = 0;   // the same scan with the new field
 };
 
 // `blank`: the whole glass scanned with a blank white sheet on it, with no flat field applied,
 // its left edge `left_mm` from the glass's.
-std::expected<ScannerCalibration, CalibrationRefusal> calibrate_scanner(const drivers::Image& blank, double left_mm);
+std::expected<ScannerCalibration, CalibrationRefusal> calibrate_scanner(const drivers::Image& blank,
+                                                                        double left_mm);
 // (brightest − darkest) / brightest of the 1 mm column means, in % (the figure above).
 double unevenness(const drivers::Image& page);
 
@@ -106,7 +106,8 @@ class CalibrationStore {
   static nlohmann::json figures(const PlatenCheck& c);
 
  private:
-  bool write(const std::string& device, nlohmann::json record, std::chrono::system_clock::time_point at);
+  bool write(const std::string& device, nlohmann::json record,
+             std::chrono::system_clock::time_point at);
 
   std::filesystem::path file_;
   nlohmann::json saved_ = nlohmann::json::object();

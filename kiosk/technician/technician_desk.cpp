@@ -140,36 +140,36 @@ TechnicianReply TechnicianDesk::test(const std::string& device) {
 void TechnicianDesk::test_camera() {
   auto failed = [this](const std::string& why) { tests_["camera"] = {{"ok", false}, {"detail", why}}; };
   const int settle = std::max(1, static_cast<int>(config_.camera.fps));
-  grab_frames(drivers::camera_source_from(config_.camera), settle, 1,
-              [this, failed](std::expected<std::vector<cv::Mat>, std::string> frames) {
-            if (!frames || frames->empty()) return failed(frames ? "the camera gave no frame" : frames.error());
-            cv::Mat bgr;
-            cv::cvtColor(frames->front(), bgr, cv::COLOR_RGB2BGR);
-            if (bgr.empty() || bgr.channels() != 3) return failed("the camera's frame is not 8-bit colour");
-            const cv::Mat middle = bgr(cv::Rect(bgr.cols / 4, bgr.rows / 4, bgr.cols / 2, bgr.rows / 2));
-            const cv::Scalar mean = cv::mean(middle);
-            nlohmann::json t = {{"ok", true},
-                                {"width", bgr.cols},
-                                {"height", bgr.rows},
-                                {"mean_luminance", 0.114 * mean[0] + 0.587 * mean[1] + 0.299 * mean[2]},
-                                {"red_to_green", mean[1] > 0 ? mean[2] / mean[1] : 0},
-                                {"blue_to_green", mean[1] > 0 ? mean[0] / mean[1] : 0}};
-            const config::PhotoSpec* spec = config_.services.services.empty()
-                                                ? nullptr
-                                                : config_.services.photo_spec(config_.services.services.front().photo_spec);
-            auto detector = face::FaceDetector::load(config_.face);
-            if (spec != nullptr && detector) {
-              const face::PhotoAnalysis a = face::analyse_photo(bgr, *spec, **detector);
-              int passed = 0;
-              for (const auto& r : a.rules) passed += r.passed ? 1 : 0;
-              t["photo"] = {{"spec", spec->name},
-                            {"instruction", face::guidance_id(a.guidance)},
-                            {"rules_passed", passed},
-                            {"rules", a.rules.size()},
-                            {"faces", a.faces}};
-            }
-            tests_["camera"] = std::move(t);
-          });
+  using Frames = std::expected<std::vector<cv::Mat>, std::string>;
+  grab_frames(drivers::camera_source_from(config_.camera), settle, 1, [this, failed](Frames frames) {
+    if (!frames || frames->empty()) return failed(frames ? "the camera gave no frame" : frames.error());
+    cv::Mat bgr;
+    cv::cvtColor(frames->front(), bgr, cv::COLOR_RGB2BGR);
+    if (bgr.empty() || bgr.channels() != 3) return failed("the camera's frame is not 8-bit colour");
+    const cv::Mat middle = bgr(cv::Rect(bgr.cols / 4, bgr.rows / 4, bgr.cols / 2, bgr.rows / 2));
+    const cv::Scalar mean = cv::mean(middle);
+    nlohmann::json t = {{"ok", true},
+                        {"width", bgr.cols},
+                        {"height", bgr.rows},
+                        {"mean_luminance", 0.114 * mean[0] + 0.587 * mean[1] + 0.299 * mean[2]},
+                        {"red_to_green", mean[1] > 0 ? mean[2] / mean[1] : 0},
+                        {"blue_to_green", mean[1] > 0 ? mean[0] / mean[1] : 0}};
+    const config::PhotoSpec* spec = config_.services.services.empty()
+                                        ? nullptr
+                                        : config_.services.photo_spec(config_.services.services.front().photo_spec);
+    auto detector = face::FaceDetector::load(config_.face);
+    if (spec != nullptr && detector) {
+      const face::PhotoAnalysis a = face::analyse_photo(bgr, *spec, **detector);
+      int passed = 0;
+      for (const auto& r : a.rules) passed += r.passed ? 1 : 0;
+      t["photo"] = {{"spec", spec->name},
+                    {"instruction", face::guidance_id(a.guidance)},
+                    {"rules_passed", passed},
+                    {"rules", a.rules.size()},
+                    {"faces", a.faces}};
+    }
+    tests_["camera"] = std::move(t);
+  });
 }
 
 void TechnicianDesk::grab_frames(const drivers::CameraSource& source, int skip, int count,

@@ -2,12 +2,12 @@
 #include "kiosk/ui/catalogue.hpp"
 
 #include <fstream>
-
 #include <nlohmann/json.hpp>
 
 namespace kiosk::ui {
 
-std::expected<Catalogue, std::string> Catalogue::load(const std::filesystem::path& dir, std::string_view code) {
+std::expected<Catalogue, std::string> Catalogue::load(const std::filesystem::path& dir,
+                                                      std::string_view code) {
   const auto file = dir / (std::string(code) + ".json");
   std::ifstream in(file);
   if (!in) return std::unexpected("cannot read " + file.string());
@@ -20,12 +20,14 @@ std::expected<Catalogue, std::string> Catalogue::load(const std::filesystem::pat
   return c;
 }
 
-std::string Catalogue::text(std::string_view key, const std::map<std::string, std::string>& args) const {
+std::string Catalogue::text(std::string_view key,
+                            const std::map<std::string, std::string>& args) const {
   const auto found = texts_.find(key);
   std::string t = found != texts_.end() ? found->second : std::string(key);
   for (const auto& [name, value] : args) {
     const std::string placeholder = "{" + name + "}";
-    for (auto at = t.find(placeholder); at != std::string::npos; at = t.find(placeholder, at + value.size())) {
+    for (auto at = t.find(placeholder); at != std::string::npos;
+         at = t.find(placeholder, at + value.size())) {
       t.replace(at, placeholder.size(), value);
     }
   }

@@ -13,7 +13,8 @@ namespace kiosk::ui {
 class Catalogue {
  public:
   // The catalogue of language `code` in `dir`; an error names the file and what is wrong.
-  static std::expected<Catalogue, std::string> load(const std::filesystem::path& dir, std::string_view code);
+  static std::expected<Catalogue, std::string> load(const std::filesystem::path& dir,
+                                                    std::string_view code);
 
   // The text of `key` with its {placeholders} filled in; the key itself when it is missing, as
   // the screen does.
