@@ -3,6 +3,7 @@
 
 #include "capture/finger/previous_prints.hpp"
 #include "config/log.hpp"
+#include "config/utc_text.hpp"
 #include "sync/storage.hpp"
 
 namespace kiosk::app {
@@ -77,8 +78,15 @@ sync::Expected<void> install_bundle(const config::Config& config, const sync::Co
 
 nlohmann::json health_report(const config::Config& config, const SyncLink& link) {
   nlohmann::json report = {{"kiosk_id", config.kiosk.id},
+                            {"version", KIOSK_VERSION},
                             {"can_seal", link.sealer.has_value()},
-                            {"config_version", link.config_version}};
+                            {"config_version", link.config_version},
+                            {"devices", link.devices}};
+  const DeliveryHistory& h = *link.history;
+  report["last_delivery"] = h.last_delivery ? nlohmann::json(utc_text(*h.last_delivery)) : nlohmann::json(nullptr);
+  report["last_failure"] = h.last_failure ? nlohmann::json{{"at", utc_text(h.last_failure->first)},
+                                                           {"detail", h.last_failure->second}}
+                                          : nlohmann::json(nullptr);
   if (link.outbox) {
     if (const auto status = link.outbox->status()) {
       nlohmann::json counts = nlohmann::json::object();
@@ -185,6 +193,13 @@ SyncLink start_sync(const boost::asio::any_io_executor& executor, const config::
     link.uploader.reset();
     return link;
   }
+  link.uploader->on_event([history = link.history](const sync::UploadEvent& e) {
+    if (e.kind == sync::UploadEvent::Kind::kDelivered) {
+      history->last_delivery = std::chrono::system_clock::now();
+    } else {
+      history->last_failure = std::pair{std::chrono::system_clock::now(), e.detail};
+    }
+  });
   link.uploader->start();
   log->info("sending to {}:{}", s.office_host, s.office_port);
   return link;

@@ -3,8 +3,11 @@
 // it in the background.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <optional>
+#include <string>
+#include <utility>
 
 #include <boost/asio/any_io_executor.hpp>
 
@@ -16,6 +19,12 @@
 
 namespace kiosk::app {
 
+// What the uploader last did, for the health report and technician mode.
+struct DeliveryHistory {
+  std::optional<std::chrono::system_clock::time_point> last_delivery;
+  std::optional<std::pair<std::chrono::system_clock::time_point, std::string>> last_failure;
+};
+
 struct SyncLink {
   std::optional<sync::Sealer> sealer;
   std::unique_ptr<sync::Outbox> outbox;  // the uploader holds on to it: its address stays
@@ -23,6 +32,8 @@ struct SyncLink {
   std::unique_ptr<sync::OfficeClient> office;  // heartbeats, application status
   std::shared_ptr<bool> running = std::make_shared<bool>(true);  // the heartbeat loop's switch
   std::int64_t config_version = 0;  // of the office's bundle the kiosk runs with; 0: none
+  std::shared_ptr<DeliveryHistory> history = std::make_shared<DeliveryHistory>();  // the uploader's events
+  nlohmann::json devices = nullptr;  // each device as the start-up check found it; null until then
 
   // Whether an applicant can start: the kiosk can seal, and the outbox has room.
   sync::Expected<void> ready_for_applicant() const;
@@ -37,8 +48,9 @@ std::int64_t apply_stored_bundle(config::Config& config);
 // Its rules apply from the next start.
 sync::Expected<void> install_bundle(const config::Config& config, const sync::ConfigBundle& bundle);
 
-// The health report sent with every heartbeat: kiosk id, outbox counts, bytes waiting and the
-// oldest waiting packet, free disk. Never applicant data.
+// The health report sent with every heartbeat and shown in technician mode: kiosk id, version,
+// the devices, outbox counts, bytes waiting and the oldest waiting packet, the last delivery and
+// failure, free disk. Never applicant data.
 nlohmann::json health_report(const config::Config& config, const SyncLink& link);
 
 // Opens the outbox, loads the keys and starts the uploader. What cannot be set up is logged and

@@ -35,17 +35,7 @@ TechnicianDesk::TechnicianDesk(boost::asio::any_io_executor executor, const conf
       fingers_(fingers),
       mrz_reader_(std::move(mrz_reader)),
       applicant_present_(std::move(applicant_present)),
-      gate_(config.ui.technician_pin, config.kiosk.state_dir / "technician.json") {
-  if (link_.uploader) {
-    link_.uploader->on_event([this](const sync::UploadEvent& e) {
-      if (e.kind == sync::UploadEvent::Kind::kDelivered) {
-        last_delivery_ = std::chrono::system_clock::now();
-      } else {
-        last_failure_ = std::pair{std::chrono::system_clock::now(), e.detail};
-      }
-    });
-  }
-}
+      gate_(config.ui.technician_pin, config.kiosk.state_dir / "technician.json") {}
 
 void TechnicianDesk::devices_checked(const DeviceCheckResult& result) { checked_ = result; }
 
@@ -60,9 +50,6 @@ nlohmann::json TechnicianDesk::status() const {
   }
   s["tests"] = tests_;
   s["calibration"] = {{"saved", calibration_.shown()}, {"last", calibrating_}};
-  s["last_delivery"] = last_delivery_ ? nlohmann::json(utc_text(*last_delivery_)) : nlohmann::json(nullptr);
-  s["last_failure"] = last_failure_ ? nlohmann::json{{"at", utc_text(last_failure_->first)}, {"detail", last_failure_->second}}
-                                    : nlohmann::json(nullptr);
   return s;
 }
 

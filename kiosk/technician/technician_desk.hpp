@@ -2,9 +2,9 @@
 // routes:
 //   POST /api/technician/open      {"pin": "..."}: 200 {"token"}; 401 {"refusal", "attempts_left"};
 //                                  423 {"refusal", "locked_until"}; 503 when no PIN is configured
-//   GET  /api/technician/status    the devices as the start-up check found them, the outbox and
-//                                  the link to the central office (health_report), the last
-//                                  delivery and the last failure
+//   GET  /api/technician/status    the devices as the start-up check found them, the outbox, the
+//                                  link to the central office, the last delivery and failure
+//                                  (health_report)
 //   GET  /api/technician/diagnostics  the same with the kiosk's settings, for a support ticket:
 //                                  never applicant data, never a key
 //   POST /api/technician/test      {"device": "camera"|"scanner"|"fingerprint"}: 202, a test
@@ -99,8 +99,6 @@ class TechnicianDesk {
   nlohmann::json calibrating_ = nlohmann::json::object();  // per device: {"running"}, figures or refusal
   TechnicianGate gate_;
   std::optional<DeviceCheckResult> checked_;  // what the start-up check found
-  std::optional<std::chrono::system_clock::time_point> last_delivery_;
-  std::optional<std::pair<std::chrono::system_clock::time_point, std::string>> last_failure_;
   boost::asio::thread_pool work_{1};  // measuring a calibration: off the loop; joined first
 };
 

@@ -114,8 +114,8 @@ function statusRows(s) {
     el('h2', {}, t('technician.outbox')),
     el('dl', { id: 'outbox' },
       el('dt', {}, t('technician.packets')), el('dd', {}, packets),
-      el('dt', {}, t('technician.last_delivery')), el('dd', {}, s.last_delivery ?? '—'),
-      el('dt', {}, t('technician.last_failure')), el('dd', {}, s.last_failure ? `${s.last_failure.at}: ${s.last_failure.detail}` : '—'),
+      el('dt', {}, t('technician.last_delivery')), el('dd', {}, h.last_delivery ?? '—'),
+      el('dt', {}, t('technician.last_failure')), el('dd', {}, h.last_failure ? `${h.last_failure.at}: ${h.last_failure.detail}` : '—'),
       el('dt', {}, t('technician.disk_free')), el('dd', {}, h.disk_free_bytes ? `${(h.disk_free_bytes / 2 ** 30).toFixed(1)} GiB` : '—'),
       el('dt', {}, t('technician.accepting')), el('dd', {}, h.accepting_applicants ? t('technician.ok') : (h.not_accepting_because ?? t('technician.failed')))),
   ];

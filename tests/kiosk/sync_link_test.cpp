@@ -59,6 +59,7 @@ TEST(SyncLink, ARecordQueuedAtTheKioskReachesTheOffice) {
   // delivered packet leaves the kiosk.
   config::Config config = kiosk_config(state.path(), pki.path(), office.port());
   config.sync.purge_grace = std::chrono::hours(0);
+  link.devices = {{"fingerprint", {{"ok", true}}}, {"scanner", {{"ok", false}}}, {"camera", {{"ok", true}}}};
   start_heartbeat(io.get_executor(), config, link);
   ASSERT_TRUE(testing::run_until(io, [&] {
     return !office.on_server([](sync::OfficeStore& s) { return s.heartbeats(); }).empty();
@@ -71,6 +72,11 @@ TEST(SyncLink, ARecordQueuedAtTheKioskReachesTheOffice) {
   EXPECT_EQ(report["outbox"]["packets"]["purged"], 1);
   EXPECT_FALSE(std::filesystem::exists(state / "outbox" / "packets" / (sealed->id + ".cms")));
   EXPECT_TRUE(report["accepting_applicants"].get<bool>());
+  // What the office needs to look after the kiosk from afar.
+  EXPECT_FALSE(report["version"].get<std::string>().empty());
+  EXPECT_FALSE(report["devices"]["scanner"]["ok"].get<bool>()) << "the office sees the scanner is down";
+  EXPECT_TRUE(report["last_delivery"].is_string()) << report.dump();
+  EXPECT_TRUE(report["last_failure"].is_null()) << report.dump();
   EXPECT_EQ(beat.report.find("passport-renewal"), std::string::npos) << "no applicant data";
 }
 
