@@ -143,4 +143,11 @@ void check_devices(const boost::asio::any_io_executor& executor, const config::C
   check->camera();
 }
 
+nlohmann::json device_report(const DeviceCheckResult& result) {
+  const auto device = [](const std::optional<std::string>& found) {
+    return found ? nlohmann::json{{"ok", true}, {"detail", *found}} : nlohmann::json{{"ok", false}};
+  };
+  return {{"fingerprint", device(result.fingerprint)}, {"scanner", device(result.scanner)}, {"camera", device(result.camera)}};
+}
+
 }  // namespace kiosk::app

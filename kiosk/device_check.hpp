@@ -8,6 +8,7 @@
 #include <string>
 
 #include <boost/asio/any_io_executor.hpp>
+#include <nlohmann/json.hpp>
 
 #include "config/config.hpp"
 #include "kiosk/devices.hpp"
@@ -21,6 +22,9 @@ struct DeviceCheckResult {
   std::optional<std::string> camera;
   bool all_ok() const { return fingerprint && scanner && camera; }
 };
+
+// Each device as {"ok", "detail"}, for the health report and technician mode.
+nlohmann::json device_report(const DeviceCheckResult& result);
 
 // Runs the check; `done` is called once on the executor when every device has answered.
 // `rig` is the simulation rig, or null on real hardware.

@@ -167,14 +167,8 @@ int main(int argc, char** argv) {
                                 service.status("not ready: a device did not answer (see the journal)");
                                 exit_code = 1;
                               }
-                              const auto found = [](const std::optional<std::string>& d) {
-                                return d ? nlohmann::json{{"ok", true}, {"detail", *d}} : nlohmann::json{{"ok", false}};
-                              };
-                              sync.devices = {{"fingerprint", found(result.fingerprint)},
-                                              {"scanner", found(result.scanner)},
-                                              {"camera", found(result.camera)}};
+                              sync.devices = kiosk::app::device_report(result);  // technician mode's too
                               if (runner) runner->devices_checked(result);
-                              if (technician) technician->devices_checked(result);
                               if (options.self_test) {
                                 signals.cancel();
                                 io.stop();

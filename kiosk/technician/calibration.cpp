@@ -106,6 +106,11 @@ double unevenness_of(const std::vector<double>& bins) {
   return *hi > 0 ? 100.0 * (*hi - *lo) / *hi : 0;
 }
 
+// The unevenness of a page whose left edge lies `left_mm` from the glass's.
+double unevenness_at(const drivers::Image& page, double left_mm) {
+  return unevenness_of(smoothed(profile_of(luminance_of(page), page.pixels_per_inch, left_mm).bins));
+}
+
 nlohmann::json reading_json(const CardReading& r) {
   return {{"luminance", r.luminance},
           {"red_to_green", r.red_to_green},
@@ -193,8 +198,7 @@ std::expected<CameraCalibration, CalibrationRefusal> calibrate_camera(
 }
 
 double unevenness(const drivers::Image& page) {
-  if (page.empty()) return 0;
-  return unevenness_of(smoothed(profile_of(luminance_of(page), page.pixels_per_inch, 0).bins));
+  return page.empty() ? 0 : unevenness_at(page, 0);
 }
 
 std::expected<ScannerCalibration, CalibrationRefusal> calibrate_scanner(const drivers::Image& blank,
@@ -242,8 +246,7 @@ std::expected<ScannerCalibration, CalibrationRefusal> calibrate_scanner(const dr
   c.unevenness_before = unevenness_of(level);
   drivers::Image after = blank;
   drivers::apply(c.field, left_mm, after);
-  c.unevenness_after =
-      unevenness_of(smoothed(profile_of(luminance_of(after), after.pixels_per_inch, left_mm).bins));
+  c.unevenness_after = unevenness_at(after, left_mm);
   return c;
 }
 
@@ -301,8 +304,10 @@ drivers::FlatField CalibrationStore::flat_field() const {
 
 nlohmann::json CalibrationStore::shown() const {
   nlohmann::json s = saved_;
-  if (s.contains("scanner")) s["scanner"].erase("gain");
-  if (s.contains("scanner")) s["scanner"].erase("step_mm");
+  if (s.contains("scanner")) {
+    s["scanner"].erase("gain");
+    s["scanner"].erase("step_mm");
+  }
   return s;
 }
 

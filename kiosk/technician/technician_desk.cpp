@@ -14,13 +14,6 @@
 #include "config/utc_text.hpp"
 
 namespace kiosk::app {
-namespace {
-
-nlohmann::json device(const std::optional<std::string>& found) {
-  return found ? nlohmann::json{{"ok", true}, {"detail", *found}} : nlohmann::json{{"ok", false}};
-}
-
-}  // namespace
 
 TechnicianDesk::TechnicianDesk(boost::asio::any_io_executor executor, const config::Config& config, SyncLink& link,
                                Devices& devices, CalibrationStore& calibration, const sim::Rig* rig,
@@ -37,17 +30,9 @@ TechnicianDesk::TechnicianDesk(boost::asio::any_io_executor executor, const conf
       applicant_present_(std::move(applicant_present)),
       gate_(config.ui.technician_pin, config.kiosk.state_dir / "technician.json") {}
 
-void TechnicianDesk::devices_checked(const DeviceCheckResult& result) { checked_ = result; }
-
 nlohmann::json TechnicianDesk::status() const {
-  nlohmann::json s = {{"health", health_report(config_, link_)}};
-  if (checked_) {
-    s["devices"] = {{"fingerprint", device(checked_->fingerprint)},
-                    {"scanner", device(checked_->scanner)},
-                    {"camera", device(checked_->camera)}};
-  } else {
-    s["devices"] = nullptr;  // still being checked
-  }
+  // The devices as the start-up check found them; null while it runs.
+  nlohmann::json s = {{"health", health_report(config_, link_)}, {"devices", link_.devices}};
   s["tests"] = tests_;
   s["calibration"] = {{"saved", calibration_.shown()}, {"last", calibrating_}};
   return s;
@@ -261,7 +246,16 @@ nlohmann::json refused(const CalibrationRefusal& r) {
   return {{"ok", false}, {"refusal", r.message_id}, {"detail", r.detail}};
 }
 
-nlohmann::json not_saved() { return {{"ok", false}, {"refusal", "calibration.not_saved"}, {"detail", ""}}; }
+// Saves an accepted calibration: its figures as technician mode shows them, or why it was not saved.
+template <typename Calibration>
+nlohmann::json saved(CalibrationStore& store, const Calibration& c) {
+  if (!store.save(c, std::chrono::system_clock::now())) {
+    return {{"ok", false}, {"refusal", "calibration.not_saved"}, {"detail", ""}};
+  }
+  nlohmann::json figures = CalibrationStore::figures(c);
+  figures["ok"] = true;
+  return figures;
+}
 
 }  // namespace
 
@@ -277,11 +271,9 @@ void TechnicianDesk::start_camera_calibration(Card card) {
       auto c = app::calibrate_camera(frames, card, in_use);
       boost::asio::post(executor_, [this, c = std::move(c)] {
         if (!c) return calibrated("camera", refused(c.error()));
-        if (!calibration_.save(*c, std::chrono::system_clock::now())) return calibrated("camera", not_saved());
-        devices_.camera->correct(c->gains);
-        nlohmann::json figures = CalibrationStore::figures(*c);
-        figures["ok"] = true;
-        calibrated("camera", std::move(figures));
+        nlohmann::json outcome = saved(calibration_, *c);
+        if (outcome["ok"].get<bool>()) devices_.camera->correct(c->gains);
+        calibrated("camera", std::move(outcome));
       });
     });
   });
@@ -303,14 +295,9 @@ void TechnicianDesk::start_scanner_calibration() {
     boost::asio::post(work_, [this, page = std::move(pages->front())] {
       auto c = app::calibrate_scanner(page, 0.0);
       boost::asio::post(executor_, [this, c = std::move(c)] {
-        if (c && calibration_.save(*c, std::chrono::system_clock::now())) {
-          devices_.scanner->correct(c->field);
-          nlohmann::json figures = CalibrationStore::figures(*c);
-          figures["ok"] = true;
-          return calibrated("scanner", std::move(figures));
-        }
-        devices_.scanner->correct(calibration_.flat_field());
-        calibrated("scanner", c ? not_saved() : refused(c.error()));
+        nlohmann::json outcome = c ? saved(calibration_, *c) : refused(c.error());
+        devices_.scanner->correct(outcome["ok"].get<bool>() ? c->field : calibration_.flat_field());
+        calibrated("scanner", std::move(outcome));
       });
     });
   });
@@ -336,11 +323,12 @@ void TechnicianDesk::start_platen_check() {
       const double ppi = seen && seen->pixels_per_inch > 0 ? seen->pixels_per_inch : config_.fingerprint.resolution_ppi;
       const PlatenCheck c = app::check_platen(seen ? &*seen : nullptr, ppi, minutiae);
       boost::asio::post(executor_, [this, c] {
-        if (!calibration_.save(c, std::chrono::system_clock::now())) return calibrated("fingerprint", not_saved());
-        nlohmann::json figures = CalibrationStore::figures(c);
-        figures["ok"] = c.clean;
-        if (!c.clean) figures["refusal"] = "calibration.platen_dirty";
-        calibrated("fingerprint", std::move(figures));
+        nlohmann::json outcome = saved(calibration_, c);
+        if (outcome["ok"].get<bool>() && !c.clean) {  // saved, and reported until a check passes
+          outcome["ok"] = false;
+          outcome["refusal"] = "calibration.platen_dirty";
+        }
+        calibrated("fingerprint", std::move(outcome));
       });
     });
   });

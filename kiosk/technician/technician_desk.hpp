@@ -40,7 +40,6 @@
 
 #include "capture/document/mrz_reader.hpp"
 #include "config/config.hpp"
-#include "kiosk/device_check.hpp"
 #include "kiosk/devices.hpp"
 #include "sim/rig.hpp"
 #include "kiosk/sync_link.hpp"
@@ -63,7 +62,6 @@ class TechnicianDesk {
                  Devices& devices, CalibrationStore& calibration, const sim::Rig* rig, sim::VirtualFingers* fingers,
                  std::shared_ptr<const document::MrzReader> mrz_reader, std::function<bool()> applicant_present);
 
-  void devices_checked(const DeviceCheckResult& result);
   TechnicianReply handle(std::string_view method, std::string_view path, const nlohmann::json& body,
                          std::string_view token);
 
@@ -98,7 +96,6 @@ class TechnicianDesk {
   nlohmann::json tests_ = nlohmann::json::object();  // per device: {"running"} or its figures
   nlohmann::json calibrating_ = nlohmann::json::object();  // per device: {"running"}, figures or refusal
   TechnicianGate gate_;
-  std::optional<DeviceCheckResult> checked_;  // what the start-up check found
   boost::asio::thread_pool work_{1};  // measuring a calibration: off the loop; joined first
 };
 

@@ -74,40 +74,6 @@ TEST(KioskProgram, SelfTestFailsWhenADeviceIsMissing) {
                               HasSubstr("fingerprint reader OK")));
 }
 
-// A kiosk is stopped by systemd with SIGTERM; it must go, and say so, not hang on its devices.
-TEST(KioskProgram, SigtermStopsARunningKioskCleanly) {
-  ASSERT_TRUE(std::filesystem::exists(kFaceSource)) << kFaceSource << " is missing";
-  testing::ScratchDir dir;
-  const std::string profile = write_simulation_profile(dir).string();
-  const std::string log = (dir / "kiosk.log").string();
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 2, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  const char* argv[] = {KIOSK_BINARY, "--config", profile.c_str(), nullptr};
-  pid_t pid = 0;
-  ASSERT_EQ(posix_spawn(&pid, KIOSK_BINARY, &actions, nullptr, const_cast<char**>(argv), environ), 0);
-  posix_spawn_file_actions_destroy(&actions);
-
-  auto log_text = [&] { return testing::read_file(log); };
-  // The limits below only keep a broken kiosk from hanging the suite.
-  for (int i = 0; i < 300 && log_text().find("ready;") == std::string::npos; ++i) usleep(50'000);
-  ASSERT_THAT(log_text(), HasSubstr("ready;"));
-  kill(pid, SIGTERM);
-  int status = 0;
-  pid_t done = 0;
-  for (int i = 0; i < 200 && done == 0; ++i) {
-    done = waitpid(pid, &status, WNOHANG);
-    if (done == 0) usleep(50'000);
-  }
-  if (done == 0) {
-    kill(pid, SIGKILL);
-    waitpid(pid, &status, 0);
-    FAIL() << "the kiosk did not stop within 10 s of SIGTERM\n" << log_text();
-  }
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << log_text();
-  EXPECT_THAT(log_text(), HasSubstr("stopping on Terminated"));
-}
-
 // A notification socket as systemd's: the datagrams a service sends to it, in order.
 class NotifySocket {
  public:
@@ -133,7 +99,7 @@ class NotifySocket {
   std::string messages_;
 };
 
-// Starts the kiosk with `profile` and extra environment; stderr goes to `log`.
+// Starts the kiosk with `profile` and extra environment; stderr goes to `log`. 0 when it cannot.
 pid_t start_kiosk(const std::string& profile, const std::string& log, std::vector<std::string> extra_env) {
   std::vector<char*> env;
   for (char** e = environ; *e != nullptr; ++e) env.push_back(*e);
@@ -144,16 +110,49 @@ pid_t start_kiosk(const std::string& profile, const std::string& log, std::vecto
   posix_spawn_file_actions_addopen(&actions, 2, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   const char* argv[] = {KIOSK_BINARY, "--config", profile.c_str(), nullptr};
   pid_t pid = 0;
-  posix_spawn(&pid, KIOSK_BINARY, &actions, nullptr, const_cast<char**>(argv), env.data());
+  if (posix_spawn(&pid, KIOSK_BINARY, &actions, nullptr, const_cast<char**>(argv), env.data()) != 0) pid = 0;
   posix_spawn_file_actions_destroy(&actions);
   return pid;
 }
 
+// SIGTERM, then SIGKILL if it is still there after 10 s.
 void stop_kiosk(pid_t pid) {
   kill(pid, SIGTERM);
-  for (int i = 0; i < 200 && waitpid(pid, nullptr, WNOHANG) == 0; ++i) usleep(50'000);
+  for (int i = 0; i < 200; ++i) {
+    if (waitpid(pid, nullptr, WNOHANG) != 0) return;
+    usleep(50'000);
+  }
   kill(pid, SIGKILL);
   waitpid(pid, nullptr, 0);
+}
+
+// A kiosk is stopped by systemd with SIGTERM; it must go, and say so, not hang on its devices.
+TEST(KioskProgram, SigtermStopsARunningKioskCleanly) {
+  ASSERT_TRUE(std::filesystem::exists(kFaceSource)) << kFaceSource << " is missing";
+  testing::ScratchDir dir;
+  const std::string profile = write_simulation_profile(dir).string();
+  const std::string log = (dir / "kiosk.log").string();
+  const pid_t pid = start_kiosk(profile, log, {});
+  ASSERT_GT(pid, 0);
+
+  auto log_text = [&] { return testing::read_file(log); };
+  // The limits below only keep a broken kiosk from hanging the suite.
+  for (int i = 0; i < 300 && log_text().find("ready;") == std::string::npos; ++i) usleep(50'000);
+  ASSERT_THAT(log_text(), HasSubstr("ready;"));
+  kill(pid, SIGTERM);
+  int status = 0;
+  pid_t done = 0;
+  for (int i = 0; i < 200 && done == 0; ++i) {
+    done = waitpid(pid, &status, WNOHANG);
+    if (done == 0) usleep(50'000);
+  }
+  if (done == 0) {
+    kill(pid, SIGKILL);
+    waitpid(pid, &status, 0);
+    FAIL() << "the kiosk did not stop within 10 s of SIGTERM\n" << log_text();
+  }
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << log_text();
+  EXPECT_THAT(log_text(), HasSubstr("stopping on Terminated"));
 }
 
 // systemd (Type=notify, WatchdogSec=): ready only once the devices answered, the watchdog fed
