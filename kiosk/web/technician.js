@@ -138,13 +138,21 @@ async function render() {
       el('button', { class: 'secondary', onclick: () => render() }, t('technician.refresh'))));
 }
 
+// The row shows at once that the work has started, before the kiosk's answer comes back.
+function showStarted(selector, key) {
+  const cell = document.querySelector(selector);
+  if (cell) cell.textContent = t(key);
+}
+
 async function startTest(device) {
+  showStarted(`[data-figures=${device}]`, 'technician.running');
   const r = await call('POST', 'test', { device });
   notice(r.status === 202 ? '' : t(r.body.refusal ?? 'technician.unknown'));
   render();
 }
 
 async function startCalibration(device, what) {
+  showStarted(`[data-outcome=${device}]`, 'technician.calibrating');
   const body = device === 'camera' ? { device, card: what } : { device };
   const r = await call('POST', 'calibrate', body);
   notice(r.status === 202 ? '' : t(r.body.refusal ?? 'technician.unknown'));
