@@ -113,11 +113,13 @@ class LibfprintReader final : public FingerprintReader {
         finish(std::move(done), Result<FingerprintDeviceInfo>(info_of(device_)));
         return;
       }
-      FpDevice* found = nullptr;
-      GPtrArray* all = fp_context_get_devices(context_);
-      for (guint i = 0; i < all->len && found == nullptr; ++i) {
-        auto* d = FP_DEVICE(g_ptr_array_index(all, i));
-        if (id.empty() || id == fp_device_get_device_id(d)) found = d;
+      FpDevice* found = find(id);
+      if (found == nullptr) {
+        // libfprint drops a removed reader from its context and enumerates only once per
+        // context: a reader plugged back in (or the simulation's, made again) needs a new one.
+        g_clear_object(&context_);
+        context_ = fp_context_new();
+        found = find(id);
       }
       if (found == nullptr) {
         finish(std::move(done), Result<FingerprintDeviceInfo>(problem(
@@ -381,6 +383,16 @@ class LibfprintReader final : public FingerprintReader {
     removed_ = true;
     log_->warn("reader removed");
     emit(FingerEvent::kDeviceRemoved);
+  }
+
+  // The context's reader with this id (any reader for an empty id), or null.
+  FpDevice* find(const std::string& id) {
+    GPtrArray* all = fp_context_get_devices(context_);  // enumerates on first call
+    for (guint i = 0; i < all->len; ++i) {
+      auto* d = FP_DEVICE(g_ptr_array_index(all, i));
+      if (id.empty() || id == fp_device_get_device_id(d)) return d;
+    }
+    return nullptr;
   }
 
   void forget_device() {

@@ -8,9 +8,23 @@
 
 #include "config/log.hpp"
 #include "drivers/usb/usb_monitor.hpp"
+#include "drivers/worker.hpp"
 
 namespace kiosk::drivers {
 namespace {
+
+ProblemCode code_of(int libusb_error) {
+  switch (libusb_error) {
+    case LIBUSB_ERROR_ACCESS: return ProblemCode::kAccessDenied;
+    case LIBUSB_ERROR_NO_DEVICE: return ProblemCode::kRemoved;
+    case LIBUSB_ERROR_NOT_FOUND: return ProblemCode::kNotFound;
+    case LIBUSB_ERROR_BUSY: return ProblemCode::kBusy;
+    case LIBUSB_ERROR_TIMEOUT: return ProblemCode::kTimeout;
+    case LIBUSB_ERROR_NO_MEM: return ProblemCode::kNoMemory;
+    case LIBUSB_ERROR_NOT_SUPPORTED: return ProblemCode::kUnsupported;
+    default: return ProblemCode::kIo;
+  }
+}
 
 UsbDevice describe(libusb_device* device) {
   UsbDevice d;
@@ -30,6 +44,7 @@ class LibusbMonitor final : public UsbMonitor {
       : executor_(std::move(executor)), context_(context), log_(log::get("usb")) {}
 
   ~LibusbMonitor() override {
+    resets_.join();  // a reset under way finishes before libusb goes
     stop_ = true;
     if (registered_) libusb_hotplug_deregister_callback(context_, handle_);  // wakes the thread
     if (events_.joinable()) events_.join();
@@ -46,6 +61,12 @@ class LibusbMonitor final : public UsbMonitor {
     for (ssize_t i = 0; i < count; ++i) out.push_back(describe(list[i]));
     libusb_free_device_list(list, 1);
     return out;
+  }
+
+  void reset_port(UsbDevice device, std::function<void(Result<void>)> done) override {
+    resets_.post([this, device, done = std::move(done)]() mutable {
+      detail::deliver(executor_, std::move(done), reset_now(device));
+    });
   }
 
   Result<void> watch(std::function<void(UsbChange, UsbDevice)> handler) override {
@@ -69,6 +90,35 @@ class LibusbMonitor final : public UsbMonitor {
   }
 
  private:
+  // On the resets_ thread: libusb_reset_device blocks while the hub resets the port.
+  Result<void> reset_now(const UsbDevice& target) {
+    libusb_device** list = nullptr;
+    const ssize_t count = libusb_get_device_list(context_, &list);
+    if (count < 0) return problem(ProblemCode::kIo, libusb_strerror(static_cast<int>(count)));
+    libusb_device_handle* handle = nullptr;
+    int rc = LIBUSB_ERROR_NO_DEVICE;
+    for (ssize_t i = 0; i < count; ++i) {
+      const UsbDevice d = describe(list[i]);
+      if (d.bus == target.bus && d.address == target.address && d.vendor_id == target.vendor_id &&
+          d.product_id == target.product_id) {
+        rc = libusb_open(list[i], &handle);
+        break;
+      }
+    }
+    libusb_free_device_list(list, 1);
+    if (rc != LIBUSB_SUCCESS) {
+      return problem(code_of(rc), "cannot open " + to_string(target) + " to reset it: " + libusb_strerror(rc));
+    }
+    log_->warn("resetting the USB port of {}", to_string(target));
+    rc = libusb_reset_device(handle);
+    libusb_close(handle);
+    // NOT_FOUND: the device came back from the reset as a new one, to be enumerated afresh.
+    if (rc != LIBUSB_SUCCESS && rc != LIBUSB_ERROR_NOT_FOUND) {
+      return problem(code_of(rc), "the USB port reset of " + to_string(target) + " failed: " + libusb_strerror(rc));
+    }
+    return {};
+  }
+
   static int LIBUSB_CALL on_hotplug(libusb_context*, libusb_device* device,
                                     libusb_hotplug_event event, void* data) {
     auto* self = static_cast<LibusbMonitor*>(data);
@@ -87,6 +137,7 @@ class LibusbMonitor final : public UsbMonitor {
   bool registered_ = false;
   std::atomic<bool> stop_{false};
   std::thread events_;
+  detail::WorkerThread resets_;
 };
 
 }  // namespace

@@ -42,6 +42,11 @@ class UsbMonitor {
   virtual Result<std::vector<UsbDevice>> present() = 0;
   // Calls `handler` on the executor for every device that arrives or leaves from now on.
   virtual Result<void> watch(std::function<void(UsbChange, UsbDevice)> handler) = 0;
+  // Resets the device's USB port, as unplugging and plugging it back would, without anyone
+  // touching the cable: for a device that stopped answering. The kernel may enumerate it afresh,
+  // at a new address (then it leaves and arrives again). Runs off the loop; `done` is posted to
+  // the executor.
+  virtual void reset_port(UsbDevice device, std::function<void(Result<void>)> done) = 0;
 };
 
 // The libusb back-end. Fails with a clear problem where the system has no USB (e.g. a container

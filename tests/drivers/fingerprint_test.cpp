@@ -240,6 +240,22 @@ TEST_F(FingerprintTest, RemovalCommandSurfacesAsRemovedDevice) {
   EXPECT_EQ(after.error().code, ProblemCode::kRemoved);
 }
 
+// The reader that comes back after an unplug (libfprint forgets a removed device; the kiosk looks
+// for readers afresh) is opened again and captures.
+TEST_F(FingerprintTest, ReaderThatComesBackAfterAnUnplugIsOpenedAgain) {
+  open();
+  on_place_finger_ = [&] { feeder_.send_removed([](auto) {}); };
+  ASSERT_EQ(capture().error().code, ProblemCode::kRemoved);
+  std::optional<Result<void>> closed;
+  reader_->close([&](auto r) { closed = std::move(r); });
+  ASSERT_TRUE(testing::run_until(io_, closed));
+  EXPECT_TRUE(closed->has_value()) << closed->error().message();
+  open();
+  feed(print());
+  const Result<Image> image = capture();
+  ASSERT_TRUE(image.has_value()) << image.error().message();
+}
+
 TEST_F(FingerprintTest, CancelWhileWaitingForFingerEndsTheCapture) {
   open();
   on_place_finger_ = [&] { reader_->cancel(); };

@@ -1,9 +1,14 @@
 // The USB monitor on the real libusb, with umockdev playing the kernel: a fingerprint reader from
 // the device table is plugged in and out, and the kiosk hears of both on its loop. Runs under
 // umockdev-wrapper (see tests/CMakeLists.txt).
+#include <linux/usbdevice_fs.h>
+#include <sys/ioctl.h>
 #include <umockdev.h>
 
 #include <array>
+#include <cerrno>
+#include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -61,6 +66,45 @@ class UsbHotplugTest : public ::testing::Test {
     umockdev_testbed_remove_device(testbed_, syspath.c_str());
   }
 
+  // Answers the ioctls on a device's node: USBDEVFS_RESET with `reset_errno` (0: success), counted
+  // in `resets`; every other request (libusb asks for the node's capabilities) is not supported.
+  struct Port {
+    int reset_errno = 0;
+    int resets = 0;
+  };
+  void attach(const std::string& node, Port& port) {
+    // The node itself, in the testbed's /dev: the handler answers what is done on it.
+    const std::filesystem::path file = std::filesystem::path(umockdev_testbed_get_root_dir(testbed_)) / node.substr(1);
+    std::filesystem::create_directories(file.parent_path());
+    std::ofstream(file).put('\0');
+    UMockdevIoctlBase* handler = umockdev_ioctl_base_new();
+    g_signal_connect(handler, "handle-ioctl", G_CALLBACK(+[](UMockdevIoctlBase*, UMockdevIoctlClient* client, gpointer data) -> gboolean {
+      auto* p = static_cast<Port*>(data);
+      if (umockdev_ioctl_client_get_request(client) == USBDEVFS_RESET) {
+        ++p->resets;
+        umockdev_ioctl_client_complete(client, p->reset_errno == 0 ? 0 : -1, p->reset_errno);
+      } else {
+        umockdev_ioctl_client_complete(client, -1, ENOTTY);
+      }
+      return TRUE;
+    }), &port);
+    GError* error = nullptr;
+    ASSERT_TRUE(umockdev_testbed_attach_ioctl(testbed_, node.c_str(), handler, &error))
+        << (error ? error->message : "");
+    g_object_unref(handler);
+  }
+
+  // Runs the loop and the GLib context that answers the mock device's ioctls.
+  Result<void> reset(UsbMonitor& monitor, UsbDevice device) {
+    std::optional<Result<void>> result;
+    monitor.reset_port(device, [&](Result<void> r) { result = std::move(r); });
+    testing::run_until(io_, [&] {
+      g_main_context_iteration(nullptr, FALSE);
+      return result.has_value();
+    }, 10s);
+    return result ? *result : problem(ProblemCode::kTimeout, "the reset never ended");
+  }
+
   // Made before libusb starts, so that libusb's udev monitor listens to the testbed.
   UMockdevTestbed* testbed_ = umockdev_testbed_new();
   boost::asio::io_context io_;
@@ -99,6 +143,40 @@ TEST_F(UsbHotplugTest, ReaderPluggedInAndOutIsReportedOnTheLoop) {
   ASSERT_EQ(changes.size(), 2u) << "no departure reported";
   EXPECT_EQ(changes[1].first, UsbChange::kLeft);
   EXPECT_EQ(changes[1].second.product_id, 0x5395);
+}
+
+
+// A device that stopped answering gets a port reset through usbfs (libusb_reset_device); a reset
+// the kernel refuses, and a device no longer on the bus, come back as errors that say so.
+TEST_F(UsbHotplugTest, PortResetReachesTheDeviceAndItsFailureIsReported) {
+  plug(0x27c6, 0x5395, 1, 4);
+  Port port;
+  attach("/dev/bus/usb/001/004", port);
+  auto monitor = make_libusb_monitor(io_.get_executor());
+  ASSERT_TRUE(monitor.has_value()) << monitor.error().message();
+  const auto listed = [&] {
+    const auto present = (*monitor)->present();
+    return present && match_inventory(*present, table_).size() == 1;
+  };
+  ASSERT_TRUE(testing::run_until(io_, listed, 5s)) << "libusb never saw the reader";
+  const UsbDevice reader{.vendor_id = 0x27c6, .product_id = 0x5395, .bus = 1, .address = 4};
+
+  const Result<void> done = reset(**monitor, reader);
+  EXPECT_TRUE(done.has_value()) << done.error().message();
+  EXPECT_EQ(port.resets, 1);
+
+  port.reset_errno = EIO;
+  const Result<void> refused = reset(**monitor, reader);
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(port.resets, 2);
+  EXPECT_EQ(refused.error().code, ProblemCode::kIo);
+  EXPECT_NE(refused.error().detail.find("reset of 27c6:5395 on bus 1 address 4 failed"), std::string::npos)
+      << refused.error().detail;
+
+  const Result<void> gone = reset(**monitor, UsbDevice{.vendor_id = 0x27c6, .product_id = 0x5395, .bus = 1, .address = 9});
+  ASSERT_FALSE(gone.has_value());
+  EXPECT_EQ(gone.error().code, ProblemCode::kRemoved) << gone.error().message();
+  EXPECT_EQ(port.resets, 2);
 }
 
 }  // namespace
