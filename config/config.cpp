@@ -47,6 +47,7 @@ void read_simulation(JsonReader r, SimulationSection& s) {
   s.face_source = r.path("face_source").value_or("");
   s.seed = static_cast<std::uint32_t>(r.integer("seed", 0, 0xffffffffLL).value_or(s.seed));
   s.reader_fault_at = static_cast<int>(r.integer("reader_fault_at", 0, 1000).value_or(0));
+  s.reader_unplug_at = static_cast<int>(r.integer("reader_unplug_at", 0, 1000).value_or(0));
   if (s.enabled && s.dir.empty()) r.fail("dir", "is required when the simulation is enabled");
   r.reject_unknown_keys();
 }

@@ -35,6 +35,9 @@ struct SimulationSection {
   // The N-th finger laid on the virtual reader is a device error instead, as a reader failing mid
   // session (for the tests of that path); 0: never.
   int reader_fault_at = 0;
+  // Instead of the N-th finger, the reader's cable is pulled (libfprint's removal); it comes back
+  // when the kiosk looks for it again. 0: never.
+  int reader_unplug_at = 0;
 };
 
 struct FingerprintSection {

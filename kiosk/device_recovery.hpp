@@ -31,6 +31,8 @@ class DeviceRecovery {
   void reset_and_reopen(config::DeviceClass device, Done done);
   // Closes and opens the driver of `device` again (the camera is opened by its step each time).
   void reopen(config::DeviceClass device, Done done);
+  // Whether reset_and_reopen can try: the device is on USB and was not reset in this session.
+  bool can_reset(config::DeviceClass device) const { return !reset_.contains(device) && on_usb(device); }
   // A new applicant: each device may have its port reset once more.
   void new_session() { reset_.clear(); }
 

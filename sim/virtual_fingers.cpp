@@ -40,7 +40,13 @@ void VirtualFingers::connect() {
 
 void VirtualFingers::place(int position) {
   if (position < 1 || position > 10 || hands_off_) return;
-  if (sim_.reader_fault_at > 0 && ++placed_ == sim_.reader_fault_at) {
+  ++placed_;
+  if (placed_ == sim_.reader_unplug_at) {
+    log::get("sim")->info("the virtual reader is unplugged, as configured (simulation.reader_unplug_at)");
+    boost::asio::post(executor_, [this] { unplug(); });
+    return;
+  }
+  if (placed_ == sim_.reader_fault_at) {
     // The reader fails instead (libfprint's FP_DEVICE_ERROR_PROTO).
     log::get("sim")->info("the virtual reader fails, as configured (simulation.reader_fault_at)");
     boost::asio::post(executor_, [this] {

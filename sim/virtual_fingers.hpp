@@ -40,7 +40,7 @@ class VirtualFingers {
   std::mutex mutex_;
   std::array<cv::Mat, 10> prints_;  // guarded by mutex_
   std::atomic<bool> hands_off_{false};
-  int placed_ = 0;  // fingers laid so far, for simulation.reader_fault_at
+  int placed_ = 0;  // fingers laid so far, for simulation.reader_fault_at and _unplug_at
   boost::asio::thread_pool making_{1};
 };
 

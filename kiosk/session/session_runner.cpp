@@ -34,6 +34,7 @@ SessionRunner::SessionRunner(boost::asio::any_io_executor executor, const config
       sync_(sync),
       rig_(rig),
       session_(config.services, SessionTiming{config.ui.idle_warning, config.ui.idle_grace}, Clock::now()),
+      recovery_(executor, devices, config),
       timer_(executor) {
   if (auto reader = document::MrzReader::load()) {
     mrz_reader_ = std::make_shared<const document::MrzReader>(std::move(*reader));
@@ -62,7 +63,7 @@ void SessionRunner::devices_checked(const DeviceCheckResult& result) {
     device_identities_[name] = found->value_or("not found");
   }
   devices_.fingerprint->on_event([this](drivers::FingerEvent e) {
-    if (e == drivers::FingerEvent::kDeviceRemoved) device_lost(config::DeviceClass::kFingerprint, "removed");
+    if (e == drivers::FingerEvent::kDeviceRemoved) device_unplugged(config::DeviceClass::kFingerprint, "removed");
     // A technician's test capture in the simulation: the simulated finger answers, as at start-up.
     if (e == drivers::FingerEvent::kPlaceFinger && !ten_print_ && virtual_fingers_) virtual_fingers_->place(1);
   });
@@ -145,6 +146,7 @@ std::string SessionRunner::act(const nlohmann::json& request) {
   } else if (action == "retry") {
     // After a capture that ended without a result; a device that failed is opened again first.
     session_.touch(now);
+    if (!recovering_.empty()) return "session.busy";
     if (const auto failed = session_.device_problem()) {
       device_returned(*failed);
     } else {
@@ -188,6 +190,8 @@ void SessionRunner::after(Step before) {
   stop_captures();
   if (now == Step::kWelcome) {
     ++generation_;  // a late answer of a capture for the wiped session goes nowhere
+    recovery_.new_session();
+    unplugged_.reset();
     const bool ready = live_.value("devices_ready", false);
     live_ = {{"devices_ready", ready}};
     return;
@@ -277,7 +281,7 @@ std::string SessionRunner::scan_data_page() {
           if (outcome.error().valid_after) args["valid_after"] = iso_date(*outcome.error().valid_after);
           live_["prompt"] = prompt(std::string(document::prompt_id(outcome.error().prompt)), std::move(args));
           if (outcome.error().prompt == document::ScanPrompt::kScannerUnavailable) {
-            device_lost(config::DeviceClass::kScanner, outcome.error().detail);
+            device_fault(config::DeviceClass::kScanner, outcome.error().detail);
           }
           session_.touch(now);
           changed();
@@ -319,7 +323,7 @@ std::string SessionRunner::scan_paper(const std::string& id) {
           live_["prompt"] = prompt(std::string(document::prompt_id(pages.error().prompt)),
                                    {{"page", pages.error().page}});
           if (pages.error().prompt == document::ScanPrompt::kScannerUnavailable) {
-            device_lost(config::DeviceClass::kScanner, pages.error().detail);
+            device_fault(config::DeviceClass::kScanner, pages.error().detail);
           }
         } else {
           live_.erase("prompt");
@@ -359,7 +363,7 @@ void SessionRunner::start_photo() {
   const config::PhotoSpec* spec = config_.services.photo_spec(session_.service()->photo_spec);
   if (!detector || spec == nullptr) {
     log::get("kiosk")->error("the photo cannot start: {}", detector ? "no photo spec" : detector.error());
-    device_lost(config::DeviceClass::kCamera, "the face models cannot be loaded");
+    declare_failed(config::DeviceClass::kCamera, "the face models cannot be loaded");
     return;
   }
   live_["prompt"] = prompt("photo.no_face");
@@ -371,7 +375,7 @@ void SessionRunner::start_photo() {
     devices_.camera->open(drivers::camera_source_from(config_.camera), [this, generation, models, spec](
                                                                           drivers::Result<drivers::CameraInfo> info) {
       if (generation != generation_ || session_.step() != Step::kPhoto) return;
-      if (!info) return device_lost(config::DeviceClass::kCamera, info.error().message());
+      if (!info) return device_fault(config::DeviceClass::kCamera, info.error().message());
       photo_ = std::make_shared<face::PhotoCapture>(executor_, *devices_.camera, std::move(*models),
                                                     config_.face.consecutive_frames);
       const auto* capture = photo_.get();
@@ -479,7 +483,7 @@ void SessionRunner::on_finger_event(const finger::TenPrintEvent& e) {
       live_["fingers"][position] = {{"state", "missing"}};
       break;
     case Kind::kReaderLost:
-      device_lost(config::DeviceClass::kFingerprint, "the reader went away");
+      device_unplugged(config::DeviceClass::kFingerprint, "the reader went away");
       break;
   }
   session_.touch(Clock::now());
@@ -567,58 +571,89 @@ void SessionRunner::capture_ended(const drivers::Problem& problem, std::string_v
                                   config::DeviceClass device, drivers::ProblemCode not_a_fault) {
   if (problem.code == drivers::ProblemCode::kCancelled) return;  // the step was left
   live_["prompt"] = prompt(std::string(try_again));
-  if (problem.code != not_a_fault) {
-    device_lost(device, problem.message());  // says so on the screen
-  } else {
+  using enum drivers::ProblemCode;
+  if (problem.code == not_a_fault) {
     changed();
+  } else if (problem.code == kRemoved || problem.code == kNotOpen || problem.code == kNotFound) {
+    device_unplugged(device, problem.message());
+  } else {
+    device_fault(device, problem.message());
   }
 }
 
-void SessionRunner::device_lost(config::DeviceClass device, std::string what) {
+void SessionRunner::declare_failed(config::DeviceClass device, std::string what) {
   log::get("kiosk")->error("{} failed during a session: {}", config::to_string(device), what);
-  session_.device_failed(device, Clock::now());
+  session_.device_failed(device, Clock::now());  // the screen says so, and that staff is called
   changed();
 }
 
-void SessionRunner::device_returned(config::DeviceClass device) {
-  const auto generation = generation_;
-  const auto back = [this, device, generation](std::string failure) {
+void SessionRunner::device_fault(config::DeviceClass device, std::string what) {
+  if (recovering_.contains(device)) return;
+  if (!recovery_.can_reset(device)) return declare_failed(device, std::move(what));
+  recovering_.insert(device);
+  const nlohmann::json was = live_.value("prompt", nlohmann::json());
+  live_["prompt"] = prompt("device.restarting");
+  changed();
+  recovery_.reset_and_reopen(device, [this, device, what, was, generation = generation_](std::string failure) {
+    recovering_.erase(device);
+    if (generation != generation_) return;
+    if (!failure.empty()) {
+      live_["prompt"] = was;
+      return declare_failed(device, what + "; " + failure);
+    }
+    log::get("kiosk")->info("{} answers again after a USB port reset", config::to_string(device));
+    live_["prompt"] = prompt("device.restarted");
+    go_on_with(device);
+  });
+}
+
+void SessionRunner::device_unplugged(config::DeviceClass device, std::string what) {
+  if (session_.device_problem() == device) return changed();  // heard of already
+  unplugged_ = device;
+  last_probe_ = Clock::now();
+  declare_failed(device, std::move(what));
+}
+
+void SessionRunner::device_returned(config::DeviceClass device, bool probing) {
+  if (reopening_) return;
+  reopening_ = true;
+  recovery_.reopen(device, [this, device, probing, generation = generation_](std::string failure) {
+    reopening_ = false;
     if (generation != generation_ || session_.device_problem() != device) return;
     if (!failure.empty()) {
-      log::get("kiosk")->warn("{} is still unavailable: {}", config::to_string(device), failure);
-      return changed();
+      // While an unplugged device is looked for, each look that does not find it is no news.
+      log::get("kiosk")->log(probing ? spdlog::level::debug : spdlog::level::warn, "{} is still unavailable: {}",
+                             config::to_string(device), failure);
+      if (!probing) changed();
+      return;
     }
     log::get("kiosk")->info("{} is back", config::to_string(device));
     session_.device_back(device, Clock::now());
+    unplugged_.reset();
     live_.erase("notice");
-    if (session_.step() == Step::kPhoto && device == config::DeviceClass::kCamera) start_photo();
-    if (session_.step() == Step::kFingerprints && device == config::DeviceClass::kFingerprint) start_fingerprints();
-    changed();
-  };
-  switch (device) {
-    case config::DeviceClass::kFingerprint:
-      devices_.fingerprint->close([this, back](drivers::Result<void>) {
-        devices_.fingerprint->open("", [this, back](drivers::Result<drivers::FingerprintDeviceInfo> info) {
-          if (info && virtual_fingers_) virtual_fingers_->connect();  // the rig's reader has a new socket
-          back(info ? std::string() : info.error().message());
-        });
-      });
-      break;
-    case config::DeviceClass::kScanner:
-      devices_.scanner->close([this, back](drivers::Result<void>) {
-        devices_.scanner->open(config_.scanner.device, [back](drivers::Result<drivers::ScannerInfo> info) {
-          back(info ? std::string() : info.error().message());
-        });
-      });
-      break;
-    case config::DeviceClass::kCamera:
-      back({});  // the photo step opens the camera afresh
-      break;
-  }
+    go_on_with(device);
+  });
+}
+
+void SessionRunner::go_on_with(config::DeviceClass device) {
+  if (device == config::DeviceClass::kFingerprint && virtual_fingers_) virtual_fingers_->connect();  // a new socket
+  if (session_.step() == Step::kPhoto && device == config::DeviceClass::kCamera) start_photo();
+  if (session_.step() == Step::kFingerprints && device == config::DeviceClass::kFingerprint) start_fingerprints();
+  changed();
 }
 
 void SessionRunner::usb_changed(drivers::UsbChange change, config::DeviceClass device) {
-  if (change == drivers::UsbChange::kArrived && session_.device_problem() == device) device_returned(device);
+  if (recovering_.contains(device)) return;  // a port reset: the device leaves and comes back
+  if (change == drivers::UsbChange::kArrived) {
+    if (session_.device_problem() == device) device_returned(device);
+    return;
+  }
+  // Gone from the bus while its step needs it: the applicant hears of it now, not at the next try.
+  const Step step = session_.step();
+  const bool in_use = (device == config::DeviceClass::kScanner && (step == Step::kDataPage || step == Step::kDocuments)) ||
+                      (device == config::DeviceClass::kCamera && step == Step::kPhoto) ||
+                      (device == config::DeviceClass::kFingerprint && step == Step::kFingerprints);
+  if (in_use) device_unplugged(device, "unplugged");
 }
 
 void SessionRunner::tick() {
@@ -626,6 +661,12 @@ void SessionRunner::tick() {
   const auto now = Clock::now();
   const Step before = session_.step();
   const IdleState idle = session_.tick(now);
+  // An unplugged device is looked for every few seconds, for where no hot-plug event will come
+  // (a device off USB, the simulation's reader, a system without libusb hot-plug).
+  if (unplugged_ && session_.device_problem() == unplugged_ && now - last_probe_ >= std::chrono::seconds(3)) {
+    last_probe_ = now;
+    device_returned(*unplugged_, true);
+  }
   const std::int64_t left = idle == IdleState::kWarning ? session_.seconds_left(now).count() : -1;
   if (idle == IdleState::kWiped) {
     log::get("kiosk")->info("an idle session was wiped");

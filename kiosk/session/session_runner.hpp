@@ -9,6 +9,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 
 #include <boost/asio/any_io_executor.hpp>
@@ -23,6 +24,7 @@
 #include "capture/finger/ten_print_session.hpp"
 #include "config/config.hpp"
 #include "kiosk/device_check.hpp"
+#include "kiosk/device_recovery.hpp"
 #include "kiosk/devices.hpp"
 #include "kiosk/session/session.hpp"
 #include "kiosk/sync_link.hpp"
@@ -73,7 +75,10 @@ class SessionRunner {
   std::string finish_paper(const std::string& id);
   std::string print_receipt();
   // Opens the failed `device` again; once it answers, the session goes on where it stopped.
-  void device_returned(config::DeviceClass device);
+  // `probing`: a periodic look for an unplugged device, which logs nothing while it is away.
+  void device_returned(config::DeviceClass device, bool probing = false);
+  // The step that needs `device`, answering again, goes on: its capture starts again.
+  void go_on_with(config::DeviceClass device);
   void start_photo();
   void start_fingerprints();
   void on_finger_event(const finger::TenPrintEvent& event);
@@ -81,14 +86,20 @@ class SessionRunner {
   void look_up(const std::string& code);
   void stop_captures();
   void tick();
-  void device_lost(config::DeviceClass device, std::string what);
+  // A device that failed (`what`, for the log): one on USB has its port reset and is opened again
+  // first (once a session); otherwise, or if that does not help, it is declared failed.
+  void device_fault(config::DeviceClass device, std::string what);
+  // A device that is gone: declared failed, and looked for until it returns.
+  void device_unplugged(config::DeviceClass device, std::string what);
+  // The screen says the device is unavailable and staff has been called; what was captured stays.
+  void declare_failed(config::DeviceClass device, std::string what);
   // The fingerprint exemptions for this applicant and service (empty: all ten are taken).
   std::vector<finger::Exemption> exemptions_that_apply() const;
   // A capture's result was handed to the session, which may have moved on from `before`: its
   // refusal (if any) is shown, the new step started, the screen told.
   void settle(Step before, const Outcome& outcome);
   // A capture ended without its result: "try again", and unless the problem is `not_a_fault` (or
-  // a cancel), the device is reported lost and staff called.
+  // a cancel), the device is unplugged or at fault.
   void capture_ended(const drivers::Problem& problem, std::string_view try_again, config::DeviceClass device,
                      drivers::ProblemCode not_a_fault);
 
@@ -114,6 +125,11 @@ class SessionRunner {
   nlohmann::json device_identities_ = nlohmann::json::object();
   std::function<void(const nlohmann::json&)> publish_;
   std::function<void(const cv::Mat&)> preview_;
+  DeviceRecovery recovery_;
+  std::set<config::DeviceClass> recovering_;       // having their USB port reset now
+  std::optional<config::DeviceClass> unplugged_;  // gone, and looked for until it returns
+  Clock::time_point last_probe_;
+  bool reopening_ = false;
   boost::asio::steady_timer timer_;
   boost::asio::thread_pool work_{1};  // sealing: off the loop
   bool stopped_ = false;

@@ -1,18 +1,19 @@
 // A device that fails mid-session: the fingerprint reader breaks down at the third finger (the
 // simulated reader answers with libfprint's protocol error). The applicant is told a member of
 // staff has been called and nothing is lost; "Try again" opens the reader again and the capture
-// goes on from the third finger, the first two kept.
+// goes on from the third finger, the first two kept. Later its cable is pulled (libfprint's
+// removal): the same notice, and when the reader is back the kiosk finds it by itself and goes on.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { Rig, artefacts } from './harness.mjs';
 
 let rig;
-before(async () => { rig = await Rig.start({ simulation: { reader_fault_at: 3 } }); });
+before(async () => { rig = await Rig.start({ simulation: { reader_fault_at: 3, reader_unplug_at: 7 } }); });
 after(async () => { if (rig) await rig.stop(); });
 
 const done = (view) => Object.entries(view.fingers ?? {}).filter(([, f]) => f.state === 'done').map(([p]) => Number(p));
 
-test('the reader failing at the third finger keeps the first two, and Try again goes on from the third', async () => {
+test('the reader failing at the third finger keeps the first two, and Try again goes on from the third; unplugged, it is found again by itself', async () => {
   const page = rig.page;
   await page.click('[data-action=start]');
   await rig.step('service');
@@ -35,9 +36,22 @@ test('the reader failing at the third finger keeps the first two, and Try again 
   assert.match(rig.log, /fingerprint is back/);
   await page.waitForFunction(() => window.kioskView.current_finger, null, { timeout: 20000 });
   assert.equal((await rig.view()).current_finger, 3, 'the capture goes on at the third finger');
+
+  // The seventh finger laid (the sixth finger, the third taken again) pulls the reader's cable.
+  await page.waitForFunction(() => window.kioskView.device_problem, null, { timeout: 90000 });
+  assert.match(await page.textContent('#notice'), /staff has been called.*kept/);
+  const unplugged = await rig.view();
+  const at = unplugged.current_finger;
+  assert.deepEqual(done(unplugged).sort((a, b) => a - b), Array.from({ length: at - 1 }, (_, i) => i + 1),
+    'every finger before the unplug is kept');
+  assert.match(rig.log, /reader removed/);
+  await page.screenshot({ path: `${artefacts}/17-reader-unplugged.png` });
+  // Nobody presses anything: the kiosk looks for the reader and goes on where it stopped.
+  await page.waitForFunction(() => !window.kioskView.device_problem, null, { timeout: 20000 });
+  await page.waitForFunction((f) => window.kioskView.current_finger === f, at, { timeout: 20000 });
   await rig.step('documents', { ms: 180000 });
   const fingers = Object.values((await rig.view()).fingers);
-  assert.equal(fingers.filter((f) => f.state === 'done').length, 10, 'all ten, the first two from before the fault');
+  assert.equal(fingers.filter((f) => f.state === 'done').length, 10, 'all ten, those from before the fault and the unplug kept');
   await page.click('#cancel');
   await rig.step('welcome');
 });
