@@ -1,11 +1,14 @@
 // kiosk-office: the central office's server and tools.
 //   kiosk-office serve --store DIR --pki DIR [--address 127.0.0.1] [--port 8443]
+//                      [--index postgresql://…]
 //   kiosk-office open PACKET --pki DIR [--extract DIR]
 //   kiosk-office status CODE [STATE] --store DIR --pki DIR   an application's state, or set it
 //   kiosk-office kiosks --store DIR --pki DIR                each kiosk's latest heartbeat
 //   kiosk-office publish BUNDLE.json --store DIR --pki DIR   sign and serve a configuration
 // --pki names a folder as tools/make-sim-pki makes it: office-tls.pem/.key (HTTPS),
-// office-packet.pem/.key (opens packets), ca.pem (certifies kiosks).
+// office-packet.pem/.key (opens packets), ca.pem (certifies kiosks). --index (any command with
+// --store) keeps the index in PostgreSQL instead of DIR/office.db; a password belongs in libpq's
+// password file (~/.pgpass, PGPASSFILE), not on the command line.
 #include <csignal>
 #include <cstdio>
 #include <string>
@@ -22,6 +25,7 @@ using namespace kiosk::sync;
 
 constexpr const char* kUsage =
     "usage: kiosk-office serve --store DIR --pki DIR [--address 127.0.0.1] [--port 8443]\n"
+    "                          [--index postgresql://USER@HOST/DB]\n"
     "       kiosk-office open PACKET --pki DIR [--extract DIR]\n"
     "       kiosk-office status CODE [STATE] --store DIR --pki DIR\n"
     "       kiosk-office kiosks --store DIR --pki DIR\n"
@@ -30,7 +34,7 @@ constexpr const char* kUsage =
     "       in_post_to_mission, ready_for_pickup, completed, awaiting_documents, cancelled\n";
 
 struct Options {
-  std::string store, pki, address = "127.0.0.1", extract;
+  std::string store, pki, address = "127.0.0.1", extract, index;
   unsigned short port = 8443;
   std::vector<std::string> rest;
 };
@@ -43,6 +47,7 @@ bool parse(int argc, char** argv, Options& o) {
     else if (a == "--pki" && value) o.pki = argv[++i];
     else if (a == "--address" && value) o.address = argv[++i];
     else if (a == "--extract" && value) o.extract = argv[++i];
+    else if (a == "--index" && value) o.index = argv[++i];
     else if (a == "--port" && value) o.port = static_cast<unsigned short>(std::stoi(argv[++i]));
     else if (a.starts_with("--")) return false;
     else o.rest.emplace_back(a);
@@ -93,7 +98,7 @@ Expected<OfficeStore> open_store(const Options& o) {
   if (o.store.empty() || o.pki.empty()) return std::unexpected(std::string("--store and --pki are needed"));
   auto packet_opener = opener(o.pki);
   if (!packet_opener) return std::unexpected(packet_opener.error());
-  return OfficeStore::open(o.store, std::move(*packet_opener));
+  return OfficeStore::open(o.store, std::move(*packet_opener), {}, o.index);
 }
 
 int status(const Options& o) {
@@ -183,7 +188,7 @@ int serve(const Options& o) {
     std::fprintf(stderr, "kiosk-office: %s\n", packet_opener.error().c_str());
     return 1;
   }
-  auto store = OfficeStore::open(o.store, std::move(*packet_opener));
+  auto store = OfficeStore::open(o.store, std::move(*packet_opener), {}, o.index);
   if (!store) {
     std::fprintf(stderr, "kiosk-office: %s\n", store.error().c_str());
     return 1;
@@ -200,7 +205,8 @@ int serve(const Options& o) {
     std::fprintf(stderr, "kiosk-office: %s\n", ok.error().c_str());
     return 1;
   }
-  std::printf("kiosk-office: listening on %s:%u\n", o.address.c_str(), server.port());
+  std::printf("kiosk-office: listening on %s:%u, index in %s\n", o.address.c_str(), server.port(),
+              store->index().c_str());
   std::fflush(stdout);
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](auto, int) {

@@ -2,45 +2,42 @@
 #include "sync/server/office_store.hpp"
 
 #include <fcntl.h>
-#include <sqlite3.h>
 #include <unistd.h>
 
 #include <cerrno>
 
 #include "config/utc_text.hpp"
+#include "sync/server/office_index.hpp"
 #include "sync/storage.hpp"
 #include "sync/tus.hpp"
 
 namespace kiosk::sync {
 namespace {
 
-using storage::Statement;
-
+// SQL that SQLite and PostgreSQL both run ("offset" is a keyword in PostgreSQL).
 constexpr const char* kSchema =
     "CREATE TABLE IF NOT EXISTS uploads ("
     " id TEXT PRIMARY KEY,"
     " sha256 TEXT NOT NULL,"
     " kiosk TEXT NOT NULL,"
-    " length INTEGER NOT NULL,"
-    " offset INTEGER NOT NULL DEFAULT 0,"
+    " length BIGINT NOT NULL,"
+    " \"offset\" BIGINT NOT NULL DEFAULT 0,"
     " state TEXT NOT NULL CHECK (state IN ('uploading','received','rejected')),"
     " error TEXT NOT NULL DEFAULT '',"
-    " created_at INTEGER NOT NULL,"
-    " expires_at INTEGER NOT NULL,"
-    " received_at INTEGER);"
+    " created_at BIGINT NOT NULL,"
+    " expires_at BIGINT NOT NULL,"
+    " received_at BIGINT);"
     "CREATE INDEX IF NOT EXISTS unfinished ON uploads (expires_at) WHERE state = 'uploading';"
     "CREATE TABLE IF NOT EXISTS applications ("
     " tracking_code TEXT PRIMARY KEY,"
     " packet_id TEXT NOT NULL,"
     " state TEXT NOT NULL,"
     " updated_at TEXT NOT NULL);"
-    "CREATE TABLE IF NOT EXISTS bundles (version INTEGER PRIMARY KEY, published_at TEXT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS bundles (version BIGINT PRIMARY KEY, published_at TEXT NOT NULL);"
     "CREATE TABLE IF NOT EXISTS heartbeats ("
     " kiosk TEXT PRIMARY KEY,"
     " report TEXT NOT NULL,"
     " received_at TEXT NOT NULL);";
-
-
 
 std::int64_t millis(Clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
@@ -54,46 +51,49 @@ StoreResult result(StoreOutcome outcome, std::string message, UploadInfo info = 
   return {outcome, std::move(message), std::move(info), false};
 }
 
+std::int64_t number(const std::optional<std::string>& column) {
+  return column ? std::stoll(*column) : 0;
+}
+
 }  // namespace
 
 struct OfficeStore::Impl {
-  sqlite3* db = nullptr;
+  std::unique_ptr<OfficeIndex> index;
   std::filesystem::path dir;
   PacketOpener opener;
   StoreLimits limits;
 
-  Impl(sqlite3* database, std::filesystem::path d, PacketOpener o, StoreLimits l)
-      : db(database), dir(std::move(d)), opener(std::move(o)), limits(l) {}
-  ~Impl() { storage::close_database(db); }
+  Impl(std::unique_ptr<OfficeIndex> i, std::filesystem::path d, PacketOpener o, StoreLimits l)
+      : index(std::move(i)), dir(std::move(d)), opener(std::move(o)), limits(l) {}
 
   std::filesystem::path partial(const std::string& id) const { return dir / "uploads" / (id + ".part"); }
   std::filesystem::path whole(const std::string& id) const { return dir / "packets" / (id + ".cms"); }
 
   std::optional<UploadInfo> find(const std::string& id) {
-    Statement s(db,
-                "SELECT id, sha256, kiosk, length, offset, state, error, expires_at FROM uploads "
-                "WHERE id = ?");
-    s.text(1, id);
-    if (s.step() != SQLITE_ROW) return std::nullopt;
+    const auto found = index->run(
+        "SELECT id, sha256, kiosk, length, \"offset\", state, error, expires_at FROM uploads WHERE id = $1", {id});
+    if (!found || found->rows.empty()) return std::nullopt;
+    const auto& row = found->rows.front();
     UploadInfo u;
-    u.id = s.column_text(0);
-    u.sha256 = s.column_text(1);
-    u.kiosk = s.column_text(2);
-    u.length = static_cast<std::uint64_t>(s.column_integer(3));
-    u.offset = static_cast<std::uint64_t>(s.column_integer(4));
-    const std::string state = s.column_text(5);
+    u.id = row[0].value_or("");
+    u.sha256 = row[1].value_or("");
+    u.kiosk = row[2].value_or("");
+    u.length = static_cast<std::uint64_t>(number(row[3]));
+    u.offset = static_cast<std::uint64_t>(number(row[4]));
+    const std::string state = row[5].value_or("");
     u.state = state == "received"   ? UploadInfo::State::kReceived
               : state == "rejected" ? UploadInfo::State::kRejected
                                     : UploadInfo::State::kUploading;
-    u.error = s.column_text(6);
-    u.expires_at = Clock::time_point(std::chrono::milliseconds(s.column_integer(7)));
+    u.error = row[6].value_or("");
+    u.expires_at = Clock::time_point(std::chrono::milliseconds(number(row[7])));
     return u;
   }
 
-  bool set(const char* sql, const std::string& id, std::int64_t number, const std::string& text) {
-    Statement s(db, sql);
-    s.integer(1, number).text(2, text).text(3, id);
-    return s.step() == SQLITE_DONE;
+  // An UPDATE of one upload: $1 a number, $2 a text, $3 the id. The error says what failed.
+  Expected<void> set(const char* sql, const std::string& id, std::int64_t value, const std::string& text) {
+    auto done = index->run(sql, {value, text, id});
+    if (!done) return std::unexpected(done.error());
+    return {};
   }
 
   void drop_partial(const std::string& id) {
@@ -121,8 +121,8 @@ struct OfficeStore::Impl {
     }
     if (!why.empty()) {
       drop_partial(info.id);
-      set("UPDATE uploads SET offset = ?, error = ?, state = 'rejected' WHERE id = ?", info.id, 0,
-          why);
+      (void)set("UPDATE uploads SET \"offset\" = $1, error = $2, state = 'rejected' WHERE id = $3", info.id, 0,
+                why);
       info.state = UploadInfo::State::kRejected;
       info.error = why;
       info.offset = 0;
@@ -134,16 +134,16 @@ struct OfficeStore::Impl {
     if (auto ok = storage::flush_directory(dir / "packets"); !ok) {
       return result(StoreOutcome::kFailed, ok.error(), info);
     }
-    if (!set("UPDATE uploads SET received_at = ?, error = ?, state = 'received' WHERE id = ?",
-             info.id, millis(now), "")) {
-      return result(StoreOutcome::kFailed, storage::failure(db, "receive").error(), info);
+    if (auto ok = set("UPDATE uploads SET received_at = $1, error = $2, state = 'received' WHERE id = $3",
+                      info.id, millis(now), "");
+        !ok) {
+      return result(StoreOutcome::kFailed, ok.error(), info);
     }
     if (const std::string code = opened_manifest.value("tracking_code", ""); !code.empty()) {
-      Statement a(db,
-                  "INSERT OR IGNORE INTO applications (tracking_code, packet_id, state, updated_at)"
-                  " VALUES (?, ?, 'open', ?)");
-      a.text(1, code).text(2, info.id).text(3, utc_text(now));
-      a.step();
+      (void)index->run(
+          "INSERT INTO applications (tracking_code, packet_id, state, updated_at) VALUES ($1, $2, 'open', $3) "
+          "ON CONFLICT (tracking_code) DO NOTHING",
+          {code, info.id, utc_text(now)});
     }
     info.state = UploadInfo::State::kReceived;
     return result(StoreOutcome::kOk, "received", info);
@@ -156,20 +156,22 @@ OfficeStore::OfficeStore(OfficeStore&&) noexcept = default;
 OfficeStore& OfficeStore::operator=(OfficeStore&&) noexcept = default;
 
 Expected<OfficeStore> OfficeStore::open(const std::filesystem::path& dir, PacketOpener opener,
-                                        StoreLimits limits) {
+                                        StoreLimits limits, const std::string& where) {
   std::error_code ec;
   std::filesystem::create_directories(dir / "uploads", ec);
   std::filesystem::create_directories(dir / "packets", ec);
   std::filesystem::create_directories(dir / "config", ec);
   if (ec) return std::unexpected("cannot create the store in " + dir.string() + ": " + ec.message());
-  auto db = storage::open_database(dir / "office.db", kSchema);
-  if (!db) return std::unexpected(db.error());
-  return OfficeStore(std::make_unique<Impl>(*db, dir, std::move(opener), limits));
+  auto index = open_office_index(where, dir, kSchema);
+  if (!index) return std::unexpected(index.error());
+  return OfficeStore(std::make_unique<Impl>(std::move(*index), dir, std::move(opener), limits));
 }
 
 std::filesystem::path OfficeStore::packet_file(const std::string& id) const {
   return impl_->whole(id);
 }
+
+std::string OfficeStore::index() const { return impl_->index->describe(); }
 
 StoreResult OfficeStore::create(const std::string& id, const std::string& sha256,
                                 std::uint64_t length, const std::string& kiosk,
@@ -189,28 +191,25 @@ StoreResult OfficeStore::create(const std::string& id, const std::string& sha256
     }
     if (known->state == UploadInfo::State::kRejected) {
       // A rejected packet sent again starts afresh.
-      impl_->set("UPDATE uploads SET offset = ?, error = ?, state = 'uploading' WHERE id = ?", id,
-                 0, "");
+      (void)impl_->set("UPDATE uploads SET \"offset\" = $1, error = $2, state = 'uploading' WHERE id = $3", id,
+                       0, "");
       known = impl_->find(id);
     } else if (known->state == UploadInfo::State::kUploading && known->expires_at <= now) {
       impl_->drop_partial(id);
-      impl_->set("UPDATE uploads SET offset = ?, error = ? WHERE id = ?", id, 0, "");
-      Statement s(impl_->db, "UPDATE uploads SET expires_at = ? WHERE id = ?");
-      s.integer(1, millis(now + impl_->limits.upload_lifetime)).text(2, id);
-      s.step();
+      (void)impl_->set("UPDATE uploads SET expires_at = $1, error = $2, \"offset\" = 0 WHERE id = $3", id,
+                       millis(now + impl_->limits.upload_lifetime), "");
       known = impl_->find(id);
     }
     return {StoreOutcome::kOk, "known", *known, false};
   }
-  Statement s(impl_->db,
-              "INSERT INTO uploads (id, sha256, kiosk, length, state, created_at, expires_at) "
-              "VALUES (?, ?, ?, ?, 'uploading', ?, ?)");
-  s.text(1, id).text(2, sha256).text(3, kiosk).integer(4, static_cast<std::int64_t>(length));
-  s.integer(5, millis(now)).integer(6, millis(now + impl_->limits.upload_lifetime));
-  if (s.step() != SQLITE_DONE) {
-    return result(StoreOutcome::kFailed, storage::failure(impl_->db, "create").error());
-  }
-  return {StoreOutcome::kOk, "created", *impl_->find(id), true};
+  const auto made = impl_->index->run(
+      "INSERT INTO uploads (id, sha256, kiosk, length, state, created_at, expires_at) "
+      "VALUES ($1, $2, $3, $4, 'uploading', $5, $6)",
+      {id, sha256, kiosk, static_cast<std::int64_t>(length), millis(now), millis(now + impl_->limits.upload_lifetime)});
+  if (!made) return result(StoreOutcome::kFailed, made.error());
+  auto created = impl_->find(id);
+  if (!created) return result(StoreOutcome::kFailed, "the new upload " + id + " cannot be read back");
+  return {StoreOutcome::kOk, "created", *created, true};
 }
 
 StoreResult OfficeStore::head(const std::string& id, Clock::time_point now) {
@@ -274,45 +273,45 @@ StoreResult OfficeStore::append(const std::string& id, const std::string& kiosk,
   }
   if (info.offset == 0) storage::flush_directory(impl_->dir / "uploads");
   info.offset += chunk.size();
-  if (!impl_->set("UPDATE uploads SET offset = ?, error = ? WHERE id = ?", id,
-                  static_cast<std::int64_t>(info.offset), "")) {
-    return result(StoreOutcome::kFailed, storage::failure(impl_->db, "offset").error(), info);
+  if (auto ok = impl_->set("UPDATE uploads SET \"offset\" = $1, error = $2 WHERE id = $3", id,
+                           static_cast<std::int64_t>(info.offset), "");
+      !ok) {
+    return result(StoreOutcome::kFailed, ok.error(), info);
   }
   if (info.offset == info.length) return impl_->complete(info, now);
   return {StoreOutcome::kOk, "", info, false};
 }
 
 int OfficeStore::expire(Clock::time_point now) {
-  std::vector<std::string> ids;
-  {
-    Statement s(impl_->db, "SELECT id FROM uploads WHERE state = 'uploading' AND expires_at <= ?");
-    s.integer(1, millis(now));
-    while (s.step() == SQLITE_ROW) ids.push_back(s.column_text(0));
-  }
-  for (const auto& id : ids) {
-    Statement s(impl_->db, "DELETE FROM uploads WHERE id = ?");
-    s.text(1, id);
-    s.step();
+  const auto expired = impl_->index->run("SELECT id FROM uploads WHERE state = 'uploading' AND expires_at <= $1",
+                                         {millis(now)});
+  if (!expired) return 0;
+  int removed = 0;
+  for (const auto& row : expired->rows) {
+    const std::string id = row[0].value_or("");
+    if (!impl_->index->run("DELETE FROM uploads WHERE id = $1", {id})) continue;
     impl_->drop_partial(id);
+    ++removed;
   }
-  return static_cast<int>(ids.size());
+  return removed;
 }
 
 std::optional<ApplicationStatus> OfficeStore::application(const std::string& tracking_code) {
-  Statement s(impl_->db, "SELECT state, updated_at FROM applications WHERE tracking_code = ?");
-  s.text(1, tracking_code);
-  if (s.step() != SQLITE_ROW) return std::nullopt;
-  const auto state = application_state(s.column_text(0));
+  const auto found =
+      impl_->index->run("SELECT state, updated_at FROM applications WHERE tracking_code = $1", {tracking_code});
+  if (!found || found->rows.empty()) return std::nullopt;
+  const auto state = application_state(found->rows[0][0].value_or(""));
   if (!state) return std::nullopt;
-  return ApplicationStatus{tracking_code, *state, s.column_text(1)};
+  return ApplicationStatus{tracking_code, *state, found->rows[0][1].value_or("")};
 }
 
 Expected<void> OfficeStore::set_application_state(const std::string& tracking_code,
                                                   ApplicationState state, Clock::time_point now) {
-  Statement s(impl_->db, "UPDATE applications SET state = ?, updated_at = ? WHERE tracking_code = ?");
-  s.text(1, to_string(state)).text(2, utc_text(now)).text(3, tracking_code);
-  if (s.step() != SQLITE_DONE) return storage::failure(impl_->db, "application state");
-  if (sqlite3_changes(impl_->db) == 0) {
+  const auto done = impl_->index->run(
+      "UPDATE applications SET state = $1, updated_at = $2 WHERE tracking_code = $3",
+      {to_string(state), utc_text(now), tracking_code});
+  if (!done) return std::unexpected(done.error());
+  if (done->changed == 0) {
     return std::unexpected("no application with tracking code " + tracking_code);
   }
   return {};
@@ -325,16 +324,16 @@ Expected<void> OfficeStore::publish_bundle(std::int64_t version, const std::stri
   }
   const auto file = impl_->dir / "config" / ("bundle-" + std::to_string(version) + ".cms");
   if (auto ok = storage::write_durably(file, signed_bytes); !ok) return ok;
-  Statement s(impl_->db, "INSERT INTO bundles (version, published_at) VALUES (?, ?)");
-  s.integer(1, version).text(2, utc_text(Clock::now()));
-  if (s.step() != SQLITE_DONE) return storage::failure(impl_->db, "publish");
+  const auto done = impl_->index->run("INSERT INTO bundles (version, published_at) VALUES ($1, $2)",
+                                      {version, utc_text(Clock::now())});
+  if (!done) return std::unexpected(done.error());
   return {};
 }
 
 std::optional<OfficeStore::Bundle> OfficeStore::bundle() {
-  Statement s(impl_->db, "SELECT max(version) FROM bundles");
-  if (s.step() != SQLITE_ROW || s.column_null(0)) return std::nullopt;
-  const std::int64_t version = s.column_integer(0);
+  const auto found = impl_->index->run("SELECT max(version) FROM bundles");
+  if (!found || found->rows.empty() || !found->rows[0][0]) return std::nullopt;
+  const std::int64_t version = number(found->rows[0][0]);
   auto bytes = storage::read_file(impl_->dir / "config" / ("bundle-" + std::to_string(version) + ".cms"));
   if (!bytes) return std::nullopt;
   return Bundle{version, std::move(*bytes)};
@@ -342,19 +341,19 @@ std::optional<OfficeStore::Bundle> OfficeStore::bundle() {
 
 Expected<void> OfficeStore::record_heartbeat(const std::string& kiosk, const std::string& report,
                                              Clock::time_point now) {
-  Statement s(impl_->db,
-              "INSERT INTO heartbeats (kiosk, report, received_at) VALUES (?, ?, ?) "
-              "ON CONFLICT(kiosk) DO UPDATE SET report = excluded.report, "
-              "received_at = excluded.received_at");
-  s.text(1, kiosk).text(2, report).text(3, utc_text(now));
-  if (s.step() != SQLITE_DONE) return storage::failure(impl_->db, "heartbeat");
+  const auto done = impl_->index->run(
+      "INSERT INTO heartbeats (kiosk, report, received_at) VALUES ($1, $2, $3) "
+      "ON CONFLICT (kiosk) DO UPDATE SET report = excluded.report, received_at = excluded.received_at",
+      {kiosk, report, utc_text(now)});
+  if (!done) return std::unexpected(done.error());
   return {};
 }
 
 std::vector<OfficeStore::Heartbeat> OfficeStore::heartbeats() {
-  Statement s(impl_->db, "SELECT kiosk, report, received_at FROM heartbeats ORDER BY kiosk");
+  const auto found = impl_->index->run("SELECT kiosk, report, received_at FROM heartbeats ORDER BY kiosk");
   std::vector<Heartbeat> out;
-  while (s.step() == SQLITE_ROW) out.push_back({s.column_text(0), s.column_text(1), s.column_text(2)});
+  if (!found) return out;
+  for (const auto& row : found->rows) out.push_back({row[0].value_or(""), row[1].value_or(""), row[2].value_or("")});
   return out;
 }
 

@@ -1,6 +1,6 @@
 // The central office's store of uploads and received packets: partial uploads in
 // `DIR/uploads/`, whole packets in `DIR/packets/`, the index in `DIR/office.db` (SQLite, WAL,
-// synchronous=FULL). Every chunk is on disk and flushed before its offset is recorded, and a
+// synchronous=FULL) or in PostgreSQL (office_index.hpp). Every chunk is on disk and flushed before its offset is recorded, and a
 // packet counts as received only once its hash, the kiosk's signature and its manifest have been
 // checked and it has been renamed into place: only then does the kiosk hear "stored".
 #pragma once
@@ -15,8 +15,6 @@
 
 #include "sync/application_status.hpp"
 #include "sync/packet.hpp"
-
-struct sqlite3;
 
 namespace kiosk::sync {
 
@@ -59,8 +57,10 @@ struct StoreLimits {
 
 class OfficeStore {
  public:
+  // `index`: where the index is kept: empty for SQLite in `dir`, or a PostgreSQL connection
+  // string (postgresql://…); see office_index.hpp.
   static Expected<OfficeStore> open(const std::filesystem::path& dir, PacketOpener opener,
-                                    StoreLimits limits = {});
+                                    StoreLimits limits = {}, const std::string& index = {});
   ~OfficeStore();
   OfficeStore(OfficeStore&&) noexcept;
   OfficeStore& operator=(OfficeStore&&) noexcept;
@@ -102,6 +102,7 @@ class OfficeStore {
   std::vector<Heartbeat> heartbeats();
 
   std::filesystem::path packet_file(const std::string& id) const;
+  std::string index() const;  // which database holds the index, for the log
 
  private:
   struct Impl;

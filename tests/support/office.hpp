@@ -11,6 +11,7 @@
 
 #include "sync/server/office_server.hpp"
 #include "sync/server/office_store.hpp"
+#include "tests/support/postgres.hpp"
 #include "tests/support/test_support.hpp"
 
 namespace kiosk::testing {
@@ -26,15 +27,37 @@ inline std::filesystem::path make_pki(const std::filesystem::path& dir,
   return dir;
 }
 
+// Where the office keeps its index, for the tests that run on both.
+enum class IndexDatabase { kSqlite, kPostgres };
+
+inline std::string index_name(const ::testing::TestParamInfo<IndexDatabase>& info) {
+  return info.param == IndexDatabase::kSqlite ? "SQLite" : "PostgreSQL";
+}
+
+// The index for a test: SQLite in the store's folder, or a private PostgreSQL server started for it.
+class IndexFor {
+ public:
+  explicit IndexFor(IndexDatabase database) {
+    if (database == IndexDatabase::kPostgres) postgres_ = std::make_unique<PostgresServer>();
+  }
+  std::string error() const { return postgres_ ? postgres_->error() : std::string(); }
+  std::string where() const { return postgres_ ? postgres_->uri() : std::string(); }
+  PostgresServer* postgres() { return postgres_.get(); }
+
+ private:
+  std::unique_ptr<PostgresServer> postgres_;
+};
+
 // The central office, on its own thread as it would be on its own machine.
 class Office {
  public:
+  // `index`: empty for SQLite in `store_dir`, or a PostgreSQL URI.
   Office(const std::filesystem::path& pki, const std::filesystem::path& store_dir,
-         unsigned short port = 0) {
+         unsigned short port = 0, const std::string& index = {}) {
     auto opener = PacketOpener::load(pki / "office-packet.pem", pki / "office-packet.key",
                                      pki / "ca.pem");
     EXPECT_TRUE(opener.has_value()) << opener.error();
-    auto store = OfficeStore::open(store_dir, std::move(*opener));
+    auto store = OfficeStore::open(store_dir, std::move(*opener), {}, index);
     EXPECT_TRUE(store.has_value()) << store.error();
     store_ = std::make_unique<OfficeStore>(std::move(*store));
     OfficeServerConfig config;

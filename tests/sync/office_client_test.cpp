@@ -14,11 +14,13 @@ namespace {
 using namespace std::chrono_literals;
 using ::testing::HasSubstr;
 
-class OfficeClientTest : public ::testing::Test {
+// Each test runs with the office's index in SQLite and in PostgreSQL.
+class OfficeClientTest : public ::testing::TestWithParam<testing::IndexDatabase> {
  protected:
   void SetUp() override {
+    ASSERT_EQ(index_.error(), "");
     testing::make_pki(pki_.path());
-    office_ = std::make_unique<testing::Office>(pki_.path(), store_.path());
+    office_ = std::make_unique<testing::Office>(pki_.path(), store_.path(), 0, index_.where());
     endpoint_.port = std::to_string(office_->port());
     endpoint_.office_ca = pki_ / "ca.pem";
     endpoint_.certificate = pki_ / "kiosk-KIOSK-7.pem";
@@ -48,13 +50,14 @@ class OfficeClientTest : public ::testing::Test {
     return sealed->id;
   }
 
+  testing::IndexFor index_{GetParam()};
   asio::io_context io_;
   testing::ScratchDir pki_, store_, kiosk_;
   std::unique_ptr<testing::Office> office_;
   OfficeEndpoint endpoint_;
 };
 
-TEST_F(OfficeClientTest, TheOfficeKeepsTheLatestHeartbeatOfEachKiosk) {
+TEST_P(OfficeClientTest, TheOfficeKeepsTheLatestHeartbeatOfEachKiosk) {
   OfficeClient client(io_.get_executor(), endpoint_);
   ASSERT_TRUE(client.load().has_value());
   ASSERT_TRUE(run(client.heartbeat({{"outbox_waiting", 3}})).has_value());
@@ -65,7 +68,7 @@ TEST_F(OfficeClientTest, TheOfficeKeepsTheLatestHeartbeatOfEachKiosk) {
   EXPECT_THAT(beats[0].report, HasSubstr("\"outbox_waiting\":0"));
 }
 
-TEST_F(OfficeClientTest, AnApplicationsStateIsLookedUpByItsTrackingCode) {
+TEST_P(OfficeClientTest, AnApplicationsStateIsLookedUpByItsTrackingCode) {
   deliver_application("TRK-7Q2M9X");
   OfficeClient client(io_.get_executor(), endpoint_);
   ASSERT_TRUE(client.load().has_value());
@@ -85,12 +88,35 @@ TEST_F(OfficeClientTest, AnApplicationsStateIsLookedUpByItsTrackingCode) {
   EXPECT_THAT(run(client.application_status("../../etc")).error(), HasSubstr("not a tracking code"));
 }
 
-TEST_F(OfficeClientTest, AnOfficeThatDoesNotAnswerIsAClearError) {
+TEST_P(OfficeClientTest, AnOfficeThatDoesNotAnswerIsAClearError) {
   office_.reset();
   OfficeClient client(io_.get_executor(), endpoint_);
   ASSERT_TRUE(client.load().has_value());
   EXPECT_THAT(run(client.heartbeat({})).error(), HasSubstr("cannot connect"));
 }
+
+// The office goes on when its PostgreSQL server restarts under it: the next request reconnects.
+class OfficeOnPostgresTest : public OfficeClientTest {};
+
+TEST_P(OfficeOnPostgresTest, TheOfficeOutlivesARestartOfItsDatabaseServer) {
+  OfficeClient client(io_.get_executor(), endpoint_);
+  ASSERT_TRUE(client.load().has_value());
+  ASSERT_TRUE(run(client.heartbeat({{"outbox_waiting", 1}})).has_value());
+  index_.postgres()->stop();
+  EXPECT_FALSE(run(client.heartbeat({{"outbox_waiting", 2}})).has_value()) << "no database, no acknowledgement";
+  index_.postgres()->start();
+  ASSERT_EQ(index_.error(), "");
+  ASSERT_TRUE(run(client.heartbeat({{"outbox_waiting", 3}})).has_value());
+  const auto beats = office_->on_server([](OfficeStore& s) { return s.heartbeats(); });
+  ASSERT_EQ(beats.size(), 1u);
+  EXPECT_THAT(beats[0].report, HasSubstr("\"outbox_waiting\":3"));
+}
+
+INSTANTIATE_TEST_SUITE_P(Index, OfficeClientTest,
+                         ::testing::Values(testing::IndexDatabase::kSqlite, testing::IndexDatabase::kPostgres),
+                         testing::index_name);
+INSTANTIATE_TEST_SUITE_P(Index, OfficeOnPostgresTest, ::testing::Values(testing::IndexDatabase::kPostgres),
+                         testing::index_name);
 
 }  // namespace
 }  // namespace kiosk::sync

@@ -86,7 +86,8 @@ class Relay {
   unsigned short target_;
 };
 
-class UploadTest : public ::testing::Test {
+// Each test runs with the office's index in SQLite and in PostgreSQL.
+class UploadTest : public ::testing::TestWithParam<testing::IndexDatabase> {
  protected:
   static void SetUpTestSuite() {
     pki_ = new testing::ScratchDir;
@@ -103,7 +104,12 @@ class UploadTest : public ::testing::Test {
     auto outbox = Outbox::open(kiosk_dir_ / "outbox");
     ASSERT_TRUE(outbox.has_value()) << outbox.error();
     outbox_ = std::make_unique<Outbox>(std::move(*outbox));
-    office_ = std::make_unique<Office>(pki_->path(), office_dir_.path());
+    ASSERT_EQ(index_.error(), "");
+    start_office();
+  }
+
+  void start_office(unsigned short port = 0) {
+    office_ = std::make_unique<Office>(pki_->path(), office_dir_.path(), port, index_.where());
   }
 
   UploaderConfig config(unsigned short port, const std::filesystem::path& kiosk_pki,
@@ -168,6 +174,7 @@ class UploadTest : public ::testing::Test {
 
   static inline testing::ScratchDir* pki_ = nullptr;
   static inline testing::ScratchDir* rogue_ = nullptr;
+  testing::IndexFor index_{GetParam()};
   asio::io_context io_;
   testing::ScratchDir kiosk_dir_;
   testing::ScratchDir office_dir_;
@@ -175,7 +182,7 @@ class UploadTest : public ::testing::Test {
   std::unique_ptr<Office> office_;
 };
 
-TEST_F(UploadTest, APacketIsDeliveredInChunksAndAcknowledgedOnlyOnceStored) {
+TEST_P(UploadTest, APacketIsDeliveredInChunksAndAcknowledgedOnlyOnceStored) {
   const SealedPacket p = seal();
   ASSERT_TRUE(outbox_->enqueue(p).has_value());
   Uploader uploader(io_.get_executor(), *outbox_, config(office_->port(), pki_->path()));
@@ -185,7 +192,7 @@ TEST_F(UploadTest, APacketIsDeliveredInChunksAndAcknowledgedOnlyOnceStored) {
   expect_delivered(p);
 }
 
-TEST_F(UploadTest, TheLoopDeliversEverythingQueuedAndReportsIt) {
+TEST_P(UploadTest, TheLoopDeliversEverythingQueuedAndReportsIt) {
   std::vector<SealedPacket> packets = {seal(), seal("KIOSK-7", 100000), seal("KIOSK-7", 5000)};
   for (const auto& p : packets) ASSERT_TRUE(outbox_->enqueue(p).has_value());
   Uploader uploader(io_.get_executor(), *outbox_, config(office_->port(), pki_->path()));
@@ -201,7 +208,7 @@ TEST_F(UploadTest, TheLoopDeliversEverythingQueuedAndReportsIt) {
   for (const auto& p : packets) expect_delivered(p);
 }
 
-TEST_F(UploadTest, ACutConnectionResumesFromTheServersOffset) {
+TEST_P(UploadTest, ACutConnectionResumesFromTheServersOffset) {
   const SealedPacket p = seal();
   ASSERT_TRUE(outbox_->enqueue(p).has_value());
   Relay relay(io_, office_->port());
@@ -226,7 +233,7 @@ TEST_F(UploadTest, ACutConnectionResumesFromTheServersOffset) {
   expect_delivered(p);
 }
 
-TEST_F(UploadTest, AServerRestartMidUploadIsResumed) {
+TEST_P(UploadTest, AServerRestartMidUploadIsResumed) {
   const SealedPacket p = seal("KIOSK-7", 1 << 20);
   ASSERT_TRUE(outbox_->enqueue(p).has_value());
   const unsigned short port = office_->port();
@@ -244,7 +251,7 @@ TEST_F(UploadTest, AServerRestartMidUploadIsResumed) {
   office_.reset();  // the office goes down mid-upload
   ASSERT_TRUE(testing::run_until(io_, result, 30s));
   ASSERT_FALSE(result->has_value());
-  office_ = std::make_unique<Office>(pki_->path(), office_dir_.path(), port);
+  start_office(port);
   const auto resumed = office_view(p.id);
   ASSERT_TRUE(resumed.has_value()) << "the office forgot the upload across its restart";
   EXPECT_GT(resumed->offset, 0u);
@@ -253,7 +260,7 @@ TEST_F(UploadTest, AServerRestartMidUploadIsResumed) {
   expect_delivered(p);
 }
 
-TEST_F(UploadTest, ARepeatedPacketIsASuccessNotASecondRecord) {
+TEST_P(UploadTest, ARepeatedPacketIsASuccessNotASecondRecord) {
   const SealedPacket p = seal();
   ASSERT_TRUE(outbox_->enqueue(p).has_value());
   Uploader uploader(io_.get_executor(), *outbox_, config(office_->port(), pki_->path()));
@@ -277,7 +284,7 @@ TEST_F(UploadTest, ARepeatedPacketIsASuccessNotASecondRecord) {
   EXPECT_EQ(files, 1u);
 }
 
-TEST_F(UploadTest, AKioskWithoutTheConsulatesCertificateIsRefused) {
+TEST_P(UploadTest, AKioskWithoutTheConsulatesCertificateIsRefused) {
   const SealedPacket p = seal();
   ASSERT_TRUE(outbox_->enqueue(p).has_value());
   Uploader rogue(io_.get_executor(), *outbox_, config(office_->port(), rogue_->path()));
@@ -305,7 +312,7 @@ TEST_F(UploadTest, AKioskWithoutTheConsulatesCertificateIsRefused) {
   EXPECT_TRUE(ec) << "a client without a certificate got an answer";
 }
 
-TEST_F(UploadTest, AnOfficeWithAnotherCaIsNotTrusted) {
+TEST_P(UploadTest, AnOfficeWithAnotherCaIsNotTrusted) {
   const SealedPacket p = seal();
   ASSERT_TRUE(outbox_->enqueue(p).has_value());
   auto c = config(office_->port(), pki_->path());
@@ -352,7 +359,7 @@ class TusClient {
   TlsStream stream_;
 };
 
-TEST_F(UploadTest, TheServerEnforcesOffsetsChecksumsAndAnnouncedContents) {
+TEST_P(UploadTest, TheServerEnforcesOffsetsChecksumsAndAnnouncedContents) {
   const SealedPacket p = seal("KIOSK-7", 50000);
   TusClient tus(io_, pki_->path(), office_->port());
   const auto options = tus.send(http::verb::options, "/files", {});
@@ -397,7 +404,7 @@ TEST_F(UploadTest, TheServerEnforcesOffsetsChecksumsAndAnnouncedContents) {
   EXPECT_EQ(tus.send(http::verb::post, "/files", {{"Upload-Length", "10"}}).result_int(), 400);
 }
 
-TEST_F(UploadTest, APacketThatDoesNotOpenIsRejectedWithTheReason) {
+TEST_P(UploadTest, APacketThatDoesNotOpenIsRejectedWithTheReason) {
   std::string garbage(30000, 'g');
   const SealedPacket p{new_packet_id(), garbage, sha256_hex(garbage)};
   ASSERT_TRUE(outbox_->enqueue(p).has_value());
@@ -411,6 +418,10 @@ TEST_F(UploadTest, APacketThatDoesNotOpenIsRejectedWithTheReason) {
   EXPECT_THAT(entry->last_error, HasSubstr("does not open"));
   EXPECT_EQ(office_view(p.id)->state, UploadInfo::State::kRejected);
 }
+
+INSTANTIATE_TEST_SUITE_P(Index, UploadTest,
+                         ::testing::Values(testing::IndexDatabase::kSqlite, testing::IndexDatabase::kPostgres),
+                         testing::index_name);
 
 }  // namespace
 }  // namespace kiosk::sync
