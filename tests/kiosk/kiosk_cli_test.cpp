@@ -2,6 +2,8 @@
 // all three; with a bad configuration it stops at once and says which key in which file.
 #include <signal.h>
 #include <spawn.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -60,6 +62,42 @@ TEST(KioskProgram, SelfTestFindsAndCapturesFromAllThreeSimulatedDevices) {
   // The simulation leaves what it generated where the profile says.
   EXPECT_TRUE(std::filesystem::exists(dir / "sim" / "sane" / "dll.conf"));
   EXPECT_TRUE(std::filesystem::exists(dir / "sim" / "camera.avi"));
+}
+
+// What kiosk.service confines the kiosk to, as far as a test can set it up without systemd: a
+// /proc with nothing but processes, and only its own (ProcSubset=pid, ProtectProc=invisible), and
+// no memory both writable and executable (MemoryDenyWriteExecute=, which systemd sets through the
+// kernel's PR_SET_MDWE where the kernel has it). The devices must still answer and capture.
+TEST(KioskProgram, UnderTheServicesConfinementTheDevicesStillAnswer) {
+  if (geteuid() != 0) GTEST_SKIP() << "a private /proc needs root (unshare -m -p)";
+  testing::ScratchDir dir;
+  const std::string profile = write_simulation_profile(dir).string();
+  const std::string out = (dir / "out.txt").string();
+  const std::string script = "mount -t proc -o subset=pid,hidepid=invisible proc /proc && test ! -e /proc/cpuinfo && "
+                             "exec timeout -k 5 60 " KIOSK_BINARY " --self-test --config " + profile;
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    constexpr int kSetMdwe = 65, kRefuseExecGain = 1;  // linux/prctl.h from Linux 6.3
+    if (prctl(kSetMdwe, kRefuseExecGain, 0, 0, 0) != 0) _exit(77);
+    void* wx = mmap(nullptr, 4096, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (wx != MAP_FAILED) _exit(78);  // the confinement would not be real
+    const int fd = open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    dup2(fd, 1);
+    dup2(fd, 2);
+    execlp("unshare", "unshare", "-m", "-p", "--fork", "--propagation", "private", "sh", "-c", script.c_str(),
+           static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  int status = 0;
+  waitpid(child, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status));
+  if (WEXITSTATUS(status) == 77) GTEST_SKIP() << "this kernel has no PR_SET_MDWE (Linux 6.3 or later)";
+  ASSERT_NE(WEXITSTATUS(status), 78) << "PR_SET_MDWE did not refuse a writable, executable mapping";
+  const std::string said = testing::read_file(out);
+  EXPECT_EQ(WEXITSTATUS(status), 0) << said;
+  EXPECT_THAT(said, AllOf(HasSubstr("fingerprint reader OK: captured"), HasSubstr("document scanner OK: scanned"),
+                          HasSubstr("camera OK: grabbed"), HasSubstr("all three devices answered")));
 }
 
 TEST(KioskProgram, SelfTestFailsWhenADeviceIsMissing) {
