@@ -583,8 +583,14 @@ void SessionRunner::capture_ended(const drivers::Problem& problem, std::string_v
 
 void SessionRunner::declare_failed(config::DeviceClass device, std::string what) {
   log::get("kiosk")->error("{} failed during a session: {}", config::to_string(device), what);
+  report_device(device, false, "failed during a session at " + utc_text(std::chrono::system_clock::now()) + ": " + what);
   session_.device_failed(device, Clock::now());  // the screen says so, and that staff is called
   changed();
+}
+
+void SessionRunner::report_device(config::DeviceClass device, bool ok, std::string detail) {
+  if (!sync_.devices.is_object()) return;  // the start-up check has not reported yet
+  sync_.devices[std::string(config::to_string(device))] = {{"ok", ok}, {"detail", std::move(detail)}};
 }
 
 void SessionRunner::device_fault(config::DeviceClass device, std::string what) {
@@ -602,6 +608,7 @@ void SessionRunner::device_fault(config::DeviceClass device, std::string what) {
       return declare_failed(device, what + "; " + failure);
     }
     log::get("kiosk")->info("{} answers again after a USB port reset", config::to_string(device));
+    report_device(device, true, "working again after a USB port reset at " + utc_text(std::chrono::system_clock::now()));
     live_["prompt"] = prompt("device.restarted");
     go_on_with(device);
   });
@@ -628,6 +635,7 @@ void SessionRunner::device_returned(config::DeviceClass device, bool probing) {
       return;
     }
     log::get("kiosk")->info("{} is back", config::to_string(device));
+    report_device(device, true, "working again since " + utc_text(std::chrono::system_clock::now()));
     session_.device_back(device, Clock::now());
     unplugged_.reset();
     live_.erase("notice");

@@ -93,6 +93,8 @@ class SessionRunner {
   void device_unplugged(config::DeviceClass device, std::string what);
   // The screen says the device is unavailable and staff has been called; what was captured stays.
   void declare_failed(config::DeviceClass device, std::string what);
+  // The device's line in the health report (technician mode, the heartbeat to the office).
+  void report_device(config::DeviceClass device, bool ok, std::string detail);
   // The fingerprint exemptions for this applicant and service (empty: all ten are taken).
   std::vector<finger::Exemption> exemptions_that_apply() const;
   // A capture's result was handed to the session, which may have moved on from `before`: its

@@ -3,6 +3,7 @@
 // staff has been called and nothing is lost; "Try again" opens the reader again and the capture
 // goes on from the third finger, the first two kept. Later its cable is pulled (libfprint's
 // removal): the same notice, and when the reader is back the kiosk finds it by itself and goes on.
+// The central office sees the failed reader, and then the working one, in the kiosk's heartbeat.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { Rig, artefacts } from './harness.mjs';
@@ -10,6 +11,14 @@ import { Rig, artefacts } from './harness.mjs';
 let rig;
 before(async () => { rig = await Rig.start({ simulation: { reader_fault_at: 3, reader_unplug_at: 7 } }); });
 after(async () => { if (rig) await rig.stop(); });
+
+// Polls `check` until it holds or `ms` pass; whether it held.
+async function until(check, ms) {
+  for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 500))) {
+    if (check()) return true;
+  }
+  return check();
+}
 
 const done = (view) => Object.entries(view.fingers ?? {}).filter(([, f]) => f.state === 'done').map(([p]) => Number(p));
 
@@ -30,6 +39,10 @@ test('the reader failing at the third finger keeps the first two, and Try again 
   assert.deepEqual(done(failed).sort(), [1, 2], 'the two fingers before the fault are kept');
   await page.screenshot({ path: `${artefacts}/16-reader-failed.png` });
   assert.match(rig.log, /fingerprint failed during a session/);
+  // The central office hears of it with the next heartbeat (every 10 s here).
+  const reported = await until(() => rig.officeHealth()?.devices?.fingerprint?.ok === false, 30000);
+  assert.ok(reported, `the office never heard that the reader failed: ${JSON.stringify(rig.officeHealth()?.devices)}`);
+  assert.match(rig.officeHealth().devices.fingerprint.detail, /failed during a session/);
 
   await page.click('[data-action=retry]');
   await page.waitForFunction(() => !window.kioskView.device_problem, null, { timeout: 20000 });
@@ -50,6 +63,8 @@ test('the reader failing at the third finger keeps the first two, and Try again 
   await page.waitForFunction(() => !window.kioskView.device_problem, null, { timeout: 20000 });
   await page.waitForFunction((f) => window.kioskView.current_finger === f, at, { timeout: 20000 });
   await rig.step('documents', { ms: 180000 });
+  assert.ok(await until(() => rig.officeHealth()?.devices?.fingerprint?.ok === true, 30000),
+    'the office hears that the reader works again');
   const fingers = Object.values((await rig.view()).fingers);
   assert.equal(fingers.filter((f) => f.state === 'done').length, 10, 'all ten, those from before the fault and the unplug kept');
   await page.click('#cancel');

@@ -150,6 +150,18 @@ export class Rig {
     }
   }
 
+  // The health report the kiosk last sent the office with its heartbeat (null before the first).
+  officeHealth() {
+    try {
+      const out = execFileSync(path.join(build, 'sync', 'kiosk-office'),
+        ['kiosks', '--store', this.officeStore, '--pki', this.pki], { encoding: 'utf8' });
+      const line = out.split('\n').find((l) => l.startsWith('E2E-KIOSK '));
+      return line ? JSON.parse(line.slice(line.indexOf('{'))) : null;
+    } catch (e) {
+      return null;
+    }
+  }
+
   async stop() {
     if (this.browser) await this.browser.close();
     for (const child of [this.kiosk, this.office]) {
