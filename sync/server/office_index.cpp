@@ -70,7 +70,7 @@ class PostgresIndex final : public OfficeIndex {
     PGresult* made = PQexec(connection, schema);
     const bool ok = PQresultStatus(made) == PGRES_COMMAND_OK;
     PQclear(made);
-    if (!ok) return std::unexpected(index->said("the office schema"));
+    if (!ok) return std::unexpected(index->said() + " (making the office's tables)");
     return index;
   }
 
@@ -91,7 +91,7 @@ class PostgresIndex final : public OfficeIndex {
     const ExecStatusType status = PQresultStatus(r);
     if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
       PQclear(r);
-      return std::unexpected(said(sql));
+      return std::unexpected(said());
     }
     SqlResult result;
     for (int row = 0; row < PQntuples(r); ++row) {
@@ -127,9 +127,8 @@ class PostgresIndex final : public OfficeIndex {
     while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
     return s;
   }
-  std::string said(std::string_view what) const {
-    return "PostgreSQL: " + std::string(what.substr(0, 60)) + ": " + trimmed(PQerrorMessage(connection_));
-  }
+  // What the server or libpq said of the last statement (never the statement: it reaches kiosks).
+  std::string said() const { return "PostgreSQL: " + trimmed(PQerrorMessage(connection_)); }
 
   PGconn* connection_;
 };

@@ -188,6 +188,7 @@ struct OfficeServer::Impl : std::enable_shared_from_this<Impl> {
     }
     if (target.starts_with("/packets/") && method == http::verb::get) {
       StoreResult s = store.head(target.substr(9));
+      if (s.outcome == StoreOutcome::kFailed) return reply(request, 500);  // the index cannot say
       if (s.outcome == StoreOutcome::kNotFound || s.info.kiosk != kiosk) return reply(request, 404);
       Response r = reply(request, 200);
       r.set(http::field::content_type, "application/json");

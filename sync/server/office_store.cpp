@@ -69,10 +69,13 @@ struct OfficeStore::Impl {
   std::filesystem::path partial(const std::string& id) const { return dir / "uploads" / (id + ".part"); }
   std::filesystem::path whole(const std::string& id) const { return dir / "packets" / (id + ".cms"); }
 
-  std::optional<UploadInfo> find(const std::string& id) {
+  // The upload with this id, nullopt when there is none; an error when the index cannot say (a
+  // database that is down is not "no such upload").
+  Expected<std::optional<UploadInfo>> find(const std::string& id) {
     const auto found = index->run(
         "SELECT id, sha256, kiosk, length, \"offset\", state, error, expires_at FROM uploads WHERE id = $1", {id});
-    if (!found || found->rows.empty()) return std::nullopt;
+    if (!found) return std::unexpected(found.error());
+    if (found->rows.empty()) return std::nullopt;
     const auto& row = found->rows.front();
     UploadInfo u;
     u.id = row[0].value_or("");
@@ -87,6 +90,14 @@ struct OfficeStore::Impl {
     u.error = row[6].value_or("");
     u.expires_at = Clock::time_point(std::chrono::milliseconds(number(row[7])));
     return u;
+  }
+
+  // The upload as the index has it now, as an answer of `create`.
+  StoreResult answer(const std::string& id, std::string message, bool created) {
+    const auto now_known = find(id);
+    if (!now_known) return result(StoreOutcome::kFailed, now_known.error());
+    if (!*now_known) return result(StoreOutcome::kFailed, "the upload " + id + " cannot be read back");
+    return {StoreOutcome::kOk, std::move(message), **now_known, created};
   }
 
   // An UPDATE of one upload: $1 a number, $2 a text, $3 the id. The error says what failed.
@@ -184,36 +195,39 @@ StoreResult OfficeStore::create(const std::string& id, const std::string& sha256
                                                std::to_string(impl_->limits.max_packet_bytes) +
                                                " bytes");
   }
-  if (auto known = impl_->find(id)) {
+  const auto found = impl_->find(id);
+  if (!found) return result(StoreOutcome::kFailed, found.error());
+  if (const auto& known = *found) {
     if (known->sha256 != sha256 || known->length != length || known->kiosk != kiosk) {
       return result(StoreOutcome::kConflict,
                     "packet " + id + " was announced with other contents or by another kiosk");
     }
+    Expected<void> renewed;
     if (known->state == UploadInfo::State::kRejected) {
       // A rejected packet sent again starts afresh.
-      (void)impl_->set("UPDATE uploads SET \"offset\" = $1, error = $2, state = 'uploading' WHERE id = $3", id,
-                       0, "");
-      known = impl_->find(id);
+      renewed = impl_->set("UPDATE uploads SET \"offset\" = $1, error = $2, state = 'uploading' WHERE id = $3",
+                           id, 0, "");
     } else if (known->state == UploadInfo::State::kUploading && known->expires_at <= now) {
       impl_->drop_partial(id);
-      (void)impl_->set("UPDATE uploads SET expires_at = $1, error = $2, \"offset\" = 0 WHERE id = $3", id,
-                       millis(now + impl_->limits.upload_lifetime), "");
-      known = impl_->find(id);
+      renewed = impl_->set("UPDATE uploads SET expires_at = $1, error = $2, \"offset\" = 0 WHERE id = $3", id,
+                           millis(now + impl_->limits.upload_lifetime), "");
     }
-    return {StoreOutcome::kOk, "known", *known, false};
+    if (!renewed) return result(StoreOutcome::kFailed, renewed.error());
+    return impl_->answer(id, "known", false);
   }
   const auto made = impl_->index->run(
       "INSERT INTO uploads (id, sha256, kiosk, length, state, created_at, expires_at) "
       "VALUES ($1, $2, $3, $4, 'uploading', $5, $6)",
       {id, sha256, kiosk, static_cast<std::int64_t>(length), millis(now), millis(now + impl_->limits.upload_lifetime)});
   if (!made) return result(StoreOutcome::kFailed, made.error());
-  auto created = impl_->find(id);
-  if (!created) return result(StoreOutcome::kFailed, "the new upload " + id + " cannot be read back");
-  return {StoreOutcome::kOk, "created", *created, true};
+  return impl_->answer(id, "created", true);
 }
 
 StoreResult OfficeStore::head(const std::string& id, Clock::time_point now) {
-  const auto known = is_packet_id(id) ? impl_->find(id) : std::nullopt;
+  if (!is_packet_id(id)) return result(StoreOutcome::kNotFound, "no upload " + id);
+  const auto found = impl_->find(id);
+  if (!found) return result(StoreOutcome::kFailed, found.error());
+  const auto& known = *found;
   if (!known) return result(StoreOutcome::kNotFound, "no upload " + id);
   if (known->state == UploadInfo::State::kUploading && known->expires_at <= now) {
     return result(StoreOutcome::kGone, "the upload of " + id + " expired", *known);

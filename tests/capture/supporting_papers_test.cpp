@@ -141,12 +141,19 @@ TEST_F(PaperCaptureTest, BlankSheetsInTheFeederAreRefusedAndNotKept) {
   EXPECT_EQ(p->pages(), 0);
 }
 
-TEST_F(PaperCaptureTest, FeederJamAndEmptyFeederBecomeTheirPrompts) {
+// One scan a test: SANE's test backend can deadlock in the sane_cancel that ends a scan (see
+// tests/support/sane_test_main.cpp), after its result is delivered; a second scan in the same
+// process would then wait behind it until its deadline.
+TEST_F(PaperCaptureTest, FeederJamBecomesItsPrompt) {
   open("test:0");
   auto jammed = paper(feeder(), {{"read-return-value", "SANE_STATUS_JAMMED"}});
   const auto jam = scan(*jammed);
   ASSERT_FALSE(jam);
   EXPECT_EQ(jam.error().prompt, ScanPrompt::kClearPaperJam);
+}
+
+TEST_F(PaperCaptureTest, EmptyFeederBecomesItsPrompt) {
+  open("test:0");
   auto empty = paper(feeder(), {{"read-return-value", "SANE_STATUS_NO_DOCS"}});
   const auto none = scan(*empty);
   ASSERT_FALSE(none);

@@ -419,6 +419,31 @@ TEST_P(UploadTest, APacketThatDoesNotOpenIsRejectedWithTheReason) {
   EXPECT_EQ(office_view(p.id)->state, UploadInfo::State::kRejected);
 }
 
+// The office's PostgreSQL server down: nothing is acknowledged, the kiosk keeps the packet, and
+// once the database is back the packet goes through, received once.
+class UploadOnPostgresTest : public UploadTest {};
+
+TEST_P(UploadOnPostgresTest, WhileTheIndexIsDownNothingIsAcknowledgedAndAfterwardsThePacketArrives) {
+  const SealedPacket p = seal();
+  ASSERT_TRUE(outbox_->enqueue(p).has_value());
+  Uploader uploader(io_.get_executor(), *outbox_, config(office_->port(), pki_->path()));
+  ASSERT_TRUE(uploader.load().has_value());
+  index_.postgres()->stop();
+  const auto refused = send_once(uploader, p.id);
+  ASSERT_FALSE(refused.has_value()) << "acknowledged with no database to record it";
+  const auto kept = *outbox_->find(p.id);
+  EXPECT_EQ(kept->state, PacketState::kSealed) << "no upload could begin";
+  EXPECT_THAT(kept->last_error, HasSubstr("HTTP 500"));
+  index_.postgres()->start();
+  ASSERT_EQ(index_.error(), "");
+  const auto sent = send_once(uploader, p.id);
+  ASSERT_TRUE(sent.has_value()) << sent.error();
+  expect_delivered(p);
+}
+
+INSTANTIATE_TEST_SUITE_P(Index, UploadOnPostgresTest, ::testing::Values(testing::IndexDatabase::kPostgres),
+                         testing::index_name);
+
 INSTANTIATE_TEST_SUITE_P(Index, UploadTest,
                          ::testing::Values(testing::IndexDatabase::kSqlite, testing::IndexDatabase::kPostgres),
                          testing::index_name);
