@@ -17,10 +17,9 @@ namespace kiosk::sim {
 
 std::vector<KnownPortrait> known_portraits(const std::filesystem::path& source_dir) {
   return {
-      // Pupils at (203.5, 100.5) and (246, 103).
-      {"astronaut", source_dir / "astronaut.png", 14, 169, 224, 45, 3.4},
-      // Pupils at (222.5, 190.5) and (305, 187.5).
-      {"hopper", "/usr/share/matplotlib/mpl-data/sample_data/grace_hopper.jpg", 28, 322, 264, 98, -2.1},
+      {"astronaut", source_dir / "astronaut.png", 14, 169, 224, 45, 3.4, {{203.5, 100.5}, {246, 103}}},
+      {"hopper", "/usr/share/matplotlib/mpl-data/sample_data/grace_hopper.jpg", 28, 322, 264, 98, -2.1,
+       {{222.5, 190.5}, {305, 187.5}}},
   };
 }
 
@@ -129,6 +128,30 @@ void over(cv::Mat& canvas, const cv::Mat& layer, const cv::Mat& alpha) {
   }
 }
 
+// The person with a lock of dark brown hair hanging over the eye on the image's left: from above
+// the brow to below the eye, soft at its edges.
+PersonCutout with_hair_over_eye(const PersonCutout& person) {
+  PersonCutout out{person.bgr.clone(), person.alpha.clone(), person.where};
+  const cv::Point2d eye = person.where.pupils[0];
+  const double apart = cv::norm(person.where.pupils[1] - eye);
+  cv::Mat lock(out.bgr.size(), CV_32F, cv::Scalar(0));
+  cv::ellipse(lock, cv::Point(cvRound(eye.x), cvRound(eye.y - 0.2 * apart)),
+              cv::Size(cvRound(0.3 * apart), cvRound(0.65 * apart)), -25, 0, 360, cv::Scalar(1), cv::FILLED);
+  cv::GaussianBlur(lock, lock, {0, 0}, 0.05 * apart);
+  const cv::Vec3f hair(35, 45, 60);  // BGR
+  for (int y = 0; y < out.bgr.rows; ++y) {
+    auto* p = out.bgr.ptr<cv::Vec3b>(y);
+    const auto* k = lock.ptr<float>(y);
+    for (int x = 0; x < out.bgr.cols; ++x) {
+      if (k[x] <= 0) continue;
+      const cv::Vec3f mixed = cv::Vec3f(p[x][0], p[x][1], p[x][2]) * (1 - k[x]) + hair * k[x];
+      p[x] = cv::Vec3b(cv::saturate_cast<std::uint8_t>(mixed[0]), cv::saturate_cast<std::uint8_t>(mixed[1]),
+                       cv::saturate_cast<std::uint8_t>(mixed[2]));
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 cv::Mat render_scene(const PersonCutout& person, const Scene& scene, const PersonCutout* second,
@@ -147,7 +170,9 @@ cv::Mat render_scene(const PersonCutout& person, const Scene& scene, const Perso
     over(canvas, bgr, alpha);
   }
   const cv::Point2d face(scene.face_at.x * size.width, scene.face_at.y * size.height);
-  place(person, size, scene.head_height_px, face, scene.roll_deg, bgr, alpha);
+  PersonCutout hidden;
+  if (scene.hair_over_eye) hidden = with_hair_over_eye(person);
+  place(scene.hair_over_eye ? hidden : person, size, scene.head_height_px, face, scene.roll_deg, bgr, alpha);
   if (scene.light_from_left > 0) {
     // The far side of the face in shadow: a ramp across the face's width.
     const double half = person.where.face_half_width * scene.head_height_px /

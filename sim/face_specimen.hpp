@@ -24,6 +24,7 @@ struct KnownPortrait {
   // The line through the pupils, in degrees: positive when the eye on the image's right is lower
   // (as photo_rules measures roll). Neither sitter held her head level.
   double eye_line_deg;
+  cv::Point2d pupils[2];         // the image's left one first
 };
 
 // Eileen Collins (NASA, python3-skimage's astronaut.png, fetched by tools/fetch-face-source into
@@ -58,6 +59,7 @@ struct Scene {
   double noise_sigma = 2;              // sensor noise, as every camera has
   bool grey = false;                   // a camera giving greyscale
   cv::Scalar tint{1, 1, 1};            // per-channel gain (B, G, R): a tinted camera
+  bool hair_over_eye = false;          // a lock of dark hair over the eye on the image's left
 };
 
 // One camera frame, 8-bit BGR. `second` (another cutout at `second_at`, `second_scale` of the

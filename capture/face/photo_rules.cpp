@@ -305,11 +305,16 @@ std::optional<Guidance> exposure_fault(const PhotoAnalysis& a) {
   return std::nullopt;
 }
 
-Guidance guidance_for(const PhotoAnalysis& a, const config::PhotoSpec& spec, const cv::Vec4d& overflow) {
+// `face_in_frame`: the face's box lies wholly inside the image.
+Guidance guidance_for(const PhotoAnalysis& a, const config::PhotoSpec& spec, const cv::Vec4d& overflow,
+                      bool face_in_frame) {
   if (failed(a, "face_count")) return Guidance::kMoreThanOneFace;
   if (failed(a, "camera_eye_distance_px")) return Guidance::kComeCloser;
   // A tilted head turns the cut with it: straighten it before judging where the cut falls.
   if (failed(a, "roll_deg")) return Guidance::kStraightenHead;
+  // Without the eyes, where the cut falls is only guessed from the face's box: a face in the frame
+  // is asked for its eyes first, not moved by the guess.
+  if (failed(a, "eyes_found") && face_in_frame) return exposure_fault(a).value_or(Guidance::kEyesNotVisible);
   if (failed(a, "photo_fits_frame")) {
     // overflow: left, right, top, bottom, in pixels of the image
     const double too_big = std::min(overflow[0], overflow[1]) + std::min(overflow[2], overflow[3]);
@@ -492,7 +497,8 @@ PhotoAnalysis analyse_photo(const cv::Mat& image, const config::PhotoSpec& spec,
 
   measure_face(image, head, spec, a);
   measure_background(small, reduce, head, in_crop, crop.size, spec, a);
-  a.guidance = guidance_for(a, spec, overflow);
+  const bool face_in_frame = (f.box & cv::Rect2d(0, 0, image.cols, image.rows)) == f.box;
+  a.guidance = guidance_for(a, spec, overflow, face_in_frame);
   return a;
 }
 

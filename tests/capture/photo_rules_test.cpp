@@ -186,6 +186,22 @@ TEST_F(PhotoRules, AFaceCutOffByTheFrameIsNeverTaken) {
   }
 }
 
+// A lock of hair over one eye: the face is found, but the hidden eye is not made up from the
+// other (where the cascades miss one eye, it is looked for where the face's symmetry puts it, and
+// taken only if it looks like the mirror image of the one found); the applicant is asked to show
+// the eyes.
+TEST_F(PhotoRules, AnEyeHiddenByHairIsNotGuessedAndTheApplicantIsAskedToShowIt) {
+  for (int i = 0; i < 2; ++i) {
+    sim::Scene scene;
+    scene.hair_over_eye = true;
+    const PhotoAnalysis a = analyse(sim::render_scene(person(i), scene));
+    EXPECT_EQ(a.faces, 1) << person(i).where.name;
+    ASSERT_TRUE(a.face) << person(i).where.name;
+    EXPECT_FALSE(a.face->has_eyes()) << person(i).where.name;
+    EXPECT_EQ(name(a.guidance), name(Guidance::kEyesNotVisible)) << person(i).where.name;
+  }
+}
+
 TEST_F(PhotoRules, LightOnTheFaceIsJudged) {
   for (int i = 0; i < 2; ++i) {
     EXPECT_EQ(name(guidance(i, [](sim::Scene& s) { s.exposure = 0.3; })), name(Guidance::kTooDark))
