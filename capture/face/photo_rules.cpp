@@ -166,23 +166,36 @@ double yaw_from_symmetry(const cv::Mat& lab, const Head& head, const cv::Vec3d& 
   return yaws[2] - yaws[0] <= 4 ? yaws[1] : kNaN;
 }
 
-// Crété-Roffet's blur effect (0 sharp .. 1 blurred) of a grey image, both directions.
+// Crété-Roffet's blur effect (0 sharp .. 1 blurred) of a grey image, both directions: how much of
+// the variation between neighbouring pixels a 9-pixel box blur along that direction removes
+// (none is left to remove from a blurred image). The differences are taken in one pass, the first
+// row or column against the second as OpenCV's reflecting border has it.
 double blur_effect(const cv::Mat& grey) {
   cv::Mat f;
   grey.convertTo(f, CV_32F);
   double worst = 0;
-  for (int direction = 0; direction < 2; ++direction) {
-    cv::Mat blurred;
-    const cv::Size kernel = direction == 0 ? cv::Size(1, 9) : cv::Size(9, 1);
-    cv::blur(f, blurred, kernel);
-    cv::Mat df, db;
-    const cv::Mat k = direction == 0 ? (cv::Mat_<float>(2, 1) << -1, 1) : (cv::Mat_<float>(1, 2) << -1, 1);
-    cv::filter2D(f, df, -1, k);
-    cv::filter2D(blurred, db, -1, k);
-    df = cv::abs(df);
-    db = cv::abs(db);
-    cv::Mat v = cv::max(df - db, 0);
-    const double sf = cv::sum(df)[0], sv = cv::sum(v)[0];
+  for (const bool down : {true, false}) {
+    cv::Mat b;
+    cv::blur(f, b, down ? cv::Size(1, 9) : cv::Size(9, 1));
+    double sf = 0, sv = 0;
+    const auto add_difference = [&](float df, float db) {
+      df = std::abs(df);
+      sf += df;
+      sv += std::max(df - std::abs(db), 0.0f);
+    };
+    for (int y = 0; y < f.rows; ++y) {
+      const float* fy = f.ptr<float>(y);
+      const float* by = b.ptr<float>(y);
+      if (down) {
+        const int above = y == 0 ? std::min(1, f.rows - 1) : y - 1;
+        const float* fa = f.ptr<float>(above);
+        const float* ba = b.ptr<float>(above);
+        for (int x = 0; x < f.cols; ++x) add_difference(fy[x] - fa[x], by[x] - ba[x]);
+      } else {
+        if (f.cols > 1) add_difference(fy[0] - fy[1], by[0] - by[1]);
+        for (int x = 1; x < f.cols; ++x) add_difference(fy[x] - fy[x - 1], by[x] - by[x - 1]);
+      }
+    }
     if (sf > 0) worst = std::max(worst, (sf - sv) / sf);
   }
   return worst;
@@ -206,9 +219,17 @@ void measure_face(const cv::Mat& image, const Head& head, const config::PhotoSpe
                             cv::Rect(0, 0, image.cols, image.rows);
   if (face_box.width <= 8 || face_box.height <= 8) return;
   const cv::Mat face = image(face_box);
-  cv::Mat grey, lab;
+  cv::Mat grey, every_other, lab;
   cv::cvtColor(face, grey, cv::COLOR_BGR2GRAY);
-  cv::cvtColor(face, lab, cv::COLOR_BGR2Lab);
+  // The face's colour is a mean: every other pixel each way gives it, at a quarter of the cost of
+  // converting them all to Lab (0.4 ms for a face 110 pixels between the eyes).
+  every_other.create((face.rows + 1) / 2, (face.cols + 1) / 2, CV_8UC3);
+  for (int y = 0; y < every_other.rows; ++y) {
+    const auto* from = face.ptr<cv::Vec3b>(2 * y);
+    auto* to = every_other.ptr<cv::Vec3b>(y);
+    for (int x = 0; x < every_other.cols; ++x) to[x] = from[2 * x];
+  }
+  cv::cvtColor(every_other, lab, cv::COLOR_BGR2Lab);
   cv::Mat mask = cv::Mat::zeros(face.size(), CV_8U);
   const cv::Point2d centre = head.at(0, 0.45 * d) - cv::Point2d(face_box.tl());
   cv::ellipse(mask, cv::RotatedRect(centre, cv::Size2d(1.5 * d, 1.9 * d), static_cast<float>(head.roll_deg)),
@@ -217,14 +238,14 @@ void measure_face(const cv::Mat& image, const Head& head, const config::PhotoSpe
   const cv::Point2d cheeks[2] = {head.at(-0.55 * d, 0.6 * d) - cv::Point2d(face_box.tl()),
                                  head.at(0.55 * d, 0.6 * d) - cv::Point2d(face_box.tl())};
   const double cheek_radius2 = 0.25 * d * 0.25 * d;
-  int n = 0, dark = 0, bright = 0;
+  int n = 0, dark = 0, bright = 0, coloured = 0;
   double sides[2] = {0, 0}, cheek[2] = {0, 0};
   int cheek_n[2] = {0, 0};
   cv::Vec3d colour(0, 0, 0);
   for (int y = 0; y < face.rows; ++y) {
     const auto* g = grey.ptr<std::uint8_t>(y);
     const auto* m = mask.ptr<std::uint8_t>(y);
-    const auto* l = lab.ptr<cv::Vec3b>(y);
+    const auto* l = y % 2 == 0 ? lab.ptr<cv::Vec3b>(y / 2) : nullptr;
     for (int x = 0; x < face.cols; ++x) {
       if (!m[x]) continue;
       ++n;
@@ -237,7 +258,10 @@ void measure_face(const cv::Mat& image, const Head& head, const config::PhotoSpe
         cheek[side] += g[x];
         ++cheek_n[side];
       }
-      colour += cv::Vec3d(l[x][0], l[x][1], l[x][2]);
+      if (l != nullptr && x % 2 == 0) {
+        colour += cv::Vec3d(l[x / 2][0], l[x / 2][1], l[x / 2][2]);
+        ++coloured;
+      }
     }
   }
   if (n > 0) {
@@ -246,7 +270,7 @@ void measure_face(const cv::Mat& image, const Head& head, const config::PhotoSpe
     add(a, "face_bright_share", static_cast<double>(bright) / n, 0, spec.max_bright_share);
     const double l = cheek[0] / std::max(1, cheek_n[0]), r = cheek[1] / std::max(1, cheek_n[1]);
     add(a, "face_side_difference", std::abs(l - r) / std::max({l, r, 1.0}), 0, spec.max_side_difference);
-    colour /= n;
+    colour /= std::max(1, coloured);
     const double green_red = colour[1] - 128, blue_yellow = colour[2] - 128;
     add(a, "face_chroma", std::hypot(green_red, blue_yellow), 6, kNoLimit);
     add(a, "skin_hue_deg", degrees(std::atan2(blue_yellow, green_red)), 15, 85);
