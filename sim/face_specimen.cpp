@@ -152,6 +152,52 @@ PersonCutout with_hair_over_eye(const PersonCutout& person) {
   return out;
 }
 
+// The face's outline below the eyes, as a share of the portrait's face_half_width: a little inside
+// the cheeks, so that no hair or glasses' arm is left beside them when it is cut to (see
+// with_hair_tied_back); a head turns as a cylinder of this radius.
+constexpr double kOutline = 0.9;
+
+// The person with nothing beside the face from the eye line down to the chin: the face's outline
+// there taken as half an ellipse, kOutline of the face's width at the eyes and reaching the chin.
+PersonCutout with_hair_tied_back(const PersonCutout& person) {
+  PersonCutout out{person.bgr, person.alpha.clone(), person.where};
+  const KnownPortrait& p = person.where;
+  const double eye_y = (p.pupils[0].y + p.pupils[1].y) / 2, down = p.chin_y - eye_y;
+  for (int y = std::max(0, cvRound(eye_y)); y < std::min(out.alpha.rows, cvRound(p.chin_y)); ++y) {
+    const double v = (y - eye_y) / down;
+    const double half = kOutline * p.face_half_width * std::sqrt(std::max(0.0, 1 - v * v));
+    auto* a = out.alpha.ptr<float>(y);
+    for (int x = 0; x < out.alpha.cols; ++x) {
+      // Soft over a pixel and a half, as the cut-out's own edge is.
+      const double outside = std::abs(x - p.face_x) - half;
+      a[x] *= static_cast<float>(std::clamp(0.5 - outside / 1.5, 0.0, 1.0));
+    }
+  }
+  return out;
+}
+
+// The person's head turned by `yaw_deg` as a cylinder of the face outline's half width turns: a
+// point at angle t on it (x = r sin t from the face's middle) moves to r sin(t + yaw); beyond the
+// cylinder nothing moves.
+PersonCutout with_head_turned(const PersonCutout& person, double yaw_deg) {
+  const KnownPortrait& p = person.where;
+  const double r = kOutline * p.face_half_width, turn = yaw_deg * std::numbers::pi / 180;
+  cv::Mat map_x(person.bgr.size(), CV_32F), map_y(person.bgr.size(), CV_32F);
+  for (int y = 0; y < map_x.rows; ++y) {
+    auto* mx = map_x.ptr<float>(y);
+    auto* my = map_y.ptr<float>(y);
+    for (int x = 0; x < map_x.cols; ++x) {
+      const double u = (x - p.face_x) / r;
+      mx[x] = static_cast<float>(std::abs(u) < 1 ? p.face_x + r * std::sin(std::asin(u) - turn) : x);
+      my[x] = static_cast<float>(y);
+    }
+  }
+  PersonCutout out{{}, {}, p};
+  cv::remap(person.bgr, out.bgr, map_x, map_y, cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+  cv::remap(person.alpha, out.alpha, map_x, map_y, cv::INTER_LINEAR, cv::BORDER_CONSTANT, 0);
+  return out;
+}
+
 }  // namespace
 
 cv::Mat render_scene(const PersonCutout& person, const Scene& scene, const PersonCutout* second,
@@ -170,9 +216,12 @@ cv::Mat render_scene(const PersonCutout& person, const Scene& scene, const Perso
     over(canvas, bgr, alpha);
   }
   const cv::Point2d face(scene.face_at.x * size.width, scene.face_at.y * size.height);
-  PersonCutout hidden;
-  if (scene.hair_over_eye) hidden = with_hair_over_eye(person);
-  place(scene.hair_over_eye ? hidden : person, size, scene.head_height_px, face, scene.roll_deg, bgr, alpha);
+  PersonCutout changed = person;
+  if (scene.hair_over_eye) changed = with_hair_over_eye(changed);
+  if (scene.yaw_deg != 0) changed = with_head_turned(changed, scene.yaw_deg);
+  // After the turn: a turned head's outline is its silhouette, where it was.
+  if (scene.hair_tied_back) changed = with_hair_tied_back(changed);
+  place(changed, size, scene.head_height_px, face, scene.roll_deg, bgr, alpha);
   if (scene.light_from_left > 0) {
     // The far side of the face in shadow: a ramp across the face's width.
     const double half = person.where.face_half_width * scene.head_height_px /

@@ -60,6 +60,12 @@ struct Scene {
   bool grey = false;                   // a camera giving greyscale
   cv::Scalar tint{1, 1, 1};            // per-channel gain (B, G, R): a tinted camera
   bool hair_over_eye = false;          // a lock of dark hair over the eye on the image's left
+  // Nothing but background beside the cheeks, from the eyes to below the mouth (hair tied back,
+  // ears hidden): where facial symmetry can judge yaw. Neither portrait's hair allows it as taken.
+  bool hair_tied_back = false;
+  // The head turned about its upright axis, as a cylinder as wide as the face turns: the features
+  // move towards one side while the outline stays. Positive: the nose moves to the image's right.
+  double yaw_deg = 0;
 };
 
 // One camera frame, 8-bit BGR. `second` (another cutout at `second_at`, `second_scale` of the

@@ -20,6 +20,7 @@ constexpr double kNoLimit = std::numeric_limits<double>::infinity();  // a rule 
 constexpr double kChinEyeDistances = 1.5;  // chin below the eye line, in eye distances
 constexpr double kFaceWidthOfBox = 0.87;   // the cheeks' width, as a share of the face box
 constexpr double kBackgroundDistance = 18;  // Lab distance (8-bit scale) beyond which a pixel is not background
+constexpr double kSkinChroma = 14;  // a*b* distance (8-bit scale) within which a pixel is the same skin
 constexpr double kDark = 35, kBright = 245;
 // The face's mean luminance: below it the face is underexposed even where no pixel is crushed.
 constexpr double kMinFaceLuminance = 80, kMaxFaceLuminance = 225;
@@ -105,45 +106,52 @@ void find_crown(const cv::Mat& lab, double reduce, const cv::Vec3d& background, 
   head.crown = (crown_row - head.mid.y) / head.down.y;
 }
 
-// The face's edges on a row `row` eye distances below the eyes, where the skin colour sampled
-// under each eye ends; yaw from where the eyes sit between them. NaN when an edge is not found
-// between 0.6 and 1.5 eye distances from the eyes' midpoint, where a cheek's edge lies, or when
-// what lies beyond it is not the background: a shadow, an ear, hair or a glasses' arm moves the
-// edge on one side only and would be read as a turned head.
-double yaw_on_row(const cv::Mat& lab, const Head& head, const cv::Vec3d& background, double row) {
+// The face's edges on a row `row` eye distances below the eyes, where the background begins; yaw
+// from where the eyes sit between them. `lab` is the image in Lab about the cheeks, its top-left
+// corner at `origin` in the image. NaN when the background does not begin between 0.6 and 1.5
+// eye distances from the eyes' midpoint, where a cheek's edge lies, or when what lies just inside
+// that edge is not skin (its chroma unlike the skin's under the eyes; shading on the side of a
+// face changes its lightness, not its chroma): hair, an ear or a glasses' arm beside one cheek
+// moves the edge on one side only and would be read as a turned head.
+double yaw_on_row(const cv::Mat& lab, cv::Point origin, const Head& head, const cv::Vec3d& background, double row) {
   const double d = head.eye_distance;
   const auto sample = [&](double u, double v) -> const cv::Vec3b* {
-    const cv::Point p = head.at(u, v);
+    const cv::Point p = cv::Point(head.at(u, v)) - origin;
     if (p.x < 0 || p.y < 0 || p.x >= lab.cols || p.y >= lab.rows) return nullptr;
     return &lab.at<cv::Vec3b>(p);
   };
+  // Steps of a pixel; the background must go on for a tenth of the eye distance, and the skin is
+  // looked at from 0.08 to 0.15 eye distances inside the edge (past where the two mix).
+  const double run = std::max(3.0, 0.1 * d);
   double edges[2] = {kNaN, kNaN};
   for (int side = 0; side < 2; ++side) {
     const double sign = side == 0 ? -1 : 1;
-    cv::Vec3d skin(0, 0, 0);
+    cv::Vec2d skin(0, 0);
     int n = 0;
     for (double u = 0.35 * d; u <= 0.65 * d; u += 0.05 * d) {
       if (const auto* p = sample(sign * u, 0.5 * d)) {
-        skin += cv::Vec3d((*p)[0], (*p)[1], (*p)[2]);
+        skin += cv::Vec2d((*p)[1], (*p)[2]);
         ++n;
       }
     }
     if (n == 0) return kNaN;
     skin /= n;
-    int outside = 0;
+    double background_from = kNaN;
     for (double u = 0.6 * d; u <= 1.5 * d; u += 1.0) {
       const auto* p = sample(sign * u, row * d);
       if (p == nullptr) return kNaN;
-      // Chroma and lightness both count: skin against hair, collar or background.
-      outside = lab_distance(*p, skin) > 22 ? outside + 1 : 0;
-      if (outside >= 3) {
-        for (double beyond = u + 1; beyond <= u + 3; beyond += 1) {
-          const auto* q = sample(sign * beyond, row * d);
-          if (q == nullptr || lab_distance(*q, background) > kBackgroundDistance) return kNaN;
-        }
-        edges[side] = sign * (u - 2);
-        break;
+      if (lab_distance(*p, background) > kBackgroundDistance) {
+        background_from = kNaN;
+        continue;
       }
+      if (std::isnan(background_from)) background_from = u;
+      if (u - background_from + 1 < run) continue;
+      for (const double inside : {0.08, 0.11, 0.15}) {
+        const auto* q = sample(sign * (background_from - inside * d), row * d);
+        if (q == nullptr || cv::norm(cv::Vec2d((*q)[1], (*q)[2]) - skin) > kSkinChroma) return kNaN;
+      }
+      edges[side] = sign * background_from;
+      break;
     }
     if (std::isnan(edges[side])) return kNaN;
   }
@@ -154,12 +162,22 @@ double yaw_on_row(const cv::Mat& lab, const Head& head, const cv::Vec3d& backgro
   return degrees(std::asin(s));
 }
 
-// Yaw judged on three rows between the eyes and the mouth; only when they agree within 4 degrees
-// (hair, glasses or a collar that moves an edge on one row rarely moves it alike on all three).
-double yaw_from_symmetry(const cv::Mat& lab, const Head& head, const cv::Vec3d& background) {
+// Yaw judged on three rows between the eyes and the mouth, at the image's full resolution; only
+// when they agree within 4 degrees (hair, glasses or a collar that moves an edge on one row rarely
+// moves it alike on all three).
+double yaw_from_symmetry(const cv::Mat& image, const Head& head, const cv::Vec3d& background) {
+  const double d = head.eye_distance;
+  cv::Rect2d around(head.at(0, 0), cv::Size2d(0, 0));
+  for (const double u : {-1.6 * d, 1.6 * d}) {
+    for (const double v : {0.0, 0.7 * d}) around |= cv::Rect2d(head.at(u, v), cv::Size2d(1, 1));
+  }
+  const cv::Rect area = cv::Rect(around) & cv::Rect(0, 0, image.cols, image.rows);
+  if (area.empty()) return kNaN;
+  cv::Mat lab;
+  cv::cvtColor(image(area), lab, cv::COLOR_BGR2Lab);
   std::array<double, 3> yaws{};
   for (int i = 0; i < 3; ++i) {
-    yaws[i] = yaw_on_row(lab, head, background, 0.2 + 0.2 * i);
+    yaws[i] = yaw_on_row(lab, area.tl(), head, background, 0.2 + 0.2 * i);
     if (std::isnan(yaws[i])) return kNaN;
   }
   std::ranges::sort(yaws);
@@ -513,10 +531,7 @@ PhotoAnalysis analyse_photo(const cv::Mat& image, const config::PhotoSpec& spec,
   add(a, "eye_line", 1 - in_crop(head.mid).y / crop.size.height, spec.min_eye_line, spec.max_eye_line);
   add(a, "eye_distance_px", head.eye_distance * crop.scale, spec.min_eye_distance_px, kNoLimit);
   add(a, "roll_deg", std::abs(head.roll_deg), 0, spec.max_roll_deg);
-  Head reduced = head;
-  reduced.mid *= reduce;
-  reduced.eye_distance *= reduce;
-  const double yaw = f.has_eyes() ? yaw_from_symmetry(small_lab, reduced, background) : kNaN;
+  const double yaw = f.has_eyes() ? yaw_from_symmetry(image, head, background) : kNaN;
   add(a, "yaw_deg", std::abs(yaw), 0, spec.max_yaw_deg);
 
   measure_face(image, head, spec, a);

@@ -202,6 +202,35 @@ TEST_F(PhotoRules, AnEyeHiddenByHairIsNotGuessedAndTheApplicantIsAskedToShowIt) 
   }
 }
 
+// Yaw is judged from where the eyes sit between the cheeks' edges, only where those edges meet the
+// background: Eileen Collins with her hair tied back is measured within 1.5 degrees of how far
+// her head is turned, and told to look straight past 5; with her hair beside her cheeks as it
+// is, and Grace Hopper with her glasses' arms beside hers, yaw is left unjudged, not guessed.
+TEST_F(PhotoRules, AHeadTurnedAsideIsToldToLookStraight) {
+  for (const double turned : {0.0, 6.0, -6.0, 12.0, -12.0}) {
+    sim::Scene scene;
+    scene.hair_tied_back = true;
+    scene.yaw_deg = turned;
+    const PhotoAnalysis a = analyse(sim::render_scene(person(0), scene));
+    const RuleCheck* yaw = a.rule("yaw_deg");
+    ASSERT_NE(yaw, nullptr);
+    ASSERT_TRUE(yaw->judged) << turned;
+    EXPECT_NEAR(yaw->value, std::abs(turned), 1.5) << turned;
+    EXPECT_EQ(name(a.guidance), name(turned == 0 ? Guidance::kTakePhoto : Guidance::kLookStraight)) << turned;
+  }
+  for (const double turned : {0.0, 6.0}) {
+    for (int i = 0; i < 2; ++i) {
+      sim::Scene scene;
+      scene.hair_tied_back = i == 1;
+      scene.yaw_deg = turned;
+      const PhotoAnalysis a = analyse(sim::render_scene(person(i), scene));
+      const RuleCheck* yaw = a.rule("yaw_deg");
+      ASSERT_NE(yaw, nullptr);
+      EXPECT_FALSE(yaw->judged) << person(i).where.name << " " << turned << ": " << yaw->value;
+    }
+  }
+}
+
 TEST_F(PhotoRules, LightOnTheFaceIsJudged) {
   for (int i = 0; i < 2; ++i) {
     EXPECT_EQ(name(guidance(i, [](sim::Scene& s) { s.exposure = 0.3; })), name(Guidance::kTooDark))
