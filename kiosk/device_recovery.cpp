@@ -55,7 +55,11 @@ void DeviceRecovery::reopen(config::DeviceClass device, Done done) {
       });
       break;
     case config::DeviceClass::kCamera:
-      boost::asio::post(timer_.get_executor(), [done = std::move(done)] { done({}); });
+      // Opened to see that it answers; the photo step opens it afresh when it starts.
+      devices_.camera->close([this, said, done = std::move(done)](drivers::Result<void>) mutable {
+        devices_.camera->open(drivers::camera_source_from(config_.camera),
+                              [said, done = std::move(done)](auto info) { done(said(info)); });
+      });
       break;
   }
 }

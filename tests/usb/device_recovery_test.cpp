@@ -1,7 +1,8 @@
 // The kiosk's recovery of a device that stopped answering, on the real libusb and libfprint with
 // umockdev playing the kernel: the fingerprint reader of the device table, plugged in on USB, has
 // its port reset once a session and is opened again, and captures; a second failure in the same
-// session, a reset the kernel refuses and a device that is not on USB are reported instead.
+// session, a reset the kernel refuses and a device that is not on USB are reported instead. A
+// camera that went away is looked for by opening it: it is reported gone until it answers again.
 // Runs under umockdev-wrapper (see tests/CMakeLists.txt).
 #include <cstdlib>
 
@@ -9,6 +10,7 @@
 
 #include "kiosk/device_recovery.hpp"
 #include "sim/finger_feeder.hpp"
+#include "sim/media.hpp"
 #include "sim/fingerprint_synth.hpp"
 #include "tests/support/test_support.hpp"
 #include "tests/support/usb_testbed.hpp"
@@ -51,6 +53,10 @@ class DeviceRecoveryTest : public ::testing::Test {
       return failure.has_value();
     }, 15s);
     return failure.value_or("the test gave up waiting");
+  }
+
+  std::string reopen(DeviceClass device) {
+    return run([&](DeviceRecovery::Done done) { recovery_.reopen(device, std::move(done)); });
   }
 
   std::string reset_and_reopen(DeviceClass device) {
@@ -106,6 +112,15 @@ TEST_F(DeviceRecoveryTest, DeviceThatIsNotOnUsbIsNotReset) {
   const std::string scanner = reset_and_reopen(DeviceClass::kScanner);
   EXPECT_NE(scanner.find("not on USB"), std::string::npos) << scanner;
   EXPECT_EQ(port_.resets, 0);
+}
+
+TEST_F(DeviceRecoveryTest, CameraThatWentAwayIsReportedUntilItAnswersAgain) {
+  config_.camera.source = config::CameraSourceKind::kFile;
+  config_.camera.location = (scratch_ / "camera.avi").string();
+  devices_.camera = drivers::make_opencv_camera(io_.get_executor());
+  EXPECT_NE(reopen(DeviceClass::kCamera), "") << "a camera that is not there was reported back";
+  sim::write_mjpeg_video(config_.camera.location, 3, 15, [](int) { return cv::Mat(720, 1280, CV_8UC3, cv::Scalar(200, 200, 200)); });
+  EXPECT_EQ(reopen(DeviceClass::kCamera), "");
 }
 
 }  // namespace
