@@ -17,7 +17,19 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/support/test_support.hpp"
+
 namespace kiosk::testing {
+
+// Runs `io` until `slot` is filled, iterating this thread's GLib main context as well: a port's
+// ioctl handler (UsbTestbed::attach) answers there.
+template <typename T>
+bool run_with_port(boost::asio::io_context& io, const std::optional<T>& slot, std::chrono::milliseconds limit) {
+  return run_until(io, [&] {
+    g_main_context_iteration(nullptr, FALSE);
+    return slot.has_value();
+  }, limit);
+}
 
 class UsbTestbed {
  public:

@@ -48,10 +48,7 @@ class DeviceRecoveryTest : public ::testing::Test {
   std::string run(std::function<void(DeviceRecovery::Done)> start) {
     std::optional<std::string> failure;
     start([&](std::string why) { failure = std::move(why); });
-    testing::run_until(io_, [&] {
-      g_main_context_iteration(nullptr, FALSE);
-      return failure.has_value();
-    }, 15s);
+    testing::run_with_port(io_, failure, 15s);
     return failure.value_or("the test gave up waiting");
   }
 

@@ -26,10 +26,7 @@ class UsbHotplugTest : public ::testing::Test {
   Result<void> reset(UsbMonitor& monitor, UsbDevice device) {
     std::optional<Result<void>> result;
     monitor.reset_port(device, [&](Result<void> r) { result = std::move(r); });
-    testing::run_until(io_, [&] {
-      g_main_context_iteration(nullptr, FALSE);
-      return result.has_value();
-    }, 10s);
+    testing::run_with_port(io_, result, 10s);
     return result ? *result : problem(ProblemCode::kTimeout, "the reset never ended");
   }
 
