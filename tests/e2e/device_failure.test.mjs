@@ -6,19 +6,11 @@
 // The central office sees the failed reader, and then the working one, in the kiosk's heartbeat.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { Rig, artefacts } from './harness.mjs';
+import { Rig, artefacts, until } from './harness.mjs';
 
 let rig;
 before(async () => { rig = await Rig.start({ simulation: { reader_fault_at: 3, reader_unplug_at: 7 } }); });
 after(async () => { if (rig) await rig.stop(); });
-
-// Polls `check` until it holds or `ms` pass; whether it held.
-async function until(check, ms) {
-  for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 500))) {
-    if (check()) return true;
-  }
-  return check();
-}
 
 const done = (view) => Object.entries(view.fingers ?? {}).filter(([, f]) => f.state === 'done').map(([p]) => Number(p));
 

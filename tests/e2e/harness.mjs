@@ -44,6 +44,14 @@ export function kioskConfig({ dir, pki, officePort, uiPort, ui = {}, printer = n
   };
 }
 
+// Polls `check` every `every` ms until it holds or `ms` pass; whether it held.
+export async function until(check, ms, every = 500) {
+  for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, every))) {
+    if (check()) return true;
+  }
+  return Boolean(check());
+}
+
 export function freePort() {
   return new Promise((resolve, reject) => {
     const server = net.createServer();

@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { Rig, artefacts } from './harness.mjs';
+import { Rig, artefacts, until } from './harness.mjs';
 
 let rig;
 before(async () => { rig = await Rig.start({ printer: true }); });
@@ -68,10 +68,7 @@ test('an applicant goes from welcome to a receipt and the office receives the re
     await page.waitForFunction(() => /take it from the printer/.test(document.getElementById('print-state')?.textContent),
       null, { timeout: 30000 });
     let job = '';
-    for (let i = 0; i < 50 && !job; ++i) {
-      job = fs.readdirSync(rig.printed).find((f) => f.endsWith('.pdf')) ?? '';
-      if (!job) await new Promise((r) => setTimeout(r, 100));
-    }
+    await until(() => (job = fs.readdirSync(rig.printed).find((f) => f.endsWith('.pdf')) ?? ''), 5000, 100);
     assert.ok(job, 'a job reached the printer');
     const text = execFileSync('pdftotext', [path.join(rig.printed, job), '-'], { encoding: 'utf8' });
     assert.match(text.replace(/\s+/g, ' '), new RegExp(`${code}.*Fee due`));
@@ -91,10 +88,7 @@ test('an applicant goes from welcome to a receipt and the office receives the re
 
   // The uploader sends the sealed record; the office opens an application under the code.
   let status = '';
-  for (let i = 0; i < 60 && !status.includes(code); ++i) {
-    await new Promise((r) => setTimeout(r, 1000));
-    status = rig.officeStatus(code);
-  }
+  await until(() => (status = rig.officeStatus(code)).includes(code), 60000, 1000);
   assert.match(status, new RegExp(`${code}: open`), `the office knows ${code}: ${status}\n${rig.log.slice(-2000)}`);
   // Nothing that names the applicant is in the kiosk's log of the whole session.
   const { passport } = await rig.view();
