@@ -129,6 +129,8 @@ void read_face(JsonReader r, FaceSection& s) {
   s.yunet_model = r.path("yunet_model").value_or(s.yunet_model);
   s.consecutive_frames = static_cast<int>(r.integer("consecutive_frames", 1, 100).value_or(s.consecutive_frames));
   s.match_threshold = r.number("match_threshold", 1, 100000).value_or(s.match_threshold);
+  s.sface_model = r.path("sface_model").value_or(s.sface_model);
+  s.sface_threshold = r.number("sface_threshold", -1, 1).value_or(s.sface_threshold);
   r.reject_unknown_keys();
 }
 

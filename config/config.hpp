@@ -100,6 +100,11 @@ struct FaceSection {
   // passport's portrait flags the application for an interview. Measured on the two faces we have
   // (tests/capture/face_match_test): the same person 39-56, different people 101-107.
   double match_threshold = 80;
+  // An SFace recognition model (ONNX, OpenCV's FaceRecognizerSF) for the face match instead of the
+  // classical method; empty: the classical method. A cosine similarity below sface_threshold
+  // (OpenCV's published figure for that model) flags the interview.
+  std::filesystem::path sface_model;
+  double sface_threshold = 0.363;
 };
 
 enum class DeviceClass { kFingerprint, kScanner, kCamera };

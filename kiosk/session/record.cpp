@@ -74,7 +74,7 @@ nlohmann::json photo_of(const face::CapturedPhoto& photo, const config::PhotoSpe
          {"distance", match->distance},
          {"threshold", match->threshold},
          {"matched", match->matched},
-         {"method", "LBPH chi-square on eye-aligned Tan-Triggs crops"}};
+         {"method", match->method}};
     if (!match->not_compared.empty()) m["not_compared"] = match->not_compared;
   }
   return {{"spec", spec.name},

@@ -41,7 +41,15 @@ SessionRunner::SessionRunner(boost::asio::any_io_executor executor, const config
   } else {
     log::get("kiosk")->error("the MRZ reader cannot start: {}", reader.error());
   }
-  if (auto detector = face::FaceDetector::load(config.face)) match_detector_ = std::move(*detector);
+  if (auto matcher = face::FaceMatcher::load(config.face)) {
+    matcher_ = std::move(*matcher);
+  } else {
+    // A recognition model that cannot be loaded leaves the classical method, which needs none.
+    log::get("kiosk")->error("the face match cannot use its model: {}", matcher.error());
+    config::FaceSection classical = config.face;
+    classical.sface_model.clear();
+    if (auto fallback = face::FaceMatcher::load(classical)) matcher_ = std::move(*fallback);
+  }
   if (rig != nullptr) virtual_fingers_ = std::make_unique<sim::VirtualFingers>(executor, config);
 }
 
@@ -400,9 +408,8 @@ void SessionRunner::start_photo() {
                                    drivers::ProblemCode::kEndOfStream);
             }
             face::FaceMatch match;
-            if (match_detector_) {
-              match = face::match_faces(outcome->photo, session_.portrait(), *match_detector_,
-                                        config_.face.match_threshold);
+            if (matcher_) {
+              match = matcher_->match(outcome->photo, session_.portrait());
             } else {
               match.not_compared = "no face detector";
             }

@@ -20,6 +20,7 @@
 #include "capture/document/data_page.hpp"
 #include "capture/document/mrz_reader.hpp"
 #include "capture/document/supporting_papers.hpp"
+#include "capture/face/face_match.hpp"
 #include "capture/face/photo_capture.hpp"
 #include "capture/finger/ten_print_session.hpp"
 #include "config/config.hpp"
@@ -112,7 +113,7 @@ class SessionRunner {
   const sim::Rig* rig_;
   Session session_;
   std::shared_ptr<const document::MrzReader> mrz_reader_;
-  std::unique_ptr<face::FaceDetector> match_detector_;  // for the face match, apart from the live one's
+  std::unique_ptr<face::FaceMatcher> matcher_;  // null only when no face detector loads
   std::unique_ptr<sim::VirtualFingers> virtual_fingers_;
 
   std::shared_ptr<document::DataPageCapture> data_page_;

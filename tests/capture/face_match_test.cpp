@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -28,6 +29,8 @@ TEST(FaceMatch, SamePersonPairsFallWithinTheThresholdAndOthersBeyondIt) {
   const double threshold = config::FaceSection{}.match_threshold;
   auto detector = FaceDetector::load(config::FaceSection{});
   ASSERT_TRUE(detector) << detector.error();
+  auto matcher = FaceMatcher::load(config::FaceSection{});
+  ASSERT_TRUE(matcher) << matcher.error();
   const auto reader = document::MrzReader::load();
   ASSERT_TRUE(reader) << reader.error();
 
@@ -67,8 +70,9 @@ TEST(FaceMatch, SamePersonPairsFallWithinTheThresholdAndOthersBeyondIt) {
   for (std::size_t i = 0; i < known.size(); ++i) {
     for (std::size_t p = 0; p < portraits.size(); ++p) {
       for (const cv::Mat& photo : live[i]) {
-        const FaceMatch m = match_faces(photo, portraits[p], **detector, threshold);
+        const FaceMatch m = (*matcher)->match(photo, portraits[p]);
         ASSERT_TRUE(m.compared) << m.not_compared;
+        EXPECT_EQ(m.method, "LBPH chi-square on eye-aligned Tan-Triggs crops");
         (i == p ? same : different).push_back(m.distance);
         std::printf("live %-9s vs portrait of %-9s distance %7.1f %s\n", known[i].name.c_str(),
                     known[p].name.c_str(), m.distance, m.matched ? "match" : "interview");
@@ -91,6 +95,27 @@ TEST(FaceMatch, FacesThatCannotBeComparedAreSentToInterview) {
   EXPECT_FALSE(m.compared);
   EXPECT_TRUE(m.interview());
   EXPECT_EQ(m.not_compared, "no face with both eyes in the passport's portrait");
+}
+
+// An SFace model is used only when configured; one that cannot be loaded is named. (Neither Debian
+// nor the npm registry ships an SFace or YuNet model, so the comparison with one is not run here.)
+TEST(FaceMatch, ARecognitionModelThatCannotBeLoadedIsNamed) {
+  const std::filesystem::path broken = std::filesystem::temp_directory_path() / "kiosk-not-an-sface-model.onnx";
+  {
+    std::ofstream out(broken);
+    out << "not an ONNX model";
+  }
+  config::FaceSection face;
+  face.sface_model = broken;
+  const auto matcher = FaceMatcher::load(face);
+  std::filesystem::remove(broken);
+  ASSERT_FALSE(matcher);
+  EXPECT_NE(matcher.error().find("the SFace model " + broken.string() + " cannot be loaded"), std::string::npos)
+      << matcher.error();
+  face.sface_model = "/nonexistent/sface.onnx";
+  const auto missing = FaceMatcher::load(face);
+  ASSERT_FALSE(missing);
+  EXPECT_NE(missing.error().find("/nonexistent/sface.onnx"), std::string::npos) << missing.error();
 }
 
 }  // namespace

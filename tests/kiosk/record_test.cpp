@@ -157,7 +157,7 @@ class RecordTest : public ::testing::Test {
 };
 
 TEST_F(RecordTest, HoldsEveryCaptureWithItsFiguresAndWhatIsMissing) {
-  up_to_submitting(face::FaceMatch{true, 45, 80, true, {}});
+  up_to_submitting(face::FaceMatch{true, 45, 80, true, {}, "LBPH chi-square on eye-aligned Tan-Triggs crops"});
   const RecordContext c = context();
   auto record = record_of(session_, c);
   ASSERT_TRUE(record) << record.error();
@@ -172,6 +172,7 @@ TEST_F(RecordTest, HoldsEveryCaptureWithItsFiguresAndWhatIsMissing) {
   EXPECT_EQ(m["photo"]["spec"], "china-visa");
   EXPECT_TRUE(m["photo"]["rules"][1]["value"].is_null()) << "a rule not judged has no value, not NaN";
   EXPECT_EQ(m["photo"]["face_match"]["matched"], true);
+  EXPECT_EQ(m["photo"]["face_match"]["method"], "LBPH chi-square on eye-aligned Tan-Triggs crops");
   EXPECT_EQ(m["fingerprints"]["captured"].size(), 8u);
   EXPECT_EQ(m["fingerprints"]["captured"][2]["attempts"], 2);
   EXPECT_EQ(m["fingerprints"]["missing"][1]["reason"], "bandaged");
@@ -202,7 +203,7 @@ TEST_F(RecordTest, HoldsEveryCaptureWithItsFiguresAndWhatIsMissing) {
 }
 
 TEST_F(RecordTest, AFaceThatDidNotMatchFlagsAnInterview) {
-  up_to_submitting(face::FaceMatch{true, 120, 80, false, {}});
+  up_to_submitting(face::FaceMatch{true, 120, 80, false, {}, "LBPH chi-square on eye-aligned Tan-Triggs crops"});
   auto record = record_of(session_, context());
   ASSERT_TRUE(record) << record.error();
   EXPECT_THAT(record->manifest["flags"].get<std::vector<std::string>>(), ::testing::Contains("interview:face_match"));

@@ -71,7 +71,7 @@ class SessionTest : public ::testing::Test {
     ASSERT_TRUE(session_.choose_service("visa-l", later()));
     ASSERT_TRUE(session_.passport_read(passport(born), kToday, later()));
     ASSERT_TRUE(session_.consent(true, later()));
-    ASSERT_TRUE(session_.photo_taken(photo(), face::FaceMatch{true, 45, 80, true, {}}, later()));
+    ASSERT_TRUE(session_.photo_taken(photo(), face::FaceMatch{true, 45, 80, true, {}, "LBPH chi-square on eye-aligned Tan-Triggs crops"}, later()));
     ASSERT_TRUE(session_.fingerprints_taken(ten_prints(), later()));
     ASSERT_EQ(session_.step(), Step::kDocuments);
   }
