@@ -202,11 +202,11 @@ std::optional<cv::Point2d> pupil_in(const cv::Mat& grey, const cv::Rect2d& eye) 
 
 // The eye the cascades missed when they found the other (a shadow, a strand of hair or its size
 // can put one eye of a face below their threshold): looked for where the face's symmetry puts it,
-// as the found eye's mirror image. The search reaches as far off the mirrored place as a face box
-// can sit off the face's middle (0.4 of an eye's width on our faces) and as far up or down as a
-// head tilted to the cascades' limit puts it, and it is taken only where it correlates with the
-// mirrored eye (normalised, so light on one side of the face does not matter) at least
-// kMirrorLikeness: a covered eye is not made up from the other. A fraction of a millisecond,
+// as the found eye's mirror image. The search reaches 0.8 of an eye's width either side of the
+// mirrored place (a face box sits up to 0.4 off the face's middle on our faces) and 0.3 of its
+// height up or down (a head tilted to the cascades' limit), and the eye is taken only where it
+// correlates with the mirrored one (normalised, so light on one side of the face does not matter)
+// at least kMirrorLikeness: a covered eye is not made up from the other. A fraction of a millisecond,
 // where the cascades' larger looks cost tens.
 std::optional<cv::Rect2d> mirrored_eye(const cv::Mat& grey, const cv::Rect2d& face, const cv::Rect2d& found) {
   constexpr double kWidth = 24;  // worked on at this eye width

@@ -5,17 +5,18 @@
 //
 // How each figure is measured:
 // - faces and eyes: capture/face/face_detector.hpp. Without eyes the eye line is guessed from the
-//   face box, so that position can still be guided, and "eyes not visible" is said.
+//   face box; a face inside the frame is then asked to show its eyes ("eyes not visible") before
+//   it is moved by the guessed cut, a face running off the frame is moved first.
 // - roll: the angle of the line through the pupils (within about a degree on our scenes).
-// - yaw: facial symmetry. The face's edges on three rows under the eyes are where the skin colour
-//   (sampled under each eye) ends, looked for 0.6 to 1.5 eye distances out; on a head seen as a
-//   cylinder of the face's half width r, the
-//   eyes' midpoint sits r·cos(φ)·sin(yaw) from the edges' midpoint (sin φ = half the eye distance
-//   over r). Not judged when an edge is not found (hair, a hand, a collar of skin colour) or the
-//   three rows disagree by more than 4°, or when what lies beyond an edge is not the background
-//   (a shadow, an ear, hair or a glasses' arm moves one edge only and would read as a turn). Our
-//   portraits are frontal: this measure is checked for not refusing them, but no turned head was
-//   available to calibrate it against, and on them it is never judged.
+// - yaw: facial symmetry, at the image's full resolution. The face's edges on three rows under the
+//   eyes are where the background begins, looked for 0.6 to 1.5 eye distances out; on a head seen
+//   as a cylinder of the face's half width r, the eyes' midpoint sits r·cos(φ)·sin(yaw) from the
+//   edges' midpoint (sin φ = half the eye distance over r). Not judged when an edge is not found,
+//   when what lies just inside an edge is not skin by its chroma (an ear, hair or a glasses' arm
+//   moves one edge only and would read as a turn; shading on the cheek changes only lightness),
+//   or when the three rows disagree by more than 4°. On heads turned 6° and 12° either way (the
+//   simulation turns a portrait as a cylinder, hair tied back) it measures within 1.5°; on our
+//   portraits as taken (hair, glasses' arms beside the cheeks) it is never judged.
 // - crown: going up from the forehead, the first row where the pixels above the eyes look like the
 //   background (colour distance in Lab from the background's median, taken from the top strip and
 //   the upper side strips of the image). A crown at the image's top edge is "cut off".
