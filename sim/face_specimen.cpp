@@ -157,6 +157,30 @@ PersonCutout with_hair_over_eye(const PersonCutout& person) {
 // with_hair_tied_back); a head turns as a cylinder of this radius.
 constexpr double kOutline = 0.9;
 
+// The person wearing sunglasses: a dark lens over each eye, a little wider than high, soft-edged.
+PersonCutout with_sunglasses(const PersonCutout& person) {
+  PersonCutout out{person.bgr.clone(), person.alpha.clone(), person.where};
+  const double apart = cv::norm(person.where.pupils[1] - person.where.pupils[0]);
+  cv::Mat lens(out.bgr.size(), CV_32F, cv::Scalar(0));
+  for (const cv::Point2d& eye : person.where.pupils) {
+    cv::ellipse(lens, cv::Point(cvRound(eye.x), cvRound(eye.y)), cv::Size(cvRound(0.36 * apart), cvRound(0.28 * apart)),
+                0, 0, 360, cv::Scalar(0.92), cv::FILLED);
+  }
+  cv::GaussianBlur(lens, lens, {0, 0}, 0.03 * apart);
+  const cv::Vec3f glass(25, 22, 20);  // BGR
+  for (int y = 0; y < out.bgr.rows; ++y) {
+    auto* p = out.bgr.ptr<cv::Vec3b>(y);
+    const auto* k = lens.ptr<float>(y);
+    for (int x = 0; x < out.bgr.cols; ++x) {
+      if (k[x] <= 0) continue;
+      const cv::Vec3f mixed = cv::Vec3f(p[x][0], p[x][1], p[x][2]) * (1 - k[x]) + glass * k[x];
+      p[x] = cv::Vec3b(cv::saturate_cast<std::uint8_t>(mixed[0]), cv::saturate_cast<std::uint8_t>(mixed[1]),
+                       cv::saturate_cast<std::uint8_t>(mixed[2]));
+    }
+  }
+  return out;
+}
+
 // The person with nothing beside the face from the eye line down to the chin: the face's outline
 // there taken as half an ellipse, kOutline of the face's width at the eyes and reaching the chin.
 PersonCutout with_hair_tied_back(const PersonCutout& person) {
@@ -218,6 +242,7 @@ cv::Mat render_scene(const PersonCutout& person, const Scene& scene, const Perso
   const cv::Point2d face(scene.face_at.x * size.width, scene.face_at.y * size.height);
   PersonCutout changed = person;
   if (scene.hair_over_eye) changed = with_hair_over_eye(changed);
+  if (scene.sunglasses) changed = with_sunglasses(changed);
   if (scene.yaw_deg != 0) changed = with_head_turned(changed, scene.yaw_deg);
   // After the turn: a turned head's outline is its silhouette, where it was.
   if (scene.hair_tied_back) changed = with_hair_tied_back(changed);

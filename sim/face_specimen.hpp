@@ -60,6 +60,7 @@ struct Scene {
   bool grey = false;                   // a camera giving greyscale
   cv::Scalar tint{1, 1, 1};            // per-channel gain (B, G, R): a tinted camera
   bool hair_over_eye = false;          // a lock of dark hair over the eye on the image's left
+  bool sunglasses = false;             // dark lenses over both eyes
   // Nothing but background beside the cheeks, from the eyes to below the mouth (hair tied back,
   // ears hidden): where facial symmetry can judge yaw. Neither portrait's hair allows it as taken.
   bool hair_tied_back = false;

@@ -22,6 +22,9 @@ constexpr double kFaceWidthOfBox = 0.87;   // the cheeks' width, as a share of t
 constexpr double kBackgroundDistance = 18;  // Lab distance (8-bit scale) beyond which a pixel is not background
 constexpr double kSkinChroma = 14;  // a*b* distance (8-bit scale) within which a pixel is the same skin
 constexpr double kDark = 35, kBright = 245;
+// An eye's white against the face's luminance (see eye_visibility): 0.79-0.98 for the open eyes
+// of every scene we test, side-lit ones the lowest; 0.23-0.26 behind dark lenses.
+constexpr double kMinEyeVisibility = 0.5;
 // The face's mean luminance: below it the face is underexposed even where no pixel is crushed.
 constexpr double kMinFaceLuminance = 80, kMaxFaceLuminance = 225;
 constexpr double kSharpnessEyeDistance = 64;
@@ -300,6 +303,31 @@ void measure_face(const cv::Mat& image, const Head& head, const config::PhotoSpe
   add(a, "sharpness", a.sharpness, spec.min_sharpness, 1);
 }
 
+// How well the eyes show: about each pupil, in a box half an eye distance wide and a quarter high
+// (the iris and the white beside it), the brightest tenth of the pixels' luminance over the face's
+// mean luminance; the lesser of the two eyes. An open eye's white is about as bright as the skin
+// around it; behind a dark lens it is not. Relative to the face, so a dark frame is still "too
+// dark", not "eyes not visible". NaN without both pupils or the face's luminance.
+double eye_visibility(const cv::Mat& image, const FoundFace& f, const Head& head, const PhotoAnalysis& a) {
+  const RuleCheck* face = a.rule("face_luminance");
+  if (!f.has_eyes() || face == nullptr || !face->judged || face->value <= 0) return kNaN;
+  const double d = head.eye_distance;
+  double least = kNaN;
+  for (const cv::Point2d& pupil : {*f.left_eye, *f.right_eye}) {
+    const cv::Rect box = cv::Rect(cv::Rect2d(pupil.x - 0.25 * d, pupil.y - 0.125 * d, 0.5 * d, 0.25 * d)) &
+                         cv::Rect(0, 0, image.cols, image.rows);
+    if (box.area() < 16) return kNaN;
+    cv::Mat grey;
+    cv::cvtColor(image(box), grey, cv::COLOR_BGR2GRAY);
+    std::vector<std::uint8_t> v(grey.begin<std::uint8_t>(), grey.end<std::uint8_t>());
+    const auto tenth = v.begin() + static_cast<std::ptrdiff_t>(v.size() * 9 / 10);
+    std::nth_element(v.begin(), tenth, v.end());
+    const double shown = *tenth / face->value;
+    if (std::isnan(least) || shown < least) least = shown;
+  }
+  return least;
+}
+
 // The background: in the photo, above the chin, outside an ellipse round the head; measured on
 // the reduced copy `small`. `in_crop` maps an image point into the cut (before scaling).
 template <typename InCrop>
@@ -370,6 +398,8 @@ Guidance guidance_for(const PhotoAnalysis& a, const config::PhotoSpec& spec, con
   if (failed(a, "crown_in_photo")) return Guidance::kMoveBack;
   // A face too dark or too bright hides its eyes: the light is the fault to name then.
   if (failed(a, "eyes_found")) return exposure_fault(a).value_or(Guidance::kEyesNotVisible);
+  // Eyes behind dark lenses: named before the light, which the lenses darken on the face.
+  if (failed(a, "eye_visibility")) return Guidance::kEyesNotVisible;
   if (failed(a, "yaw_deg")) return Guidance::kLookStraight;
   if (failed(a, "eye_distance_px")) return Guidance::kComeCloser;
   if (failed(a, "head_height_mm") || failed(a, "head_width_mm") || failed(a, "eye_line") ||
@@ -535,6 +565,7 @@ PhotoAnalysis analyse_photo(const cv::Mat& image, const config::PhotoSpec& spec,
   add(a, "yaw_deg", std::abs(yaw), 0, spec.max_yaw_deg);
 
   measure_face(image, head, spec, a);
+  add(a, "eye_visibility", eye_visibility(image, f, head, a), kMinEyeVisibility, kNoLimit);
   measure_background(small, reduce, head, in_crop, crop.size, spec, a);
   const bool face_in_frame = (f.box & cv::Rect2d(0, 0, image.cols, image.rows)) == f.box;
   a.guidance = guidance_for(a, spec, overflow, face_in_frame);

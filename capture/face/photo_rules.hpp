@@ -8,6 +8,9 @@
 //   face box; a face inside the frame is then asked to show its eyes ("eyes not visible") before
 //   it is moved by the guessed cut, a face running off the frame is moved first.
 // - roll: the angle of the line through the pupils (within about a degree on our scenes).
+// - eye visibility: about each pupil, the brightest tenth of the luminance (an open eye's white)
+//   over the face's mean luminance, the lesser eye's; below 0.5 the eyes are behind dark lenses
+//   (0.23-0.26 on our scenes, open eyes 0.79-0.98) and the applicant is asked to show them.
 // - yaw: facial symmetry, at the image's full resolution. The face's edges on three rows under the
 //   eyes are where the background begins, looked for 0.6 to 1.5 eye distances out; on a head seen
 //   as a cylinder of the face's half width r, the eyes' midpoint sits r·cos(φ)·sin(yaw) from the

@@ -206,6 +206,21 @@ TEST_F(PhotoRules, AnEyeHiddenByHairIsNotGuessedAndTheApplicantIsAskedToShowIt) 
 // background: Eileen Collins with her hair tied back is measured within 1.5 degrees of how far
 // her head is turned, and told to look straight past 5; with her hair beside her cheeks as it
 // is, and Grace Hopper with her glasses' arms beside hers, yaw is left unjudged, not guessed.
+// Dark lenses over the eyes: the cascades and the pupil finder take the lenses for eyes, and the
+// lenses darken the face; the eyes' whites do not show, and the applicant is asked to show the
+// eyes (the message names tinted glasses), not told the light is too dark.
+TEST_F(PhotoRules, EyesBehindSunglassesAreNotVisible) {
+  for (int i = 0; i < 2; ++i) {
+    sim::Scene scene;
+    scene.sunglasses = true;
+    const PhotoAnalysis a = analyse(sim::render_scene(person(i), scene));
+    const RuleCheck* shown = a.rule("eye_visibility");
+    ASSERT_NE(shown, nullptr) << person(i).where.name;
+    EXPECT_TRUE(shown->judged && !shown->passed) << person(i).where.name << " " << shown->value;
+    EXPECT_EQ(name(a.guidance), name(Guidance::kEyesNotVisible)) << person(i).where.name;
+  }
+}
+
 TEST_F(PhotoRules, AHeadTurnedAsideIsToldToLookStraight) {
   for (const double turned : {0.0, 6.0, -6.0, 12.0, -12.0}) {
     sim::Scene scene;
