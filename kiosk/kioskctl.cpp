@@ -12,7 +12,8 @@ namespace kiosk::ctl {
 const char* const kUsage =
     "usage: kioskctl an2k dump FILE   list the records and fields of an ANSI/NIST-ITL file\n"
     "       kioskctl finger record --out FILE.an2 [--finger N=IMAGE]... [--missing N=XX|UP]...\n"
-    "                              [--ppi 500] [--ori AGENCY] [--tcn NUMBER] [--format an2k|iso]\n"
+    "                              [--ppi 500] [--ori AGENCY] [--dai AGENCY] [--tcn NUMBER]\n"
+    "                              [--format an2k|iso]\n"
     "                              write a ten-print ANSI/NIST-ITL transaction, or an ISO/IEC\n"
     "                              19794-4 finger image record (N: 1 right thumb .. 10 left\n"
     "                              little; XX amputated, UP unable to print)\n"

@@ -68,6 +68,8 @@ int finger_record(int argc, char** argv) {
       ppi = std::atoi(value.c_str());
     } else if (option == "--ori") {
       info.originating_agency = value;
+    } else if (option == "--dai") {
+      info.destination_agency = value;
     } else if (option == "--tcn") {
       info.control_number = value;
     } else if (option == "--finger" && position_and_value(value, position, what)) {

@@ -14,10 +14,11 @@
 
 namespace kiosk::face {
 
-// Subject acquisition profile (10.013), ANSI/NIST-ITL Table 21: 14, "ISO full frontal facial
-// image" (ISO/IEC 19794-5): a frontal face with at least 90 pixels between the eye centres, which
-// every photo spec asks for.
-inline constexpr const char* kIsoFullFrontal = "14";
+// Subject acquisition profile (10.013), ANSI/NIST-ITL 1-2011 table 21: 13, "ISO full frontal
+// facial image" (ISO/IEC 19794-5): the photo cut to its spec is a full-frontal image with at least
+// 90 pixels between the eye centres, which every photo spec asks for. (14 is the ISO *token*
+// image, scaled and cut on the eyes' positions alone.)
+inline constexpr const char* kIsoFullFrontal = "13";
 
 struct FaceRecordInput {
   std::vector<std::uint8_t> jpeg;  // the photo file (photo_file.hpp)

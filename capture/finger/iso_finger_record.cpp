@@ -14,7 +14,9 @@ void put(std::string& out, std::uint64_t value, int bytes) {
   for (int i = bytes - 1; i >= 0; --i) out.push_back(static_cast<char>((value >> (8 * i)) & 0xFF));
 }
 
-constexpr int kGeneralHeader = 15;  // "FIR\0", "020\0", record length 4, count 2, certification 1
+// ISO/IEC 19794-4:2011 table 2: "FIR\0" 4, "020\0" 4, record length 4, number of representations 2,
+// certification flag 1, number of distinct finger/palm positions 1.
+constexpr int kGeneralHeader = 16;
 constexpr int kScaleUnitsPpi = 1;
 constexpr int kCompressionPng = 6;
 constexpr int kImpressionLiveScanPlain = 0;
@@ -82,7 +84,8 @@ std::expected<std::string, std::string> iso_finger_record(
   std::string out("FIR\0" "020\0", 8);
   put(out, kGeneralHeader + body.size(), 4);
   put(out, fingers.size(), 2);
-  put(out, 0, 1);  // no certification blocks
+  put(out, 0, 1);  // certification flag: no certification blocks
+  put(out, seen.size(), 1);  // distinct finger positions
   return out + body;
 }
 

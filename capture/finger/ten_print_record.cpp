@@ -45,6 +45,15 @@ std::expected<an2k::Transaction, std::string> ten_print_transaction(
     return {};
   };
 
+  // Mandatory in Type-1 (ANSI/NIST-ITL 1-2011 table 11) and ours to fill: a receiver refuses a
+  // transaction without them.
+  for (const auto& [value, name] : {std::pair{&info.destination_agency, "destination agency (1.007 DAI)"},
+                                    std::pair{&info.originating_agency, "originating agency (1.008 ORI)"},
+                                    std::pair{&info.control_number, "control number (1.009 TCN)"},
+                                    std::pair{&info.type_of_transaction, "type of transaction (1.004 TOT)"}}) {
+    if (value->empty()) return std::unexpected(std::string("the ") + name + " is empty");
+  }
+
   an2k::Transaction t;
   Record type1(1);
   type1.set(2, "0502");                           // VER

@@ -36,9 +36,12 @@ struct MissingFinger {
   MissingCode code = MissingCode::kUnableToPrint;
 };
 
+// The destination agency (1.007 DAI) of the kiosk's transactions: the consulate's central office.
+inline constexpr const char* kCentralOfficeAgency = "CENTRAL-OFFICE";
+
 struct TransactionInfo {
   std::string type_of_transaction = "VISA";  // TOT
-  std::string destination_agency;            // DAI
+  std::string destination_agency = kCentralOfficeAgency;  // DAI
   std::string originating_agency;            // ORI: the kiosk's agency identifier
   std::string control_number;                // TCN: unique per transaction
   std::chrono::system_clock::time_point when = std::chrono::system_clock::now();
@@ -46,8 +49,8 @@ struct TransactionInfo {
   std::string domain_version = "1.0";        // DOM version
 };
 
-// Builds the transaction; says what is wrong instead when a finger position is out of range,
-// given twice, or an image is not an 8-bit grey image.
+// Builds the transaction; says what is wrong instead when a mandatory Type-1 field is empty, a
+// finger position is out of range, given twice, or an image is not an 8-bit grey image.
 std::expected<an2k::Transaction, std::string> ten_print_transaction(
     const TransactionInfo& info, const std::vector<FingerImage>& fingers,
     const std::vector<MissingFinger>& missing);

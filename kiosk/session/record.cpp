@@ -178,7 +178,6 @@ sync::Expected<sync::PacketContents> record_of(const Session& session, const Rec
   // The transaction: the fingers (or none, when exempt) and the face.
   finger::TransactionInfo an2k_info;
   an2k_info.type_of_transaction = service->kind == "visa" ? "VISA" : "PASS";
-  an2k_info.destination_agency = "CENTRAL-OFFICE";
   an2k_info.originating_agency = context.kiosk_id;
   an2k_info.control_number = context.packet_id;
   an2k_info.when = context.now;

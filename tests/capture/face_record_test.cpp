@@ -68,7 +68,7 @@ TEST_F(FaceRecord, ThePhotoTravelsInTheEnrolmentTransactionAsAType10Record) {
   EXPECT_EQ(face.text(10), "323");
   EXPECT_EQ(face.text(11), "JPEGB");
   EXPECT_EQ(face.text(12), "YCC");
-  EXPECT_EQ(face.text(13), "14");
+  EXPECT_EQ(face.text(13), "13") << "SAP: ISO full frontal facial image (table 21)";
   EXPECT_EQ(face.text(20), "F");
   EXPECT_EQ(face.text(23), "DIGITAL CAMERA");
   // The very file the service takes, byte for byte, and it decodes to the photo's size.

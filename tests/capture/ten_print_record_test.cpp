@@ -116,6 +116,17 @@ TEST(TenPrint, PositionOutOfRangeIsRefused) {
   EXPECT_THAT(t.error(), HasSubstr("11 is not 1"));
 }
 
+TEST(TenPrint, AnEmptyMandatoryType1FieldIsRefusedByName) {
+  TransactionInfo no_destination = info();
+  no_destination.destination_agency.clear();
+  const auto t = ten_print_transaction(no_destination, {{1, print(1)}}, {});
+  ASSERT_FALSE(t.has_value());
+  EXPECT_THAT(t.error(), HasSubstr("1.007 DAI"));
+  TransactionInfo no_tcn = info();
+  no_tcn.control_number.clear();
+  EXPECT_THAT(ten_print_transaction(no_tcn, {{1, print(1)}}, {}).error(), HasSubstr("1.009 TCN"));
+}
+
 TEST(TenPrint, ColourImageIsRefused) {
   cv::Mat colour(400, 300, CV_8UC3, cv::Scalar(200, 200, 200));
   const auto t = ten_print_transaction(info(), {{1, colour}}, {});

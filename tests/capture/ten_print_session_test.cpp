@@ -267,7 +267,10 @@ TEST_F(TenPrintSessionTest, MissingFingersBeforeAndDuringCaptureAreSkippedWithTh
   EXPECT_EQ(result->missing[2].reason, "bandaged");
   EXPECT_FALSE(session_->mark_missing(1, MissingCode::kAmputated, "")) << "already taken";
 
-  const auto transaction = transaction_of({}, *result);
+  TransactionInfo info;
+  info.originating_agency = "TESTKIOSK";
+  info.control_number = "TCN-2";
+  const auto transaction = transaction_of(info, *result);
   ASSERT_TRUE(transaction.has_value()) << transaction.error();
   const an2k::Record& ring = transaction->records[2 + 3];
   EXPECT_EQ(ring.text(13), "4");

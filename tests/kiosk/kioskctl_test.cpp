@@ -73,6 +73,14 @@ TEST(Kioskctl, FingerRecordWritesATransactionOurReaderReadsBack) {
   const auto read = an2k::decode(testing::read_file(out));
   ASSERT_TRUE(read.has_value()) << read.error();
   ASSERT_EQ(read->records.size(), 5u);  // Type-1, Type-2, three Type-14
+  // Every mandatory Type-1 field of ANSI/NIST-ITL 1-2011 (table 11) holds a value: NBIS's
+  // an2k2txt and other conforming readers refuse a transaction without one.
+  for (int field : {1, 2, 3, 4, 5, 7, 8, 9, 11, 12}) {
+    const an2k::Field* f = read->records[0].find(field);
+    ASSERT_NE(f, nullptr) << "1." << field;
+    EXPECT_FALSE(f->value.empty()) << "1." << field;
+  }
+  EXPECT_EQ(read->records[0].text(7), "CENTRAL-OFFICE");
   const std::string& png = read->records[2].find(an2k::kData)->value;
   const cv::Mat back = cv::imdecode(std::vector<std::uint8_t>(png.begin(), png.end()),
                                     cv::IMREAD_UNCHANGED);
@@ -114,7 +122,11 @@ TEST(Kioskctl, FingerRecordWritesAnIsoRecordOnRequest) {
                                       out.string() + " --finger 1=" + (dir / "thumb.png").string());
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const std::string bytes = testing::read_file(out);
+  ASSERT_GE(bytes.size(), 16u);
   EXPECT_EQ(bytes.substr(0, 8), std::string("FIR\0" "020\0", 8));
+  EXPECT_EQ(bytes[15], 1) << "one distinct finger position, the general header's last byte";
+  EXPECT_EQ(bytes[16 + 18], 0) << "no quality block: the tool scores nothing";
+  EXPECT_EQ(bytes[16 + 19], 1) << "the first representation's finger position: right thumb";
   const auto bad = testing::run_program(KIOSKCTL_BINARY " finger record --format pdf --out " +
                                         out.string() + " --finger 1=" +
                                         (dir / "thumb.png").string());
