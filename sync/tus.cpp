@@ -72,6 +72,28 @@ std::string sha256_raw(std::string_view bytes) {
   return std::string(reinterpret_cast<const char*>(digest), length);
 }
 
+struct Sha256::State {
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> context{EVP_MD_CTX_new(), &EVP_MD_CTX_free};
+};
+
+Sha256::Sha256() : state_(std::make_unique<State>()) {
+  EVP_DigestInit_ex(state_->context.get(), EVP_sha256(), nullptr);
+}
+Sha256::~Sha256() = default;
+Sha256::Sha256(Sha256&&) noexcept = default;
+Sha256& Sha256::operator=(Sha256&&) noexcept = default;
+
+void Sha256::update(std::string_view bytes) {
+  EVP_DigestUpdate(state_->context.get(), bytes.data(), bytes.size());
+}
+
+std::string Sha256::raw() {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_DigestFinal_ex(state_->context.get(), digest, &length);
+  return std::string(reinterpret_cast<const char*>(digest), length);
+}
+
 std::string checksum_header(std::string_view chunk) {
   return std::string(kChecksumAlgorithm) + " " + base64(sha256_raw(chunk));
 }

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -30,5 +31,20 @@ std::optional<std::map<std::string, std::string>> decode_metadata(std::string_vi
 std::string checksum_header(std::string_view chunk);
 std::optional<std::string> checksum_digest(std::string_view header);  // raw 32 bytes
 std::string sha256_raw(std::string_view bytes);
+
+// SHA-256 over bytes that arrive in pieces (a chunk streamed to disk as it is read).
+class Sha256 {
+ public:
+  Sha256();
+  ~Sha256();
+  Sha256(Sha256&&) noexcept;
+  Sha256& operator=(Sha256&&) noexcept;
+  void update(std::string_view bytes);
+  std::string raw();  // the 32-byte digest of everything so far; ends the hash
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
 
 }  // namespace kiosk::sync::tus

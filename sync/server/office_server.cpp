@@ -4,6 +4,8 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include <limits>
+
 
 #include <nlohmann/json.hpp>
 
@@ -16,6 +18,15 @@ namespace {
 
 using Request = http::request<http::string_body>;
 using Response = http::response<http::string_body>;
+
+// The largest body of a request other than PATCH (a heartbeat, an announcement): read whole.
+constexpr std::uint64_t kMaxSmallBody = 1 << 20;
+// A PATCH body is read and written to disk in pieces of this size.
+constexpr std::size_t kPieceBytes = 256 * 1024;
+// A refused request's unread body is read away up to this much, so that the client, still
+// sending, sees the answer instead of a reset connection; beyond it the connection is closed.
+constexpr std::uint64_t kMaxDrain = 1 << 20;
+constexpr std::uint64_t kNoLimit = std::numeric_limits<std::uint64_t>::max();
 
 std::string http_date(Clock::time_point t) { return utc_text(t, "%a, %d %b %Y %H:%M:%S GMT"); }
 
@@ -37,6 +48,7 @@ int status_of(StoreOutcome outcome) {
     case StoreOutcome::kChecksumMismatch: return tus::kChecksumMismatch;
     case StoreOutcome::kRejected: return 422;
     case StoreOutcome::kTooLarge: return 413;
+    case StoreOutcome::kLocked: return 423;
     case StoreOutcome::kFailed: return 500;
   }
   return 500;
@@ -64,7 +76,9 @@ struct OfficeServer::Impl : std::enable_shared_from_this<Impl> {
   Impl(asio::any_io_executor e, OfficeServerConfig c, OfficeStore& s)
       : executor(e), config(std::move(c)), store(s), acceptor(e) {}
 
-  Response reply(const Request& request, int status, std::string body = {}) {
+  // `request`: any request message (its body not read yet, or read whole).
+  template <typename Message>
+  Response reply(const Message& request, int status, std::string body = {}) {
     Response r{static_cast<http::status>(status), request.version()};
     r.set("Tus-Resumable", tus::kVersion);
     r.set(http::field::cache_control, "no-store");
@@ -84,22 +98,121 @@ struct OfficeServer::Impl : std::enable_shared_from_this<Impl> {
     if (u.state == UploadInfo::State::kUploading) r.set("Upload-Expires", http_date(u.expires_at));
   }
 
+  // A tus request without Tus-Resumable: 1.0.0 is answered 412 (OPTIONS is exempt).
+  template <typename Message>
+  std::optional<Response> without_tus_version(const Message& request) {
+    if (request["Tus-Resumable"] == tus::kVersion || !request.target().starts_with("/files")) {
+      return std::nullopt;
+    }
+    Response r = reply(request, 412, "Tus-Resumable: 1.0.0 is required\n");
+    r.set("Tus-Version", tus::kVersion);
+    return r;
+  }
+
+  // The answer to a chunk, with the upload's state when it is this kiosk's.
+  template <typename Message>
+  Response chunk_answer(const Message& request, const StoreResult& s, const std::string& id,
+                        const std::string& kiosk) {
+    if (s.outcome == StoreOutcome::kRejected) {
+      log->warn("packet {} from {} rejected: {}", id, kiosk, s.message);
+    } else if (s.outcome == StoreOutcome::kOk && s.info.state == UploadInfo::State::kReceived) {
+      log->info("packet {} from {} received and stored", id, kiosk);
+    }
+    Response r = reply(request, status_of(s.outcome), s.outcome == StoreOutcome::kOk ? "" : s.message + "\n");
+    if (!s.info.id.empty() && s.info.kiosk == kiosk) describe(r, s.info);
+    return r;
+  }
+
+  // A PATCH: checked on its headers, then its body written to the upload as it arrives, never
+  // held whole. `body_read` says whether the body was consumed (else the connection must close).
+  asio::awaitable<Response> patch(TlsStream& stream, beast::flat_buffer& buffer,
+                                  http::request_parser<http::empty_body>& header,
+                                  const std::string& kiosk, bool& body_read) {
+    const auto& request = header.get();  // until the body is read, then body.get()
+    const std::string id = std::string(request.target()).substr(7);
+    body_read = false;
+    if (auto refused = without_tus_version(request)) co_return std::move(*refused);
+    if (request[http::field::content_type] != tus::kOffsetStream) {
+      co_return reply(request, 415, "Content-Type: application/offset+octet-stream is required\n");
+    }
+    const auto offset = tus::parse_length(std_view(request["Upload-Offset"]));
+    if (!offset) co_return reply(request, 400, "Upload-Offset is required\n");
+    std::optional<std::string> digest;
+    if (const auto value = request["Upload-Checksum"]; !value.empty()) {
+      digest = tus::checksum_digest(std_view(value));
+      if (!digest) co_return reply(request, 400, "Upload-Checksum must be sha256 <base64>\n");
+    }
+    ChunkWriter writer;
+    if (StoreResult s = store.begin_chunk(id, kiosk, *offset, writer); s.outcome != StoreOutcome::kOk) {
+      co_return chunk_answer(request, s, id, kiosk);
+    }
+    if (const auto length = header.content_length(); length && *length > writer.room()) {
+      co_return reply(request, 413, "the chunk runs past the announced length (" +
+                                        std::to_string(writer.room()) + " bytes remain)\n");
+    }
+    beast::error_code ec;
+    if (beast::iequals(request[http::field::expect], "100-continue")) {
+      http::response<http::empty_body> go_on{http::status::continue_, request.version()};
+      co_await http::async_write(stream, go_on, asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) co_return reply(request, 400);
+    }
+    http::request_parser<http::buffer_body> body{std::move(header)};
+    body.body_limit(kNoLimit);  // bounded by the upload's length, checked piece by piece
+    std::vector<char> piece(kPieceBytes);
+    StoreResult wrote{StoreOutcome::kOk, "", {}, false};
+    while (!body.is_done()) {
+      body.get().body().data = piece.data();
+      body.get().body().size = piece.size();
+      stream.next_layer().expires_after(config.request_timeout);  // re-armed per piece
+      co_await http::async_read(stream, buffer, body, asio::redirect_error(asio::use_awaitable, ec));
+      if (ec == http::error::need_buffer) ec = {};
+      const std::size_t n = piece.size() - body.get().body().size;
+      if (n > 0 && wrote.outcome == StoreOutcome::kOk) wrote = writer.write({piece.data(), n});
+      if (ec) {
+        // Cut mid-chunk: without a checksum to check, what arrived is kept (tus asks the server
+        // to store as much as it can); the client's HEAD finds the new offset.
+        if (!digest && wrote.outcome == StoreOutcome::kOk) (void)store.keep_partial(writer);
+        throw boost::system::system_error(ec);
+      }
+    }
+    body_read = true;
+    if (wrote.outcome != StoreOutcome::kOk) co_return chunk_answer(body.get(), wrote, id, kiosk);
+    co_return chunk_answer(body.get(), store.finish_chunk(writer, digest), id, kiosk);
+  }
+
+  // Reads away a refused request's body, up to kMaxDrain; true when all of it was read.
+  asio::awaitable<bool> drain(TlsStream& stream, beast::flat_buffer& buffer,
+                              http::request_parser<http::empty_body>& header) {
+    const auto length = header.content_length();
+    if (header.is_done()) co_return true;
+    if (!length || *length > kMaxDrain || beast::iequals(header.get()[http::field::expect], "100-continue")) {
+      co_return false;
+    }
+    http::request_parser<http::buffer_body> body{std::move(header)};
+    std::vector<char> sink(kPieceBytes);
+    beast::error_code ec;
+    while (!body.is_done() && !ec) {
+      body.get().body().data = sink.data();
+      body.get().body().size = sink.size();
+      co_await http::async_read(stream, buffer, body, asio::redirect_error(asio::use_awaitable, ec));
+      if (ec == http::error::need_buffer) ec = {};
+    }
+    co_return !ec;
+  }
+
   Response handle(const Request& request, const std::string& kiosk) {
     const std::string target(request.target());
     const auto method = request.method();
-    if (target == "/files" && method == http::verb::options) {
+    if (target.starts_with("/files") && method == http::verb::options) {
+      // tus 1.0: OPTIONS needs no Tus-Resumable; it is how a client learns what to send.
       Response r = reply(request, 204);
       r.set("Tus-Version", tus::kVersion);
       r.set("Tus-Extension", tus::kExtensions);
       r.set("Tus-Checksum-Algorithm", tus::kChecksumAlgorithm);
-      r.set("Tus-Max-Size", std::to_string(config.max_chunk_bytes));
+      r.set("Tus-Max-Size", std::to_string(store.max_packet_bytes()));
       return r;
     }
-    if (request["Tus-Resumable"] != tus::kVersion && target.starts_with("/files")) {
-      Response r = reply(request, 412, "Tus-Resumable: 1.0.0 is required\n");
-      r.set("Tus-Version", tus::kVersion);
-      return r;
-    }
+    if (auto refused = without_tus_version(request)) return std::move(*refused);
     if (target == "/files" && method == http::verb::post) {
       const auto length = tus::parse_length(std_view(request["Upload-Length"]));
       const auto metadata = tus::decode_metadata(std_view(request["Upload-Metadata"]));
@@ -123,28 +236,6 @@ struct OfficeServer::Impl : std::enable_shared_from_this<Impl> {
         if (s.info.kiosk != kiosk) return reply(request, 404);
         Response r = reply(request, 200);
         describe(r, s.info);
-        return r;
-      }
-      if (method == http::verb::patch) {
-        if (request[http::field::content_type] != tus::kOffsetStream) {
-          return reply(request, 415, "Content-Type: application/offset+octet-stream is required\n");
-        }
-        const auto offset = tus::parse_length(std_view(request["Upload-Offset"]));
-        if (!offset) return reply(request, 400, "Upload-Offset is required\n");
-        std::optional<std::string> digest;
-        if (const auto header = request["Upload-Checksum"]; !header.empty()) {
-          digest = tus::checksum_digest(std_view(header));
-          if (!digest) return reply(request, 400, "Upload-Checksum must be sha256 <base64>\n");
-        }
-        StoreResult s = store.append(id, kiosk, *offset, request.body(), digest);
-        if (s.outcome == StoreOutcome::kRejected) {
-          log->warn("packet {} from {} rejected: {}", id, kiosk, s.message);
-        } else if (s.outcome == StoreOutcome::kOk && s.info.state == UploadInfo::State::kReceived) {
-          log->info("packet {} from {} received and stored", id, kiosk);
-        }
-        Response r = reply(request, status_of(s.outcome),
-                           s.outcome == StoreOutcome::kOk ? "" : s.message + "\n");
-        if (!s.info.id.empty() && s.info.kiosk == kiosk) describe(r, s.info);
         return r;
       }
       return reply(request, 405);
@@ -218,13 +309,39 @@ struct OfficeServer::Impl : std::enable_shared_from_this<Impl> {
     beast::flat_buffer buffer;
     for (;;) {
       stream.next_layer().expires_after(config.request_timeout);
-      http::request_parser<http::string_body> parser;
-      parser.body_limit(config.max_chunk_bytes + 1024);
-      co_await http::async_read(stream, buffer, parser,
-                                asio::redirect_error(asio::use_awaitable, ec));
-      if (ec) break;  // closed, timed out, or more than a chunk: the kiosk resumes from HEAD
-      Request request = parser.release();
-      Response response = handle(request, kiosk);
+      http::request_parser<http::empty_body> header;
+      // Else Beast refuses a long Content-Length with the header; each kind of request sets its
+      // own limit below. (Not boost::none: Beast 1.74 compares a Content-Length with it as
+      // "greater", and refuses every body.)
+      header.body_limit(kNoLimit);
+      co_await http::async_read_header(stream, buffer, header,
+                                       asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) break;  // closed or timed out: the kiosk resumes from HEAD
+      Response response;
+      bool body_read = true;
+      if (header.get().method() == http::verb::patch && header.get().target().starts_with("/files/")) {
+        try {
+          response = co_await patch(stream, buffer, header, kiosk, body_read);
+        } catch (const boost::system::system_error&) {
+          break;  // cut mid-chunk
+        }
+      } else if (const auto length = header.content_length(); length && *length > kMaxSmallBody) {
+        response = reply(header.get(), 413, "a request other than PATCH carries at most 1 MiB\n");
+        body_read = false;
+      } else {
+        http::request_parser<http::string_body> whole{std::move(header)};
+        whole.body_limit(kMaxSmallBody);
+        co_await http::async_read(stream, buffer, whole, asio::redirect_error(asio::use_awaitable, ec));
+        if (ec == http::error::body_limit) {
+          response = reply(whole.get(), 413, "a request other than PATCH carries at most 1 MiB\n");
+          response.keep_alive(false);  // the rest of the body is not read
+        } else if (ec) {
+          break;
+        } else {
+          response = handle(whole.get(), kiosk);
+        }
+      }
+      if (!body_read && !(co_await drain(stream, buffer, header))) response.keep_alive(false);
       co_await http::async_write(stream, response, asio::redirect_error(asio::use_awaitable, ec));
       if (ec || !response.keep_alive()) break;
     }
@@ -266,6 +383,15 @@ Expected<void> OfficeServer::start() {
   i.tls.load_verify_file(i.config.client_ca.string(), ec);
   if (ec) return std::unexpected("kiosk CA " + i.config.client_ca.string() + ": " + ec.message());
   i.tls.set_verify_mode(ssl::verify_peer | ssl::verify_fail_if_no_peer_cert);
+  // TLS 1.3 session tickets are issued after every handshake, and clients that cache them (Node's
+  // https agent, browsers, `openssl s_client -sess_in`) offer them on their next connection. With
+  // peer verification on, OpenSSL refuses such a resumption (alert 80, "session id context
+  // uninitialized") unless the context is named. Named, a ticket resumes the session it came
+  // from: the kiosk's certificate was verified when it was issued, the ticket carries it (so the
+  // uploader's name is known again), and tickets die with the process's ticket key and after
+  // OpenSSL's default lifetime (2 hours).
+  static constexpr unsigned char kSessionContext[] = "kiosk-office";
+  SSL_CTX_set_session_id_context(i.tls.native_handle(), kSessionContext, sizeof kSessionContext - 1);
 
   const asio::ip::tcp::endpoint endpoint(asio::ip::make_address(i.config.address, ec), i.config.port);
   if (ec) return std::unexpected("address " + i.config.address + ": " + ec.message());

@@ -1,13 +1,20 @@
 // The central office's HTTPS endpoint for kiosks: TLS 1.3 only, mutual TLS (a kiosk certificate
 // from the consulate's CA or no connection), and the tus 1.0 resumable upload protocol with the
 // creation, checksum (sha256) and expiration extensions:
-//   OPTIONS /files            what the server supports
-//   POST    /files            announce a packet (Upload-Length, Upload-Metadata: packet_id, sha256)
+//   OPTIONS /files            what the server supports (no Tus-Resumable needed); Tus-Max-Size is
+//                             the largest packet accepted
+//   POST    /files            announce a packet (Upload-Length, Upload-Metadata: packet_id, sha256);
+//                             413 when it is longer than Tus-Max-Size
 //   HEAD    /files/ID         the server's offset: the kiosk resumes from there
-//   PATCH   /files/ID         a chunk at Upload-Offset, with Upload-Checksum; 409 on an offset
-//                             mismatch, 460 on a bad checksum; the last chunk is acknowledged
-//                             (204, X-Packet-State: received) only once the packet is stored
-//   GET     /packets/ID       the packet's state, as JSON
+//   PATCH   /files/ID         a chunk at Upload-Offset, of any size up to what remains, written to
+//                             disk as it arrives (never held whole), with an optional
+//                             Upload-Checksum; 409 on an offset mismatch, 460 on a bad checksum,
+//                             423 while another chunk of the upload is being written; the last
+//                             chunk is answered only once the packet is checked and stored. A
+//                             chunk cut short without a checksum keeps what arrived.
+//   GET     /packets/ID       the packet's state (received or rejected, and why), as JSON: our
+//                             extension, which a plain tus server need not have
+// Every refusal is an HTTP answer with a status and a reason.
 #pragma once
 
 #include <chrono>
@@ -27,8 +34,7 @@ struct OfficeServerConfig {
   std::filesystem::path key;
   std::filesystem::path client_ca;    // the CA that certifies kiosks
   std::chrono::seconds handshake_timeout{10};
-  std::chrono::seconds request_timeout{60};  // per request, re-armed for each chunk
-  std::size_t max_chunk_bytes = std::size_t{16} << 20;
+  std::chrono::seconds request_timeout{60};  // per request, re-armed for each piece of a body
 };
 
 class OfficeServer {

@@ -62,6 +62,7 @@ struct OfficeStore::Impl {
   std::filesystem::path dir;
   PacketOpener opener;
   StoreLimits limits;
+  std::shared_ptr<std::set<std::string>> writing = std::make_shared<std::set<std::string>>();
 
   Impl(std::unique_ptr<OfficeIndex> i, std::filesystem::path d, PacketOpener o, StoreLimits l)
       : index(std::move(i)), dir(std::move(d)), opener(std::move(o)), limits(l) {}
@@ -235,9 +236,41 @@ StoreResult OfficeStore::head(const std::string& id, Clock::time_point now) {
   return {StoreOutcome::kOk, "", *known, false};
 }
 
-StoreResult OfficeStore::append(const std::string& id, const std::string& kiosk,
-                                std::uint64_t offset, std::string_view chunk,
-                                const std::optional<std::string>& digest, Clock::time_point now) {
+ChunkWriter::~ChunkWriter() { close(); }
+
+void ChunkWriter::close() {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+  if (writing_) writing_->erase(info_.id);
+  writing_.reset();
+}
+
+StoreResult ChunkWriter::write(std::string_view piece) {
+  if (fd_ < 0) return result(StoreOutcome::kFailed, "the chunk is not open", info_);
+  if (piece.size() > room()) {
+    return result(StoreOutcome::kTooLarge, "the chunk runs past the announced length", info_);
+  }
+  std::size_t done = 0;
+  while (done < piece.size()) {
+    const ssize_t n = ::pwrite(fd_, piece.data() + done, piece.size() - done,
+                               static_cast<off_t>(info_.offset + written_ + done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      return result(StoreOutcome::kFailed, "cannot store the chunk: " + storage::errno_text(errno), info_);
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  hash_.update(piece);
+  written_ += piece.size();
+  return {StoreOutcome::kOk, "", info_, false};
+}
+
+std::uint64_t OfficeStore::max_packet_bytes() const { return impl_->limits.max_packet_bytes; }
+
+StoreResult OfficeStore::begin_chunk(const std::string& id, const std::string& kiosk,
+                                     std::uint64_t offset, ChunkWriter& writer,
+                                     Clock::time_point now) {
+  writer.close();
   StoreResult current = head(id, now);
   if (current.outcome != StoreOutcome::kOk) return current;
   UploadInfo info = current.info;
@@ -250,17 +283,14 @@ StoreResult OfficeStore::append(const std::string& id, const std::string& kiosk,
   if (info.state == UploadInfo::State::kRejected) {
     return result(StoreOutcome::kRejected, info.error, info);
   }
+  if (impl_->writing->contains(id)) {
+    return result(StoreOutcome::kLocked, "another chunk of this upload is being written", info);
+  }
   if (offset != info.offset) {
     return result(StoreOutcome::kConflict,
                   "the upload is at " + std::to_string(info.offset) + ", not " +
                       std::to_string(offset),
                   info);
-  }
-  if (info.offset + chunk.size() > info.length) {
-    return result(StoreOutcome::kTooLarge, "the chunk runs past the announced length", info);
-  }
-  if (digest && *digest != tus::sha256_raw(chunk)) {
-    return result(StoreOutcome::kChecksumMismatch, "the chunk does not match its checksum", info);
   }
   // Bytes beyond the recorded offset are the remains of a chunk whose offset never got recorded.
   const auto file = impl_->partial(id);
@@ -269,31 +299,60 @@ StoreResult OfficeStore::append(const std::string& id, const std::string& kiosk,
     return result(StoreOutcome::kFailed, "cannot open " + file.string() + ": " +
                                              storage::errno_text(errno), info);
   }
-  int error = 0;
-  if (::ftruncate(fd, static_cast<off_t>(info.offset)) != 0) error = errno;
-  std::size_t done = 0;
-  while (error == 0 && done < chunk.size()) {
-    const ssize_t n = ::pwrite(fd, chunk.data() + done, chunk.size() - done,
-                               static_cast<off_t>(info.offset + done));
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) error = errno;
-    else done += static_cast<std::size_t>(n);
+  if (::ftruncate(fd, static_cast<off_t>(info.offset)) != 0) {
+    const int error = errno;
+    ::close(fd);
+    return result(StoreOutcome::kFailed, "cannot store the chunk: " + storage::errno_text(error), info);
   }
-  if (error == 0 && ::fsync(fd) != 0) error = errno;
-  ::close(fd);
+  writer.info_ = info;
+  writer.fd_ = fd;
+  writer.written_ = 0;
+  writer.hash_ = tus::Sha256();
+  writer.writing_ = impl_->writing;
+  impl_->writing->insert(id);
+  return {StoreOutcome::kOk, "", info, false};
+}
+
+StoreResult OfficeStore::finish_chunk(ChunkWriter& writer, const std::optional<std::string>& digest,
+                                      Clock::time_point now) {
+  UploadInfo info = writer.info_;
+  if (writer.fd_ < 0) return result(StoreOutcome::kFailed, "the chunk is not open", info);
+  if (digest && *digest != writer.hash_.raw()) {
+    writer.close();  // the next chunk truncates what this one wrote
+    return result(StoreOutcome::kChecksumMismatch, "the chunk does not match its checksum", info);
+  }
+  return keep_partial(writer, now);
+}
+
+StoreResult OfficeStore::keep_partial(ChunkWriter& writer, Clock::time_point now) {
+  UploadInfo info = writer.info_;
+  if (writer.fd_ < 0) return result(StoreOutcome::kFailed, "the chunk is not open", info);
+  const std::uint64_t written = writer.written_;
+  const int error = ::fsync(writer.fd_) != 0 ? errno : 0;
+  writer.close();
   if (error != 0) {
-    return result(StoreOutcome::kFailed, "cannot store the chunk: " + storage::errno_text(error),
-                  info);
+    return result(StoreOutcome::kFailed, "cannot store the chunk: " + storage::errno_text(error), info);
   }
+  if (written == 0) return {StoreOutcome::kOk, "", info, false};
   if (info.offset == 0) storage::flush_directory(impl_->dir / "uploads");
-  info.offset += chunk.size();
-  if (auto ok = impl_->set("UPDATE uploads SET \"offset\" = $1, error = $2 WHERE id = $3", id,
+  info.offset += written;
+  if (auto ok = impl_->set("UPDATE uploads SET \"offset\" = $1, error = $2 WHERE id = $3", info.id,
                            static_cast<std::int64_t>(info.offset), "");
       !ok) {
     return result(StoreOutcome::kFailed, ok.error(), info);
   }
   if (info.offset == info.length) return impl_->complete(info, now);
   return {StoreOutcome::kOk, "", info, false};
+}
+
+StoreResult OfficeStore::append(const std::string& id, const std::string& kiosk,
+                                std::uint64_t offset, std::string_view chunk,
+                                const std::optional<std::string>& digest, Clock::time_point now) {
+  ChunkWriter writer;
+  StoreResult begun = begin_chunk(id, kiosk, offset, writer, now);
+  if (begun.outcome != StoreOutcome::kOk) return begun;
+  if (StoreResult wrote = writer.write(chunk); wrote.outcome != StoreOutcome::kOk) return wrote;
+  return finish_chunk(writer, digest, now);
 }
 
 int OfficeStore::expire(Clock::time_point now) {

@@ -10,11 +10,13 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "sync/application_status.hpp"
 #include "sync/packet.hpp"
+#include "sync/tus.hpp"
 
 namespace kiosk::sync {
 
@@ -40,6 +42,7 @@ enum class StoreOutcome {
   kChecksumMismatch,  // the chunk is not what its checksum says
   kRejected,          // the whole packet failed its checks
   kTooLarge,
+  kLocked,            // another chunk of this upload is being written now
   kFailed,            // the store itself failed (disk, database)
 };
 
@@ -48,6 +51,32 @@ struct StoreResult {
   std::string message;
   UploadInfo info;
   bool created = false;  // create(): a new upload rather than an existing one
+};
+
+// A chunk (a PATCH body) written to its upload's file piece by piece as it arrives, so that no
+// body is ever held whole: OfficeStore::begin_chunk, then write() per piece, then finish_chunk,
+// or keep_partial when the connection is cut. One chunk per upload at a time.
+class ChunkWriter {
+ public:
+  ChunkWriter() = default;
+  ~ChunkWriter();  // abandons an unfinished chunk: its bytes past the recorded offset are dropped
+  ChunkWriter(ChunkWriter&&) = delete;
+  ChunkWriter& operator=(ChunkWriter&&) = delete;
+
+  // Writes the next piece; kTooLarge when it would run past the upload's announced length,
+  // kFailed when the disk fails. After an error the chunk can only be abandoned.
+  StoreResult write(std::string_view piece);
+  std::uint64_t written() const { return written_; }
+  std::uint64_t room() const { return info_.length - info_.offset - written_; }
+
+ private:
+  friend class OfficeStore;
+  void close();
+  UploadInfo info_;  // as the index had it when the chunk began
+  int fd_ = -1;
+  std::uint64_t written_ = 0;
+  tus::Sha256 hash_;
+  std::shared_ptr<std::set<std::string>> writing_;  // the store's uploads with a chunk open
 };
 
 struct StoreLimits {
@@ -75,6 +104,16 @@ class OfficeStore {
   StoreResult append(const std::string& id, const std::string& kiosk, std::uint64_t offset,
                      std::string_view chunk, const std::optional<std::string>& digest,
                      Clock::time_point now = Clock::now());
+  // The same in steps, for a chunk that arrives in pieces. begin_chunk checks the upload, the
+  // kiosk and the offset and opens `writer`; finish_chunk flushes it, checks `digest` (a mismatch
+  // drops the chunk: 460) and records the new offset; keep_partial, for a chunk cut short
+  // without a checksum, keeps what arrived (tus: store as much as possible) and records it.
+  StoreResult begin_chunk(const std::string& id, const std::string& kiosk, std::uint64_t offset,
+                          ChunkWriter& writer, Clock::time_point now = Clock::now());
+  StoreResult finish_chunk(ChunkWriter& writer, const std::optional<std::string>& digest,
+                           Clock::time_point now = Clock::now());
+  StoreResult keep_partial(ChunkWriter& writer, Clock::time_point now = Clock::now());
+  std::uint64_t max_packet_bytes() const;  // the largest upload accepted (tus: Tus-Max-Size)
   // Removes unfinished uploads past their expiry; returns how many.
   int expire(Clock::time_point now = Clock::now());
 

@@ -126,7 +126,6 @@ int run(const std::filesystem::path& root) {
     sc.certificate = pki / "office-tls.pem";
     sc.key = pki / "office-tls.key";
     sc.client_ca = pki / "ca.pem";
-    sc.max_chunk_bytes = std::size_t{64} << 20;
     OfficeServer server(server_io.get_executor(), sc, *store);
     if (auto ok = server.start(); !ok) return std::fprintf(stderr, "%s\n", ok.error().c_str()), 1;
     std::thread server_thread([&] {
