@@ -43,6 +43,9 @@ const char* const kUsage =
     "                              packets waiting for the central office, by state\n"
     "       kioskctl outbox retry ID... [--config FILE]\n"
     "                              send these at the next opportunity, without waiting\n"
+    "       kioskctl outbox send [ID...] [--config FILE]\n"
+    "                              send what waits (or these) to the configured central office\n"
+    "                              now, and say of each whether it was delivered\n"
     "       kioskctl technician hash-pin\n"
     "                              read a technician PIN (4 to 12 digits) from standard input\n"
     "                              and print the hash for the configuration's\n"
@@ -89,7 +92,7 @@ int main(int argc, char** argv) {
   if (is(1, "mrz")) return mrz(argc, argv);
   if (is(1, "document") && (is(2, "check") || is(2, "encode"))) return document_paper(argc, argv);
   if (is(1, "photo") && (is(2, "check") || is(2, "make"))) return photo(argc, argv);
-  if (is(1, "outbox") && (is(2, "status") || is(2, "retry"))) return outbox(argc, argv);
+  if (is(1, "outbox") && (is(2, "status") || is(2, "retry") || is(2, "send"))) return outbox(argc, argv);
   if (argc == 3 && is(1, "technician") && is(2, "hash-pin")) return technician_hash_pin();
   if (is(1, "usb") && is(2, "udev-rules")) return usb_udev_rules(argc, argv);
   const bool help = argc == 2 && is(1, "--help");

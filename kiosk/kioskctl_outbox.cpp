@@ -1,13 +1,19 @@
-// `kioskctl outbox status` and `kioskctl outbox retry ID...`: what waits to be sent to the central
-// office, and "try this one now". Safe while the kiosk runs: it looks in without taking over.
+// `kioskctl outbox status`, `kioskctl outbox retry ID...` and `kioskctl outbox send [ID...]`: what
+// waits to be sent to the central office, "try this one now", and "send it now, from here". Safe
+// while the kiosk runs: status and retry look in without taking over; send uploads as the kiosk
+// would (the office lets one writer at a time into an upload, and the other resumes after it).
+#include <algorithm>
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "config/config.hpp"
 #include "config/utc_text.hpp"
 #include "kiosk/kioskctl.hpp"
+#include "kiosk/sync_link.hpp"
 #include "sync/outbox.hpp"
+#include "sync/uploader.hpp"
 
 namespace kiosk::ctl {
 namespace {
@@ -19,6 +25,63 @@ std::string mib(std::uint64_t bytes) {
   char text[32];
   std::snprintf(text, sizeof text, "%.1f MiB", static_cast<double>(bytes) / (1 << 20));
   return text;
+}
+
+// Sends each waiting packet (or those named) once, in the order they were sealed.
+int send_now(sync::Outbox& box, const config::SyncSection& settings, const std::vector<std::string>& ids) {
+  const auto entries = box.list();
+  if (!entries) {
+    std::fprintf(stderr, "kioskctl: %s\n", entries.error().c_str());
+    return 1;
+  }
+  std::vector<sync::OutboxEntry> chosen;
+  for (const std::string& id : ids) {
+    const auto it = std::ranges::find(*entries, id, &sync::OutboxEntry::id);
+    if (it == entries->end()) {
+      std::fprintf(stderr, "kioskctl: %s: no such packet in the outbox\n", id.c_str());
+      return 1;
+    }
+    chosen.push_back(*it);
+  }
+  if (ids.empty()) {
+    for (const auto& e : *entries) {
+      if (e.state == sync::PacketState::kSealed || e.state == sync::PacketState::kUploading) chosen.push_back(e);
+    }
+  }
+  if (chosen.empty()) {
+    std::printf("nothing waiting: every packet has reached the central office\n");
+    return 0;
+  }
+  sync::asio::io_context io;
+  sync::Uploader uploader(io.get_executor(), box, app::uploader_config(settings));
+  if (auto ok = uploader.load(); !ok) {
+    std::fprintf(stderr, "kioskctl: %s\n", ok.error().c_str());
+    return 1;
+  }
+  std::printf("sending %zu packet(s) to %s:%d\n", chosen.size(), settings.office_host.c_str(),
+              settings.office_port);
+  int failures = 0;
+  for (const auto& entry : chosen) {
+    if (entry.state != sync::PacketState::kSealed && entry.state != sync::PacketState::kUploading) {
+      std::printf("  %s: already delivered\n", entry.id.c_str());
+      continue;
+    }
+    std::printf("  %s (%s) ...", entry.id.c_str(), mib(entry.bytes).c_str());
+    std::fflush(stdout);
+    std::optional<sync::Expected<void>> result;
+    sync::asio::co_spawn(io, uploader.send(entry), [&](std::exception_ptr e, sync::Expected<void> r) {
+      result = e ? sync::Expected<void>(std::unexpected(std::string("the upload failed unexpectedly"))) : std::move(r);
+    });
+    io.restart();
+    io.run();
+    if (result && *result) {
+      std::printf(" delivered\n");
+    } else {
+      std::printf(" not delivered: %s\n", result ? result->error().c_str() : "the upload did not end");
+      ++failures;
+    }
+  }
+  return failures ? 1 : 0;
 }
 
 }  // namespace
@@ -48,6 +111,7 @@ int outbox(int argc, char** argv) {
     std::fprintf(stderr, "kioskctl: %s\n", box.error().c_str());
     return 1;
   }
+  if (command == "send") return send_now(*box, sync_config, ids);
   if (command == "retry") {
     int failures = 0;
     for (const std::string& id : ids) {

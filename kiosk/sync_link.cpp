@@ -148,6 +148,18 @@ sync::asio::awaitable<void> heartbeat_loop(const config::Config* config, SyncLin
 
 }  // namespace
 
+sync::UploaderConfig uploader_config(const config::SyncSection& s) {
+  sync::UploaderConfig u;
+  u.office.host = s.office_host;
+  u.office.port = std::to_string(s.office_port);
+  u.office.office_ca = s.office_ca;
+  u.office.certificate = s.certificate;
+  u.office.key = s.key;
+  u.chunk_bytes = s.chunk_bytes;
+  u.bytes_per_second = s.bandwidth_bytes_per_second;
+  return u;
+}
+
 SyncLink start_sync(const boost::asio::any_io_executor& executor, const config::Config& config) {
   SyncLink link;
   auto log = log::get("sync");
@@ -177,16 +189,9 @@ SyncLink start_sync(const boost::asio::any_io_executor& executor, const config::
   if (const auto status = link.outbox->status(); status && status->oldest_waiting) {
     log->info("outbox: {} bytes waiting for the central office", status->bytes_waiting);
   }
-  sync::UploaderConfig u;
-  u.office.host = s.office_host;
-  u.office.port = std::to_string(s.office_port);
-  u.office.office_ca = s.office_ca;
-  u.office.certificate = s.certificate;
-  u.office.key = s.key;
+  const sync::UploaderConfig u = uploader_config(s);
   link.office = std::make_unique<sync::OfficeClient>(executor, u.office);
   if (!link.office->load()) link.office.reset();
-  u.chunk_bytes = s.chunk_bytes;
-  u.bytes_per_second = s.bandwidth_bytes_per_second;
   link.uploader = std::make_unique<sync::Uploader>(executor, *link.outbox, u);
   if (auto ok = link.uploader->load(); !ok) {
     log->error("cannot reach the central office: {}", ok.error());

@@ -53,6 +53,10 @@ sync::Expected<void> install_bundle(const config::Config& config, const sync::Co
 // failure, free disk. Never applicant data.
 nlohmann::json health_report(const config::Config& config, const SyncLink& link);
 
+// The uploader's settings from the configuration's sync section: the office, its CA, the kiosk's
+// certificate, chunk size and bandwidth cap.
+sync::UploaderConfig uploader_config(const config::SyncSection& s);
+
 // Opens the outbox, loads the keys and starts the uploader. What cannot be set up is logged and
 // left empty; ready_for_applicant() then says why no applicant can start.
 SyncLink start_sync(const boost::asio::any_io_executor& executor, const config::Config& config);

@@ -49,10 +49,16 @@ asio::awaitable<Expected<std::unique_ptr<OfficeConnection>>> OfficeConnection::o
   co_return std::make_unique<OfficeConnection>(std::move(tls), std::move(stream), endpoint);
 }
 
+std::string host_header(const OfficeEndpoint& endpoint) {
+  // RFC 9110 7.2: the port unless it is the scheme's default; an IPv6 address in brackets.
+  const std::string host = endpoint.host.find(':') != std::string::npos ? "[" + endpoint.host + "]" : endpoint.host;
+  return endpoint.port == "443" || endpoint.port == "https" ? host : host + ":" + endpoint.port;
+}
+
 asio::awaitable<Expected<OfficeResponse>> OfficeConnection::request(
     http::request<http::string_body> request) {
   beast::error_code ec;
-  request.set(http::field::host, endpoint_.host);
+  request.set(http::field::host, host_header(endpoint_));
   request.set("Tus-Resumable", tus::kVersion);
   request.prepare_payload();
   beast::get_lowest_layer(stream_).expires_after(endpoint_.io_timeout);

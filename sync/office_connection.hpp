@@ -28,6 +28,9 @@ Expected<std::shared_ptr<ssl::context>> make_office_tls(const OfficeEndpoint& en
 
 using OfficeResponse = http::response<http::string_body>;
 
+// The Host header for the endpoint: "host:port", without the port when it is 443.
+std::string host_header(const OfficeEndpoint& endpoint);
+
 class OfficeConnection {
  public:
   // Resolves, connects and shakes hands, each within the connect deadline.
