@@ -6,6 +6,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <poll.h>
+
+#include <array>
 #include <fstream>
 #include <random>
 #include <set>
@@ -160,8 +163,29 @@ TEST(Outbox, ABrokenLocationIsAClearError) {
   EXPECT_THAT(outbox.error(), HasSubstr("/proc/self/no-outbox-here"));
 }
 
+// The ids a child reports on `fd`, one a line, read until `count` more have come (or the pipe
+// closes, or 30 s pass: a broken child must not hang the test).
+void read_reports(int fd, std::string& pending, std::set<std::string>& reported, std::size_t count) {
+  const std::size_t wanted = count > SIZE_MAX - reported.size() ? SIZE_MAX : reported.size() + count;
+  const auto give_up = std::chrono::steady_clock::now() + 30s;
+  std::array<char, 4096> buffer;
+  while (reported.size() < wanted && std::chrono::steady_clock::now() < give_up) {
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, 100) <= 0) continue;
+    const ssize_t n = ::read(fd, buffer.data(), buffer.size());
+    if (n <= 0) return;
+    pending.append(buffer.data(), static_cast<std::size_t>(n));
+    for (std::size_t end; (end = pending.find('\n')) != std::string::npos; pending.erase(0, end + 1)) {
+      reported.insert(pending.substr(0, end));
+    }
+  }
+}
+
 // A kiosk killed (SIGKILL) at random instants while it queues packets: after every restart each
-// packet it had reported queued is there, whole, exactly once.
+// packet it had reported queued is there, whole, exactly once, and nothing else is: no row
+// without its file, no file without its row, no leftover of a write the kill cut short. Each
+// round kills once the child has reported queuing one to three packets, at a random instant
+// after that, so that a slow machine kills as far into the work as a fast one.
 TEST(Outbox, KilledAtRandomInstantsLosesNothingItAccepted) {
   testing::ScratchDir dir;
   std::mt19937 rng(20261121);
@@ -185,20 +209,19 @@ TEST(Outbox, KilledAtRandomInstantsLosesNothingItAccepted) {
       }
     }
     ::close(pipe_fds[1]);
-    std::this_thread::sleep_for(std::chrono::milliseconds(5 + rng() % 40));
+    const std::size_t before = reported.size();
+    std::string pending;
+    read_reports(pipe_fds[0], pending, reported, 1 + rng() % 3);
+    ASSERT_GT(reported.size(), before) << "round " << round << ": the child queued nothing";
+    // A random instant from here: mid-write, mid-rename, mid-record or between packets.
+    std::this_thread::sleep_for(std::chrono::microseconds(rng() % 4000));
     ::kill(child, SIGKILL);
     int status = 0;
     ::waitpid(child, &status, 0);
     ASSERT_TRUE(WIFSIGNALED(status)) << "the child failed on its own, status " << status;
-    std::string buffer(1 << 16, '\0'), text;
-    ssize_t n;
-    while ((n = ::read(pipe_fds[0], buffer.data(), buffer.size())) > 0) text.append(buffer, 0, n);
+    read_reports(pipe_fds[0], pending, reported, SIZE_MAX);  // the rest, to the pipe's end
     ::close(pipe_fds[0]);
-    std::istringstream lines(text);
-    for (std::string id; std::getline(lines, id);) {
-      reported.insert(id);
-      next = std::max(next, std::stoi(id.substr(1)) + 1);
-    }
+    for (const std::string& id : reported) next = std::max(next, std::stoi(id.substr(1)) + 1);
     next += 1;  // the one the kill may have cut: never reported, so never counted
 
     auto outbox = Outbox::open(dir.path(), roomy());
@@ -212,8 +235,16 @@ TEST(Outbox, KilledAtRandomInstantsLosesNothingItAccepted) {
       EXPECT_EQ(sha256_hex(*bytes), e.sha256) << e.id << " is damaged";
     }
     for (const auto& id : reported) EXPECT_TRUE(ids.contains(id)) << id << " was lost";
+    // On disk: exactly one file per row, none half-written (recovery removed them).
+    std::set<std::string> files;
+    for (const auto& f : std::filesystem::directory_iterator(dir / "packets")) {
+      const std::string name = f.path().filename().string();
+      EXPECT_TRUE(name.ends_with(".cms")) << "round " << round << ": leftover " << name;
+      files.insert(f.path().stem().string());
+    }
+    EXPECT_EQ(files, ids) << "round " << round << ": rows and files disagree";
   }
-  EXPECT_GT(reported.size(), 25u) << "the children queued hardly anything";
+  EXPECT_GE(reported.size(), 25u) << "every round queued at least one";
 }
 
 }  // namespace
