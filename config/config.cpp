@@ -34,6 +34,8 @@ void read_kiosk(JsonReader r, KioskSection& s) {
   s.state_dir = r.path("state_dir").value_or("");
   if (s.state_dir.empty()) r.fail("state_dir", "is required");
   s.log_level = r.string("log_level").value_or(s.log_level);
+  s.max_image_pixels = static_cast<std::uint64_t>(
+      r.integer("max_image_pixels", 1'000'000, 1'000'000'000).value_or(static_cast<long long>(s.max_image_pixels)));
   static constexpr std::string_view kLevels[] = {"trace", "debug", "info", "warn", "error"};
   if (std::find(std::begin(kLevels), std::end(kLevels), s.log_level) == std::end(kLevels)) {
     r.fail("log_level", "must be one of trace, debug, info, warn, error");

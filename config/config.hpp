@@ -24,6 +24,9 @@ struct KioskSection {
   std::string id;
   std::filesystem::path state_dir;  // durable state: outbox, local database
   std::string log_level = "info";   // trace, debug, info, warn, error
+  // The largest image file the kiosk and its tools decode, in pixels (declared in the file's
+  // header, checked before decoding): an A4 page at 600 dpi is 35 million.
+  std::uint64_t max_image_pixels = 50'000'000;
 };
 
 // The simulation rig: generated assets that the real libraries' virtual devices are fed from.

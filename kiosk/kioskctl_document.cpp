@@ -12,7 +12,9 @@
 
 #include "capture/document/file_encoder.hpp"
 #include "capture/document/page_quality.hpp"
+#include "capture/image_file.hpp"
 #include "config/config.hpp"
+#include "config/number_text.hpp"
 #include "kiosk/kioskctl.hpp"
 
 namespace kiosk::ctl {
@@ -41,8 +43,9 @@ bool parse(int argc, char** argv, Options& o) {
     } else if (arg == "--config" && has_value) {
       o.config_file = argv[++i];
     } else if (arg == "--dpi" && has_value) {
-      o.dpi = std::atof(argv[++i]);
-      if (o.dpi < 50 || o.dpi > 2400) {
+      const auto dpi = parse_number(argv[++i], 50, 2400);
+      o.dpi = dpi.value_or(0);
+      if (!dpi) {
         std::fprintf(stderr, "kioskctl: --dpi wants a resolution from 50 to 2400, not %s\n", argv[i]);
         return false;
       }
@@ -62,12 +65,12 @@ bool parse(int argc, char** argv, Options& o) {
 
 bool load_pages(const Options& o, std::vector<document::ScannedPage>& pages) {
   for (const auto& image : o.images) {
-    cv::Mat page = cv::imread(image, cv::IMREAD_COLOR);
-    if (page.empty()) {
-      std::fprintf(stderr, "kioskctl: %s is missing or not an image\n", image.c_str());
+    auto page = capture::read_image(image, cv::IMREAD_COLOR);
+    if (!page) {
+      std::fprintf(stderr, "kioskctl: %s\n", page.error().c_str());
       return false;
     }
-    pages.push_back({std::move(page), o.dpi});
+    pages.push_back({std::move(*page), o.dpi});
   }
   return true;
 }

@@ -16,9 +16,11 @@
 
 #include "capture/an2k/transaction.hpp"
 #include "capture/finger/iso_finger_record.hpp"
+#include "capture/image_file.hpp"
 #include "capture/finger/quality.hpp"
 #include "capture/finger/ten_print_record.hpp"
 #include "config/config.hpp"
+#include "config/number_text.hpp"
 #include "drivers/fingerprint/fingerprint_reader.hpp"
 #include "kiosk/kioskctl.hpp"
 
@@ -29,13 +31,9 @@ namespace {
 bool position_and_value(const std::string& arg, int& position, std::string& value) {
   const auto eq = arg.find('=');
   if (eq == std::string::npos || eq == 0) return false;
-  try {
-    std::size_t used = 0;
-    position = std::stoi(arg.substr(0, eq), &used);
-    if (used != eq) return false;
-  } catch (const std::exception&) {
-    return false;
-  }
+  const auto number = parse_integer(std::string_view(arg).substr(0, eq), -1000, 1000);
+  if (!number) return false;
+  position = static_cast<int>(*number);  // out of 1..10: the record says which and why
   value = arg.substr(eq + 1);
   return !value.empty();
 }
@@ -64,8 +62,8 @@ int finger_record(int argc, char** argv) {
       out = value;
     } else if (option == "--format" && (value == "an2k" || value == "iso")) {
       format = value;
-    } else if (option == "--ppi") {
-      ppi = std::atoi(value.c_str());
+    } else if (option == "--ppi" && parse_integer(value, 250, 2000)) {
+      ppi = static_cast<int>(*parse_integer(value, 250, 2000));
     } else if (option == "--ori") {
       info.originating_agency = value;
     } else if (option == "--dai") {
@@ -73,12 +71,12 @@ int finger_record(int argc, char** argv) {
     } else if (option == "--tcn") {
       info.control_number = value;
     } else if (option == "--finger" && position_and_value(value, position, what)) {
-      cv::Mat grey = cv::imread(what, cv::IMREAD_GRAYSCALE);
-      if (grey.empty()) {
-        std::fprintf(stderr, "kioskctl: %s is missing or not an image\n", what.c_str());
+      auto grey = capture::read_image(what, cv::IMREAD_GRAYSCALE);
+      if (!grey) {
+        std::fprintf(stderr, "kioskctl: %s\n", grey.error().c_str());
         return 1;
       }
-      fingers.push_back({position, grey, ppi, -1});
+      fingers.push_back({position, *grey, ppi, -1});
     } else if (option == "--missing" && position_and_value(value, position, what) &&
                (what == "XX" || what == "UP")) {
       missing.push_back({position, what == "XX" ? kiosk::finger::MissingCode::kAmputated
@@ -173,15 +171,12 @@ int finger_quality(int argc, char** argv) {
       if (arg == "--json") {
         options.json = true;
       } else if (arg == "--ppi" && has_value) {
-        options.ppi = std::stod(argv[++i]);
-        if (options.ppi < 250 || options.ppi > 2000) throw std::out_of_range("ppi");
+        options.ppi = parse_number(argv[++i], 250, 2000).value();
       } else if (arg == "--finger" && has_value) {
-        const int position = std::stoi(argv[++i]);
-        if (position < 1 || position > 10) throw std::out_of_range("finger");
-        options.threshold = config::FingerprintRules{}.min_quality_for(position);
+        const auto position = parse_integer(argv[++i], 1, 10).value();
+        options.threshold = config::FingerprintRules{}.min_quality_for(static_cast<int>(position));
       } else if (arg == "--threshold" && has_value) {
-        options.threshold = std::stoi(argv[++i]);
-        if (options.threshold < 0 || options.threshold > 100) throw std::out_of_range("threshold");
+        options.threshold = static_cast<int>(parse_integer(argv[++i], 0, 100).value());
       } else if (arg.starts_with("--")) {
         std::fprintf(stderr, "kioskctl: unknown option %s\n%s", argv[i], kUsage);
         return 2;
@@ -202,14 +197,13 @@ int finger_quality(int argc, char** argv) {
   }
   int failures = 0;
   for (const std::string& file : options.images) {
-    const cv::Mat grey = cv::imread(file, cv::IMREAD_GRAYSCALE);
-    if (grey.empty()) {
-      report_error(options, file,
-                   std::filesystem::exists(file) ? "not an image OpenCV can read (PNG, JPEG, TIFF, PGM...)"
-                                                 : "no such file");
+    const auto read = capture::read_image(file, cv::IMREAD_GRAYSCALE);
+    if (!read) {
+      report_error(options, file, read.error().substr(file.size() + 2));
       ++failures;
       continue;
     }
+    const cv::Mat& grey = *read;
     const drivers::Image image{grey.cols, grey.rows, 1, options.ppi,
                                std::vector<std::uint8_t>(grey.datastart, grey.dataend)};
     const auto minutiae = drivers::detect_minutiae(image);

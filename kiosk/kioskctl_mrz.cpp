@@ -11,6 +11,7 @@
 
 #include "capture/document/mrz.hpp"
 #include "capture/document/mrz_reader.hpp"
+#include "capture/image_file.hpp"
 #include "config/utc_text.hpp"
 #include "kiosk/kioskctl.hpp"
 
@@ -48,11 +49,12 @@ int mrz(int argc, char** argv) {
     std::fputs(kUsage, stderr);
     return 2;
   }
-  const cv::Mat page = cv::imread(image, cv::IMREAD_COLOR);
-  if (page.empty()) {
-    std::fprintf(stderr, "kioskctl: %s is missing or not an image\n", image.c_str());
+  const auto file = capture::read_image(image, cv::IMREAD_COLOR);
+  if (!file) {
+    std::fprintf(stderr, "kioskctl: %s\n", file.error().c_str());
     return 1;
   }
+  const cv::Mat& page = *file;
   const auto reader = document::MrzReader::load();
   if (!reader) {
     std::fprintf(stderr, "kioskctl: %s\n", reader.error().c_str());

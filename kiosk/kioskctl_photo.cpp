@@ -17,6 +17,7 @@
 #include "capture/face/face_detector.hpp"
 #include "capture/face/photo_file.hpp"
 #include "capture/face/photo_rules.hpp"
+#include "capture/image_file.hpp"
 #include "kiosk/kioskctl.hpp"
 
 namespace kiosk::ctl {
@@ -142,11 +143,12 @@ int load(const Options& o, Loaded& l) {
     return 1;
   }
   l.detector = std::move(*detector);
-  l.image = cv::imread(o.image, cv::IMREAD_COLOR);
-  if (l.image.empty()) {
-    std::fprintf(stderr, "kioskctl: %s is missing or not an image\n", o.image.c_str());
+  auto image = capture::read_image(o.image, cv::IMREAD_COLOR, {.max_pixels = l.config.kiosk.max_image_pixels});
+  if (!image) {
+    std::fprintf(stderr, "kioskctl: %s\n", image.error().c_str());
     return 1;
   }
+  l.image = std::move(*image);
   return 0;
 }
 

@@ -15,6 +15,7 @@
 #include <string_view>
 
 #include "config/log.hpp"
+#include "config/number_text.hpp"
 #include "sync/server/office_server.hpp"
 #include "sync/config_bundle.hpp"
 #include "sync/storage.hpp"
@@ -48,7 +49,14 @@ bool parse(int argc, char** argv, Options& o) {
     else if (a == "--address" && value) o.address = argv[++i];
     else if (a == "--extract" && value) o.extract = argv[++i];
     else if (a == "--index" && value) o.index = argv[++i];
-    else if (a == "--port" && value) o.port = static_cast<unsigned short>(std::stoi(argv[++i]));
+    else if (a == "--port" && value) {
+      const auto port = kiosk::parse_integer(argv[++i], 0, 65535);
+      if (!port) {
+        std::fprintf(stderr, "kiosk-office: --port wants a port from 0 (any free one) to 65535, not %s\n", argv[i]);
+        return false;
+      }
+      o.port = static_cast<unsigned short>(*port);
+    }
     else if (a.starts_with("--")) return false;
     else o.rest.emplace_back(a);
   }
