@@ -14,6 +14,7 @@
 #include "kiosk/session/session.hpp"
 #include "kiosk/ui/receipt.hpp"
 #include "kiosk/ui/speech.hpp"
+#include "sync/accept_pause.hpp"
 #include "sync/net.hpp"
 
 namespace kiosk::ui {
@@ -318,11 +319,16 @@ struct UiServer::Impl : std::enable_shared_from_this<Impl> {
 
   asio::awaitable<void> accept_loop() {
     auto self = shared_from_this();
+    sync::AcceptPause pause(log, "the screen server");
     for (;;) {
       beast::error_code ec;
       asio::ip::tcp::socket socket = co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
       if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
-      if (ec) continue;
+      if (ec) {
+        co_await pause.after_failure(ec);
+        continue;
+      }
+      pause.after_success();
       asio::co_spawn(executor, connection(beast::tcp_stream(std::move(socket))), asio::detached);
     }
   }

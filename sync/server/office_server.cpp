@@ -11,6 +11,7 @@
 
 #include "config/log.hpp"
 #include "config/utc_text.hpp"
+#include "sync/accept_pause.hpp"
 #include "sync/tus.hpp"
 
 namespace kiosk::sync {
@@ -351,12 +352,17 @@ struct OfficeServer::Impl : std::enable_shared_from_this<Impl> {
 
   asio::awaitable<void> accept_loop() {
     auto self = shared_from_this();
+    AcceptPause pause(log, "the office");
     for (;;) {
       beast::error_code ec;
       asio::ip::tcp::socket socket = co_await acceptor.async_accept(
           asio::redirect_error(asio::use_awaitable, ec));
       if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
-      if (ec) continue;
+      if (ec) {
+        co_await pause.after_failure(ec);
+        continue;
+      }
+      pause.after_success();
       asio::co_spawn(executor, session(TlsStream(beast::tcp_stream(std::move(socket)), tls)),
                      asio::detached);
     }

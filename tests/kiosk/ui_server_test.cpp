@@ -13,6 +13,7 @@
 
 #include "kiosk/session/record.hpp"
 #include "sync/net.hpp"
+#include "tests/support/descriptors.hpp"
 #include "tests/support/test_support.hpp"
 
 namespace kiosk::ui {
@@ -160,6 +161,25 @@ TEST_F(UiServerTest, SpeaksInTheLanguageAsked) {
   EXPECT_GT(wav.body().size(), 4000u) << "some sound, not an empty file";
   EXPECT_EQ(request(http::verb::get, "/api/speech?lang=xx&text=hello").result_int(), 404);
   EXPECT_EQ(request(http::verb::get, "/api/speech?lang=en&text=").result_int(), 400);
+}
+
+// Out of descriptors (idle connections filling a lowered limit): the accept loop waits instead of
+// spinning a core, and the kiosk's browser is served again once descriptors free up.
+TEST_F(UiServerTest, OutOfDescriptorsItWaitsAndServesAgainWhenTheyFreeUp) {
+  testing::DescriptorsExhausted exhausted(port_);
+  ASSERT_TRUE(exhausted.reached()) << "the lowered limit was never reached";
+  std::this_thread::sleep_for(200ms);
+  const auto spent_before = testing::process_cpu_time();
+  std::this_thread::sleep_for(1s);
+  EXPECT_LT(testing::process_cpu_time() - spent_before, 200ms) << "the accept loop spins";
+  exhausted.release();
+  bool served = false;
+  for (const auto deadline = std::chrono::steady_clock::now() + 20s;
+       !served && std::chrono::steady_clock::now() < deadline;) {
+    served = request(http::verb::get, "/").result_int() == 200;
+    if (!served) std::this_thread::sleep_for(50ms);
+  }
+  EXPECT_TRUE(served) << "the screen is not served after descriptors freed up";
 }
 
 TEST_F(UiServerTest, DrawsTheReceiptsQrCodeForATrackingCodeOnly) {

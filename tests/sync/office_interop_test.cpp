@@ -11,6 +11,7 @@
 #include "sync/packet.hpp"
 #include "sync/storage.hpp"
 #include "sync/tus.hpp"
+#include "tests/support/descriptors.hpp"
 #include "tests/support/office.hpp"
 #include "tests/support/test_support.hpp"
 
@@ -170,6 +171,29 @@ TEST_F(OfficeInterop, AChunkCutShortKeepsWhatArrivedAndTheUploadResumesThere) {
                       " " + url(upload));
   EXPECT_THAT(r.output, HasSubstr("HTTP/1.1 204"));
   EXPECT_EQ(office_view(p.id)->state, UploadInfo::State::kReceived);
+}
+
+// The process out of file descriptors (its limit lowered, then filled by idle connections, as 80
+// idle kiosks would): the office's accept loop waits instead of spinning a core, and a kiosk is
+// served again as soon as descriptors free up.
+TEST_F(OfficeInterop, OutOfDescriptorsTheOfficeWaitsAndServesAgainWhenTheyFreeUp) {
+  testing::DescriptorsExhausted exhausted(office_.port());
+  ASSERT_TRUE(exhausted.reached()) << "the lowered limit was never reached";
+  std::this_thread::sleep_for(200ms);  // let the office meet the limit
+  // A second's CPU time of the whole process, while nothing but the office's loop could run.
+  const auto spent_before = testing::process_cpu_time();
+  std::this_thread::sleep_for(1s);
+  const auto spent = testing::process_cpu_time() - spent_before;
+  EXPECT_LT(spent, 200ms) << "the accept loop spins while no descriptor is free";
+  exhausted.release();
+  // Served again: poll with a deadline rather than guess how long the office waits.
+  bool served = false;
+  for (const auto deadline = std::chrono::steady_clock::now() + 20s;
+       !served && std::chrono::steady_clock::now() < deadline;) {
+    served = curl("-X OPTIONS " + url("/files")).output.find("HTTP/1.1 204") != std::string::npos;
+    if (!served) std::this_thread::sleep_for(50ms);
+  }
+  EXPECT_TRUE(served) << "a kiosk is not served after descriptors freed up";
 }
 
 TEST_F(OfficeInterop, AClientThatCachesItsTlsSessionResumesIt) {
