@@ -1,6 +1,8 @@
 // The applicant's screen over loopback; see ui_server.hpp.
 #include "kiosk/ui/ui_server.hpp"
 
+#include <sys/random.h>
+
 #include <deque>
 #include <fstream>
 #include <set>
@@ -8,6 +10,7 @@
 #include <boost/beast/websocket.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
+#include <openssl/crypto.h>
 
 #include "config/log.hpp"
 #include "kiosk/session/record.hpp"
@@ -73,6 +76,16 @@ std::optional<std::string> url_decode(std::string_view s) {
     }
   }
   return out;
+}
+
+// 128 bits from the kernel's generator, as hex.
+std::string random_token() {
+  unsigned char bytes[16];
+  if (::getrandom(bytes, sizeof bytes, 0) != sizeof bytes) throw std::runtime_error("no randomness for the page token");
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string hex;
+  for (unsigned char b : bytes) hex += {kHex[b >> 4], kHex[b & 15]};
+  return hex;
 }
 
 std::map<std::string, std::string> query_of(std::string_view target) {
@@ -141,6 +154,10 @@ struct UiServer::Impl : std::enable_shared_from_this<Impl> {
   SpeechCache speech;
   asio::thread_pool speech_pool{1};  // espeak-ng takes a tenth of a second: off the loop
   std::shared_ptr<spdlog::logger> log = log::get("ui");
+  // Handed to the kiosk's own pages inside their HTML and asked back with every request that
+  // reads the applicant's data or acts for them: a process that merely knows the port and the
+  // Host to send has no way to it but the page, which the kiosk's browser alone shows.
+  const std::string page_token = random_token();
 
   Impl(asio::any_io_executor e, UiServerConfig c, UiHandlers h)
       : executor(e), config(std::move(c)), handlers(std::move(h)), acceptor(e), speech(config.espeak) {}
@@ -156,6 +173,12 @@ struct UiServer::Impl : std::enable_shared_from_this<Impl> {
     const std::string p = std::to_string(port());
     return host == "127.0.0.1:" + p || host == "localhost:" + p;
   }
+  bool has_page_token(std::string_view given) const {
+    return given.size() == page_token.size() &&
+           CRYPTO_memcmp(given.data(), page_token.data(), page_token.size()) == 0;
+  }
+  bool from_kiosk_page(const Request& r) const { return has_page_token(std_view(r["X-Kiosk-Token"])); }
+
   bool origin_is_kiosk(const Request& r) const {
     const std::string origin(std_view(r[http::field::origin]));
     const std::string p = std::to_string(port());
@@ -187,8 +210,14 @@ struct UiServer::Impl : std::enable_shared_from_this<Impl> {
     if (relative.empty() || relative.is_absolute() || *relative.begin() == "..") {
       return reply(request, http::status::not_found, "not found\n");
     }
-    const auto bytes = read_file(config.web_dir / relative);
+    auto bytes = read_file(config.web_dir / relative);
     if (!bytes) return reply(request, http::status::not_found, "not found\n");
+    if (relative.extension() == ".html") {
+      constexpr std::string_view kSlot = R"(<meta name="kiosk-token" content="">)";
+      if (const auto at = bytes->find(kSlot); at != std::string::npos) {
+        bytes->replace(at, kSlot.size(), R"(<meta name="kiosk-token" content=")" + page_token + R"(">)");
+      }
+    }
     return reply(request, http::status::ok, *bytes, content_type(relative));
   }
 
@@ -200,7 +229,9 @@ struct UiServer::Impl : std::enable_shared_from_this<Impl> {
   }
 
   Response action(const Request& request) {
-    if (!origin_is_kiosk(request)) return reply(request, http::status::forbidden, "not from the kiosk's pages\n");
+    if (!origin_is_kiosk(request) || !from_kiosk_page(request)) {
+      return reply(request, http::status::forbidden, "not from the kiosk's pages\n");
+    }
     const nlohmann::json body = nlohmann::json::parse(request.body(), nullptr, false);
     if (!body.is_object() || !body.contains("action") || !body["action"].is_string()) {
       return json_reply(request, http::status::bad_request, {{"ok", false}, {"refusal", "session.bad_request"}});
@@ -265,7 +296,10 @@ struct UiServer::Impl : std::enable_shared_from_this<Impl> {
     if (request.method() != http::verb::get && request.method() != http::verb::head) {
       co_return reply(request, http::status::method_not_allowed, "method not allowed\n");
     }
-    if (path == "/api/view") co_return json_reply(request, http::status::ok, handlers.view());
+    if (path == "/api/view") {
+      if (!from_kiosk_page(request)) co_return reply(request, http::status::forbidden, "not from the kiosk's pages\n");
+      co_return json_reply(request, http::status::ok, handlers.view());
+    }
     if (path.starts_with("/api/messages/")) co_return messages(request, path.substr(14));
     if (path == "/api/speech") co_return co_await spoken(request, target);
     if (path == "/api/receipt/qr.svg") co_return qr(request, target);
@@ -275,7 +309,10 @@ struct UiServer::Impl : std::enable_shared_from_this<Impl> {
 
   asio::awaitable<void> live(beast::tcp_stream stream, Request request) {
     auto self = shared_from_this();
-    if (!host_is_kiosk(request) || !origin_is_kiosk(request)) co_return;
+    if (!host_is_kiosk(request) || !origin_is_kiosk(request) ||
+        !has_page_token(query_of(std_view(request.target()))["token"])) {
+      co_return;
+    }
     stream.expires_never();
     auto screen = std::make_shared<Screen>(websocket::stream<beast::tcp_stream>(std::move(stream)));
     screen->ws.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
@@ -307,7 +344,8 @@ struct UiServer::Impl : std::enable_shared_from_this<Impl> {
       if (ec) break;
       Request request = parser.release();
       if (websocket::is_upgrade(request)) {
-        if (std_view(request.target()) == "/api/live") co_await live(std::move(stream), std::move(request));
+        const std::string_view target = std_view(request.target());
+        if (target.substr(0, target.find('?')) == "/api/live") co_await live(std::move(stream), std::move(request));
         co_return;
       }
       Response response = co_await handle(request);

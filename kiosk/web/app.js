@@ -28,7 +28,7 @@ async function loadMessages(code) {
 async function act(action, extra = {}) {
   const response = await fetch('/api/action', {
     method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
+    headers: { 'Content-Type': 'application/json', 'X-Kiosk-Token': kioskToken() },
     body: JSON.stringify({ action, ...extra }),
   });
   return response.json();
@@ -362,7 +362,7 @@ function speak(v) {
 // --- The connection ---------------------------------------------------------------------------
 
 function connect() {
-  const ws = new WebSocket(`ws://${location.host}/api/live`);
+  const ws = new WebSocket(`ws://${location.host}/api/live?token=${encodeURIComponent(kioskToken())}`);
   ws.binaryType = 'blob';
   ws.onmessage = (message) => {
     if (typeof message.data === 'string') {

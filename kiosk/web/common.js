@@ -3,6 +3,10 @@
 
 const $ = (id) => document.getElementById(id);
 
+// What the kiosk put in this page for it to prove, with every request for the applicant's data or
+// on their behalf, that it is the kiosk's own page (the screen server's X-Kiosk-Token).
+const kioskToken = () => document.querySelector('meta[name=kiosk-token]')?.content ?? '';
+
 // A catalogue's text for `key` ({name} placeholders filled from `args`), else the fallback
 // catalogue's, else the key itself.
 function translate(messages, fallback, key, args = {}) {

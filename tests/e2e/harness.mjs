@@ -146,7 +146,9 @@ export class Rig {
     this.screens.push({ step: name, ...said });
   }
 
-  view() { return this.page.evaluate(() => fetch('/api/view').then((r) => r.json())); }
+  view() {
+    return this.page.evaluate(() => fetch('/api/view', { headers: { 'X-Kiosk-Token': kioskToken() } }).then((r) => r.json()));
+  }
 
   // What the office says about a tracking code: "open" once the packet is stored there.
   officeStatus(code) {

@@ -5,6 +5,7 @@
 
 #include <fstream>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include <boost/beast/websocket.hpp>
@@ -30,7 +31,8 @@ class UiServerTest : public ::testing::Test {
  protected:
   void SetUp() override {
     std::filesystem::create_directory(web_);
-    std::ofstream(web_ / "index.html") << "<!doctype html><title>kiosk</title>";
+    std::ofstream(web_ / "index.html")
+        << R"(<!doctype html><meta name="kiosk-token" content=""><title>kiosk</title>)";
     std::ofstream(dir_ / "secret.txt") << "not for the browser";  // beside the web folder
     server_ = std::make_unique<UiServer>(
         io_.get_executor(),
@@ -51,6 +53,13 @@ class UiServerTest : public ::testing::Test {
       auto guard = asio::make_work_guard(io_);
       io_.run();
     });
+    // The token, as the kiosk's page gets it: inside its HTML.
+    const std::string page = request(http::verb::get, "/").body();
+    const std::string slot = R"(<meta name="kiosk-token" content=")";
+    const auto at = page.find(slot);
+    ASSERT_NE(at, std::string::npos) << page;
+    token_ = page.substr(at + slot.size(), page.find('"', at + slot.size()) - at - slot.size());
+    ASSERT_EQ(token_.size(), 32u);
   }
   void TearDown() override {
     asio::post(io_, [this] { server_->stop(); });
@@ -59,7 +68,8 @@ class UiServerTest : public ::testing::Test {
   }
 
   http::response<http::string_body> request(http::verb method, const std::string& target, std::string body = {},
-                                            std::string host = {}, std::string origin = {}) {
+                                            std::string host = {}, std::string origin = {},
+                                            std::optional<std::string> token = std::nullopt) {
     asio::io_context client;
     beast::tcp_stream stream(client);
     stream.connect(asio::ip::tcp::endpoint(asio::ip::address_v4::loopback(), port_));
@@ -67,6 +77,7 @@ class UiServerTest : public ::testing::Test {
     r.set(http::field::host, host.empty() ? "127.0.0.1:" + std::to_string(port_) : host);
     if (origin.empty()) origin = "http://127.0.0.1:" + std::to_string(port_);
     if (origin != "none") r.set(http::field::origin, origin);
+    if (const std::string t = token.value_or(token_); !t.empty()) r.set("X-Kiosk-Token", t);
     r.body() = std::move(body);
     r.prepare_payload();
     http::write(stream, r);
@@ -84,6 +95,7 @@ class UiServerTest : public ::testing::Test {
   std::thread thread_;
   std::mutex mutex_;
   nlohmann::json view_ = {{"step", "welcome"}};
+  std::string token_;
   std::vector<nlohmann::json> actions_;
 };
 
@@ -114,6 +126,32 @@ TEST_F(UiServerTest, NothingOutsideTheWebFolderAndNothingForOtherHostsOrPages) {
   EXPECT_TRUE(actions_.empty()) << "no refused request reached the session";
 }
 
+// A local process with the right Host and Origin but not the page's token: no applicant data, no
+// action, no live view.
+TEST_F(UiServerTest, OnlyThePageThatCarriesTheTokenReadsTheViewOrActs) {
+  for (const std::string& token : std::vector<std::string>{"", "0123456789abcdef0123456789abcdef", token_.substr(0, 31)}) {
+    const auto view = request(http::verb::get, "/api/view", {}, {}, {}, token);
+    EXPECT_EQ(view.result_int(), 403) << "token '" << token << "'";
+    EXPECT_THAT(view.body(), ::testing::Not(HasSubstr("welcome")));
+    EXPECT_EQ(request(http::verb::post, "/api/action", R"({"action":"start"})", {}, {}, token).result_int(), 403);
+  }
+  {
+    std::lock_guard lock(mutex_);
+    EXPECT_TRUE(actions_.empty()) << "no action without the token reached the session";
+  }
+  asio::io_context client;
+  websocket::stream<beast::tcp_stream> ws(client);
+  beast::get_lowest_layer(ws).connect(asio::ip::tcp::endpoint(asio::ip::address_v4::loopback(), port_));
+  const std::string origin = "http://127.0.0.1:" + std::to_string(port_);
+  ws.set_option(websocket::stream_base::decorator(
+      [&](websocket::request_type& r) { r.set(http::field::origin, origin); }));
+  beast::error_code ec;
+  ws.handshake("127.0.0.1:" + std::to_string(port_), "/api/live", ec);
+  EXPECT_TRUE(ec) << "the live view opened without the token";
+  EXPECT_EQ(nlohmann::json::parse(request(http::verb::get, "/api/view").body())["step"], "welcome")
+      << "with it, the view";
+}
+
 TEST_F(UiServerTest, ActionsReachTheSessionAndRefusalsComeBackWithTheirMessageKey) {
   auto done = request(http::verb::post, "/api/action", R"({"action":"start"})");
   EXPECT_EQ(done.result_int(), 200);
@@ -134,7 +172,7 @@ TEST_F(UiServerTest, TheWebSocketPushesTheViewAsItChanges) {
   const std::string origin = "http://127.0.0.1:" + std::to_string(port_);
   ws.set_option(websocket::stream_base::decorator(
       [&](websocket::request_type& r) { r.set(http::field::origin, origin); }));
-  ws.handshake("127.0.0.1:" + std::to_string(port_), "/api/live");
+  ws.handshake("127.0.0.1:" + std::to_string(port_), "/api/live?token=" + token_);
   beast::flat_buffer buffer;
   ws.read(buffer);
   EXPECT_EQ(nlohmann::json::parse(beast::buffers_to_string(buffer.data()))["step"], "welcome") << "the view at once";
