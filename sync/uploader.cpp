@@ -128,6 +128,7 @@ struct Uploader::Impl : std::enable_shared_from_this<Impl> {
     const auto started = std::chrono::steady_clock::now();
     std::uint64_t sent = 0;
     std::size_t chunk_bytes = config.chunk_bytes;
+    bool announced_again = false;
     // A few rounds: a vanished or rejected upload is announced afresh, an offset disagreement
     // is settled by asking the server again.
     for (int round = 0; round < 4; ++round) {
@@ -193,6 +194,14 @@ struct Uploader::Impl : std::enable_shared_from_this<Impl> {
             break;
           case 404:
           case 410:
+            url.clear();
+            resync = true;
+            break;
+          case 422:  // our office rejected the packet: announced again, it is checked afresh once
+            if (announced_again) {
+              co_return std::unexpected("the office rejected the packet: " + describe(*answer));
+            }
+            announced_again = true;
             url.clear();
             resync = true;
             break;

@@ -60,6 +60,9 @@ test('an applicant goes from welcome to a receipt and the office receives the re
   await rig.step('receipt', { ms: 60000, shot: '10-receipt' });
   const code = (await page.textContent('#tracking-code')).trim();
   assert.match(code, /^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$/);
+  // The image loads after the receipt is shown: wait for it (on a slow build it takes a while),
+  // then ask whether it was drawn.
+  await page.waitForFunction(() => document.getElementById('qr')?.complete, null, { timeout: 20000 });
   assert.ok(await page.evaluate(() => document.getElementById('qr').naturalWidth > 0), 'the QR code is drawn');
 
   // The printed receipt reaches the (simulated) printer with the same code on it.

@@ -87,6 +87,18 @@ class UiServerTest : public ::testing::Test {
     return response;
   }
 
+  // The live view's WebSocket as the kiosk's page opens it (its Host and Origin), at `target`.
+  websocket::stream<beast::tcp_stream> live(asio::io_context& client, const std::string& target,
+                                            beast::error_code& ec) {
+    websocket::stream<beast::tcp_stream> ws(client);
+    beast::get_lowest_layer(ws).connect(asio::ip::tcp::endpoint(asio::ip::address_v4::loopback(), port_));
+    const std::string origin = "http://127.0.0.1:" + std::to_string(port_);
+    ws.set_option(websocket::stream_base::decorator(
+        [origin](websocket::request_type& r) { r.set(http::field::origin, origin); }));
+    ws.handshake("127.0.0.1:" + std::to_string(port_), target, ec);
+    return ws;
+  }
+
   testing::ScratchDir dir_;
   std::filesystem::path web_ = dir_ / "web";
   asio::io_context io_;
@@ -140,13 +152,8 @@ TEST_F(UiServerTest, OnlyThePageThatCarriesTheTokenReadsTheViewOrActs) {
     EXPECT_TRUE(actions_.empty()) << "no action without the token reached the session";
   }
   asio::io_context client;
-  websocket::stream<beast::tcp_stream> ws(client);
-  beast::get_lowest_layer(ws).connect(asio::ip::tcp::endpoint(asio::ip::address_v4::loopback(), port_));
-  const std::string origin = "http://127.0.0.1:" + std::to_string(port_);
-  ws.set_option(websocket::stream_base::decorator(
-      [&](websocket::request_type& r) { r.set(http::field::origin, origin); }));
   beast::error_code ec;
-  ws.handshake("127.0.0.1:" + std::to_string(port_), "/api/live", ec);
+  live(client, "/api/live", ec);
   EXPECT_TRUE(ec) << "the live view opened without the token";
   EXPECT_EQ(nlohmann::json::parse(request(http::verb::get, "/api/view").body())["step"], "welcome")
       << "with it, the view";
@@ -167,12 +174,9 @@ TEST_F(UiServerTest, ActionsReachTheSessionAndRefusalsComeBackWithTheirMessageKe
 
 TEST_F(UiServerTest, TheWebSocketPushesTheViewAsItChanges) {
   asio::io_context client;
-  websocket::stream<beast::tcp_stream> ws(client);
-  beast::get_lowest_layer(ws).connect(asio::ip::tcp::endpoint(asio::ip::address_v4::loopback(), port_));
-  const std::string origin = "http://127.0.0.1:" + std::to_string(port_);
-  ws.set_option(websocket::stream_base::decorator(
-      [&](websocket::request_type& r) { r.set(http::field::origin, origin); }));
-  ws.handshake("127.0.0.1:" + std::to_string(port_), "/api/live?token=" + token_);
+  beast::error_code ec;
+  auto ws = live(client, "/api/live?token=" + token_, ec);
+  ASSERT_FALSE(ec) << ec.message();
   beast::flat_buffer buffer;
   ws.read(buffer);
   EXPECT_EQ(nlohmann::json::parse(beast::buffers_to_string(buffer.data()))["step"], "welcome") << "the view at once";

@@ -4,6 +4,7 @@
 
 #include <future>
 #include <memory>
+#include <random>
 #include <string>
 #include <thread>
 
@@ -25,6 +26,22 @@ inline std::filesystem::path make_pki(const std::filesystem::path& dir,
                                       dir.string() + " KIOSK-7 KIOSK-8 " + extra);
   EXPECT_EQ(r.exit_code, 0) << r.output;
   return dir;
+}
+
+// A packet of `size` random bytes (a "documents.pdf"), sealed by `kiosk` with its key in `pki`.
+inline SealedPacket seal_random(const std::filesystem::path& pki, std::size_t size,
+                                const std::string& kiosk = "KIOSK-7") {
+  auto sealer = Sealer::load(pki / ("kiosk-" + kiosk + ".pem"), pki / ("kiosk-" + kiosk + ".key"),
+                             pki / "office-packet.pem", kiosk);
+  EXPECT_TRUE(sealer.has_value()) << sealer.error();
+  PacketContents c;
+  c.id = new_packet_id();
+  c.manifest = {{"service", "visa-C"}};
+  std::string bytes(size, '\0');
+  std::mt19937 rng(static_cast<unsigned>(size));
+  for (auto& b : bytes) b = static_cast<char>(rng());
+  c.parts = {{"documents.pdf", "application/pdf", bytes}};
+  return sealer->seal(c).value();
 }
 
 // Where the office keeps its index, for the tests that run on both.

@@ -41,19 +41,7 @@ class OfficeInterop : public ::testing::Test {
     return "https://localhost:" + std::to_string(office_.port()) + path;
   }
 
-  SealedPacket seal(std::size_t size) {
-    auto sealer = Sealer::load(pki_->path() / "kiosk-KIOSK-7.pem", pki_->path() / "kiosk-KIOSK-7.key",
-                               pki_->path() / "office-packet.pem", "KIOSK-7");
-    EXPECT_TRUE(sealer.has_value()) << sealer.error();
-    PacketContents c;
-    c.id = new_packet_id();
-    c.manifest = {{"service", "visa-C"}};
-    std::string bytes(size, '\0');
-    std::mt19937 rng(static_cast<unsigned>(size));
-    for (auto& b : bytes) b = static_cast<char>(rng());
-    c.parts = {{"documents.pdf", "application/pdf", bytes}};
-    return sealer->seal(c).value();
-  }
+  SealedPacket seal(std::size_t size) { return testing::seal_random(pki_->path(), size); }
 
   // Announces `p` with curl; the upload's path.
   std::string announce(const SealedPacket& p) {

@@ -130,18 +130,7 @@ class UploadTest : public ::testing::TestWithParam<testing::IndexDatabase> {
   }
 
   SealedPacket seal(const std::string& kiosk = "KIOSK-7", std::size_t size = 400 * 1024) {
-    auto sealer = Sealer::load(pki_->path() / ("kiosk-" + kiosk + ".pem"),
-                               pki_->path() / ("kiosk-" + kiosk + ".key"),
-                               pki_->path() / "office-packet.pem", kiosk);
-    EXPECT_TRUE(sealer.has_value()) << sealer.error();
-    PacketContents c;
-    c.id = new_packet_id();
-    c.manifest = {{"service", "visa-C"}};
-    std::string bytes(size, '\0');
-    std::mt19937 rng(static_cast<unsigned>(size));
-    for (auto& b : bytes) b = static_cast<char>(rng());
-    c.parts = {{"documents.pdf", "application/pdf", bytes}};
-    return sealer->seal(c).value();
+    return testing::seal_random(pki_->path(), size, kiosk);
   }
 
   Expected<void> send_once(Uploader& uploader, const std::string& id) {
