@@ -18,7 +18,8 @@ std::string errno_text(int error) {
   return std::strerror(error);
 }
 
-Expected<void> flush_directory(const std::filesystem::path& dir) {
+Expected<void> flush_directory(const std::filesystem::path& folder) {
+  const std::filesystem::path dir = folder.empty() ? "." : folder;  // a bare file name's folder
   const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return std::unexpected("cannot open " + dir.string() + ": " + errno_text(errno));
   const int rc = ::fsync(fd);
