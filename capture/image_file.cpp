@@ -96,9 +96,9 @@ std::expected<ImageHeader, std::string> tiff(std::string_view b) {
   const auto number = [&](std::size_t at, int n) { return little ? little_endian(b, at, n) : big_endian(b, at, n); };
   if (b.size() < 8) return cut_short("TIFF");
   const std::uint32_t ifd = number(4, 4);
-  if (ifd + 2 > b.size()) return cut_short("TIFF");
+  if (std::uint64_t{ifd} + 2 > b.size()) return cut_short("TIFF");  // no wrap at 4 GiB
   const std::uint32_t entries = number(ifd, 2);
-  if (ifd + 2 + std::uint64_t{entries} * 12 > b.size()) return cut_short("TIFF");
+  if (std::uint64_t{ifd} + 2 + std::uint64_t{entries} * 12 > b.size()) return cut_short("TIFF");
   long width = -1, height = -1;
   for (std::uint32_t i = 0; i < entries; ++i) {
     const std::size_t e = ifd + 2 + i * 12;

@@ -1,5 +1,6 @@
 // Every command-line tool fed broken input, as a technician's slip or a hostile file would: an
-// image that declares 100000 x 100000 pixels in 24 bytes, truncated JPEG and PNG files, a file of
+// image that declares 100000 x 100000 pixels in 24 bytes, truncated JPEG and PNG files, a TIFF whose
+// first directory lies past 4 GiB, a file of
 // the wrong format, an empty file, NaN and infinity where a number is asked, ports out of range.
 // Each must end with exit status 1 (bad file) or 2 (bad usage) and a sentence, never an abort.
 #include <fstream>
@@ -50,6 +51,7 @@ std::vector<BrokenFile> broken_files() {
       {"header.jpg", jpeg.substr(0, 40), "the JPEG header is cut short or damaged"},
       {"text.png", "this is not an image\n", "not a PNG, JPEG, TIFF, BMP or PNM image"},
       {"empty.jpg", "", "the file is empty"},
+      {"wrapped.tif", std::string("II*\0\xff\xff\xff\xff", 8), "the TIFF header is cut short or damaged"},
   };
 }
 
