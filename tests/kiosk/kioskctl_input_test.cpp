@@ -1,7 +1,7 @@
 // Every command-line tool fed broken input, as a technician's slip or a hostile file would: an
-// image that declares 100000 x 100000 pixels in 24 bytes, truncated JPEG and PNG files, a TIFF whose
-// first directory lies past 4 GiB, a file of
-// the wrong format, an empty file, NaN and infinity where a number is asked, ports out of range.
+// image that declares 100000 x 100000 pixels in 24 bytes, truncated JPEG and PNG files, a TIFF
+// whose first directory lies past 4 GiB, a file of the wrong format, an empty file, NaN and
+// infinity where a number is asked, ports out of range.
 // Each must end with exit status 1 (bad file) or 2 (bad usage) and a sentence, never an abort.
 #include <fstream>
 #include <string>
