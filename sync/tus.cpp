@@ -65,12 +65,6 @@ std::optional<std::map<std::string, std::string>> decode_metadata(std::string_vi
   return out;
 }
 
-std::string sha256_raw(std::string_view bytes) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_Digest(bytes.data(), bytes.size(), digest, &length, EVP_sha256(), nullptr);
-  return std::string(reinterpret_cast<const char*>(digest), length);
-}
 
 struct Sha256::State {
   std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> context{EVP_MD_CTX_new(), &EVP_MD_CTX_free};
@@ -92,6 +86,12 @@ std::string Sha256::raw() {
   unsigned int length = 0;
   EVP_DigestFinal_ex(state_->context.get(), digest, &length);
   return std::string(reinterpret_cast<const char*>(digest), length);
+}
+
+std::string sha256_raw(std::string_view bytes) {
+  Sha256 hash;
+  hash.update(bytes);
+  return hash.raw();
 }
 
 std::string checksum_header(std::string_view chunk) {

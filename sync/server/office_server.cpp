@@ -159,22 +159,15 @@ struct OfficeServer::Impl : std::enable_shared_from_this<Impl> {
     }
     http::request_parser<http::buffer_body> body{std::move(header)};
     body.body_limit(kNoLimit);  // bounded by the upload's length, checked piece by piece
-    std::vector<char> piece(kPieceBytes);
     StoreResult wrote{StoreOutcome::kOk, "", {}, false};
-    while (!body.is_done()) {
-      body.get().body().data = piece.data();
-      body.get().body().size = piece.size();
-      stream.next_layer().expires_after(config.request_timeout);  // re-armed per piece
-      co_await http::async_read(stream, buffer, body, asio::redirect_error(asio::use_awaitable, ec));
-      if (ec == http::error::need_buffer) ec = {};
-      const std::size_t n = piece.size() - body.get().body().size;
-      if (n > 0 && wrote.outcome == StoreOutcome::kOk) wrote = writer.write({piece.data(), n});
-      if (ec) {
-        // Cut mid-chunk: without a checksum to check, what arrived is kept (tus asks the server
-        // to store as much as it can); the client's HEAD finds the new offset.
-        if (!digest && wrote.outcome == StoreOutcome::kOk) (void)store.keep_partial(writer);
-        throw boost::system::system_error(ec);
-      }
+    ec = co_await read_pieces(stream, buffer, body, [&](std::string_view piece) {
+      if (wrote.outcome == StoreOutcome::kOk) wrote = writer.write(piece);
+    });
+    if (ec) {
+      // Cut mid-chunk: without a checksum to check, what arrived is kept (tus asks the server
+      // to store as much as it can); the client's HEAD finds the new offset.
+      if (!digest && wrote.outcome == StoreOutcome::kOk) (void)store.keep_partial(writer);
+      throw boost::system::system_error(ec);
     }
     body_read = true;
     if (wrote.outcome != StoreOutcome::kOk) co_return chunk_answer(body.get(), wrote, id, kiosk);
@@ -190,15 +183,26 @@ struct OfficeServer::Impl : std::enable_shared_from_this<Impl> {
       co_return false;
     }
     http::request_parser<http::buffer_body> body{std::move(header)};
-    std::vector<char> sink(kPieceBytes);
+    co_return !(co_await read_pieces(stream, buffer, body, [](std::string_view) {}));
+  }
+
+  // Reads the rest of `body`'s message in pieces of kPieceBytes, handing each to `take`, the
+  // deadline re-armed per piece; the error that ended it early, if any.
+  template <typename Take>
+  asio::awaitable<beast::error_code> read_pieces(TlsStream& stream, beast::flat_buffer& buffer,
+                                                 http::request_parser<http::buffer_body>& body, Take take) {
+    std::vector<char> piece(kPieceBytes);
     beast::error_code ec;
-    while (!body.is_done() && !ec) {
-      body.get().body().data = sink.data();
-      body.get().body().size = sink.size();
+    while (!body.is_done()) {
+      body.get().body().data = piece.data();
+      body.get().body().size = piece.size();
+      stream.next_layer().expires_after(config.request_timeout);
       co_await http::async_read(stream, buffer, body, asio::redirect_error(asio::use_awaitable, ec));
       if (ec == http::error::need_buffer) ec = {};
+      if (const std::size_t n = piece.size() - body.get().body().size; n > 0) take({piece.data(), n});
+      if (ec) break;
     }
-    co_return !ec;
+    co_return ec;
   }
 
   Response handle(const Request& request, const std::string& kiosk) {

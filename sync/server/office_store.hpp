@@ -66,7 +66,6 @@ class ChunkWriter {
   // Writes the next piece; kTooLarge when it would run past the upload's announced length,
   // kFailed when the disk fails. After an error the chunk can only be abandoned.
   StoreResult write(std::string_view piece);
-  std::uint64_t written() const { return written_; }
   std::uint64_t room() const { return info_.length - info_.offset - written_; }
 
  private:

@@ -4,7 +4,6 @@
 
 #include <future>
 #include <memory>
-#include <random>
 #include <string>
 #include <thread>
 
@@ -13,6 +12,7 @@
 #include "sync/server/office_server.hpp"
 #include "sync/server/office_store.hpp"
 #include "tests/support/postgres.hpp"
+#include "tests/support/sim_kiosk.hpp"
 #include "tests/support/test_support.hpp"
 
 namespace kiosk::testing {
@@ -31,16 +31,12 @@ inline std::filesystem::path make_pki(const std::filesystem::path& dir,
 // A packet of `size` random bytes (a "documents.pdf"), sealed by `kiosk` with its key in `pki`.
 inline SealedPacket seal_random(const std::filesystem::path& pki, std::size_t size,
                                 const std::string& kiosk = "KIOSK-7") {
-  auto sealer = Sealer::load(pki / ("kiosk-" + kiosk + ".pem"), pki / ("kiosk-" + kiosk + ".key"),
-                             pki / "office-packet.pem", kiosk);
+  auto sealer = kiosk_sealer(pki, kiosk);
   EXPECT_TRUE(sealer.has_value()) << sealer.error();
   PacketContents c;
   c.id = new_packet_id();
   c.manifest = {{"service", "visa-C"}};
-  std::string bytes(size, '\0');
-  std::mt19937 rng(static_cast<unsigned>(size));
-  for (auto& b : bytes) b = static_cast<char>(rng());
-  c.parts = {{"documents.pdf", "application/pdf", bytes}};
+  c.parts = {{"documents.pdf", "application/pdf", random_bytes(size, static_cast<unsigned>(size))}};
   return sealer->seal(c).value();
 }
 

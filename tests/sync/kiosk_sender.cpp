@@ -2,13 +2,13 @@
 // the outbox (those not there yet), then uploads until every one is acknowledged, and exits 0.
 // Usage: kiosk_sender OUTBOX PKI KIOSK-ID PORT PREFIX COUNT
 #include <cstdio>
-#include <random>
 #include <string>
 
 #include "config/log.hpp"
 #include "sync/outbox.hpp"
 #include "sync/packet.hpp"
 #include "sync/uploader.hpp"
+#include "tests/support/sim_kiosk.hpp"
 
 int main(int argc, char** argv) {
   using namespace kiosk::sync;
@@ -21,11 +21,8 @@ int main(int argc, char** argv) {
   const std::filesystem::path pki = argv[2];
   const std::string kiosk = argv[3], prefix = argv[5];
   const int count = std::stoi(argv[6]);
-  OutboxLimits limits;
-  limits.reserve_bytes = 0;
-  auto outbox = Outbox::open(argv[1], limits);
-  auto sealer = Sealer::load(pki / ("kiosk-" + kiosk + ".pem"), pki / ("kiosk-" + kiosk + ".key"),
-                             pki / "office-packet.pem", kiosk);
+  auto outbox = kiosk::testing::roomy_outbox(argv[1]);
+  auto sealer = kiosk::testing::kiosk_sealer(pki, kiosk);
   if (!outbox || !sealer) {
     std::fprintf(stderr, "kiosk_sender: %s\n", (!outbox ? outbox.error() : sealer.error()).c_str());
     return 3;
@@ -33,9 +30,7 @@ int main(int argc, char** argv) {
   for (int i = 0; i < count; ++i) {
     const std::string id = prefix + "-" + std::to_string(i);
     if (auto known = outbox->find(id); known && *known) continue;
-    std::string bytes(200 * 1024, '\0');
-    std::mt19937 rng(static_cast<unsigned>(i));
-    for (auto& b : bytes) b = static_cast<char>(rng());
+    const std::string bytes = kiosk::testing::random_bytes(200 * 1024, static_cast<unsigned>(i));
     auto sealed = sealer->seal({id, {{"n", i}}, {{"part.bin", "application/octet-stream", bytes}}});
     if (!sealed || !outbox->enqueue(*sealed)) return 4;
   }

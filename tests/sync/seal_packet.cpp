@@ -2,12 +2,12 @@
 // with stock tus peers; prints its id and SHA-256, and writes the sealed bytes to OUT when given.
 // Usage: seal_packet OUTBOX PKI KIOSK-ID BYTES [OUT]
 #include <cstdio>
-#include <random>
 #include <string>
 
 #include "sync/outbox.hpp"
 #include "sync/packet.hpp"
 #include "sync/storage.hpp"
+#include "tests/support/sim_kiosk.hpp"
 
 int main(int argc, char** argv) {
   using namespace kiosk::sync;
@@ -18,18 +18,13 @@ int main(int argc, char** argv) {
   const std::filesystem::path pki = argv[2];
   const std::string kiosk = argv[3];
   const std::size_t size = std::stoul(argv[4]);
-  OutboxLimits limits;
-  limits.reserve_bytes = 0;
-  auto outbox = Outbox::open(argv[1], limits);
-  auto sealer = Sealer::load(pki / ("kiosk-" + kiosk + ".pem"), pki / ("kiosk-" + kiosk + ".key"),
-                             pki / "office-packet.pem", kiosk);
+  auto outbox = kiosk::testing::roomy_outbox(argv[1]);
+  auto sealer = kiosk::testing::kiosk_sealer(pki, kiosk);
   if (!outbox || !sealer) {
     std::fprintf(stderr, "seal_packet: %s\n", (!outbox ? outbox.error() : sealer.error()).c_str());
     return 1;
   }
-  std::string bytes(size, '\0');
-  std::mt19937 rng(static_cast<unsigned>(size));
-  for (auto& b : bytes) b = static_cast<char>(rng());
+  const std::string bytes = kiosk::testing::random_bytes(size, static_cast<unsigned>(size));
   const std::string id = new_packet_id();
   auto sealed = sealer->seal({id, {{"service", "visa-C"}}, {{"part.bin", "application/octet-stream", bytes}}});
   if (!sealed) {
