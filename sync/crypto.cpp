@@ -26,6 +26,28 @@ const BIO_METHOD* string_sink_method() {
   return method;
 }
 
+const BIO_METHOD* pull_source_method() {
+  static BIO_METHOD* method = [] {
+    BIO_METHOD* m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "pull source");
+    BIO_meth_set_read(m, [](BIO* bio, char* data, int length) -> int {
+      const auto& pull = *static_cast<const std::function<std::ptrdiff_t(char*, std::size_t)>*>(
+          BIO_get_data(bio));
+      const std::ptrdiff_t got = pull(data, static_cast<std::size_t>(length));
+      BIO_clear_retry_flags(bio);
+      return static_cast<int>(got);
+    });
+    BIO_meth_set_ctrl(m, [](BIO*, int command, long, void*) -> long {
+      return command == BIO_CTRL_FLUSH ? 1 : 0;
+    });
+    BIO_meth_set_create(m, [](BIO* bio) {
+      BIO_set_init(bio, 1);
+      return 1;
+    });
+    return m;
+  }();
+  return method;
+}
+
 }  // namespace
 
 // The last OpenSSL error in words, and the queue emptied.
@@ -46,6 +68,12 @@ std::unexpected<std::string> failure(const std::string& what) {
 Bio string_sink(std::string& target) {
   Bio bio(BIO_new(string_sink_method()));
   BIO_set_data(bio.get(), &target);
+  return bio;
+}
+
+Bio pull_source(const std::function<std::ptrdiff_t(char*, std::size_t)>& pull) {
+  Bio bio(BIO_new(pull_source_method()));
+  BIO_set_data(bio.get(), const_cast<std::function<std::ptrdiff_t(char*, std::size_t)>*>(&pull));
   return bio;
 }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -32,6 +33,8 @@ std::unexpected<std::string> failure(const std::string& what);
 // Appends to `target`, which should be reserved up front: OpenSSL's memory BIO grows by a third
 // at a time and wipes every buffer it leaves, which costs more than encrypting a large packet.
 Bio string_sink(std::string& target);
+// Reads from `pull` (bytes into the buffer, 0 at the end, -1 on an error), which must outlive it.
+Bio pull_source(const std::function<std::ptrdiff_t(char*, std::size_t)>& pull);
 Bio memory_bio(std::string_view bytes);  // reads `bytes`, which must outlive it
 std::string bio_contents(BIO* memory);
 

@@ -1,5 +1,5 @@
-// Sealing and opening packets with OpenSSL CMS and a tar archive from libarchive, all in memory;
-// see packet.hpp.
+// Sealing packets (in memory) and opening them (as a stream) with OpenSSL CMS and a tar archive
+// from libarchive; see packet.hpp.
 #include "sync/packet.hpp"
 
 #include <archive.h>
@@ -11,11 +11,14 @@
 #include <openssl/rand.h>
 #include <openssl/x509.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <set>
 
 #include "config/utc_text.hpp"
+#include "sync/ber_reader.hpp"
 #include "sync/crypto.hpp"
 
 namespace kiosk::sync {
@@ -32,7 +35,34 @@ void free_reader(archive* a) { archive_read_free(a); }
 using ArchiveWriter = std::unique_ptr<archive, Deleter<archive, free_writer>>;
 using ArchiveReader = std::unique_ptr<archive, Deleter<archive, free_reader>>;
 using Entry = std::unique_ptr<archive_entry, Deleter<archive_entry, archive_entry_free>>;
+void close_file(std::FILE* f) { std::fclose(f); }
+using FilePtr = std::unique_ptr<std::FILE, Deleter<std::FILE, close_file>>;
 
+
+std::string hex(const unsigned char* bytes, std::size_t n) {
+  constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  for (std::size_t i = 0; i < n; ++i) {
+    out += kDigits[bytes[i] >> 4];
+    out += kDigits[bytes[i] & 15];
+  }
+  return out;
+}
+
+using DigestPtr = std::unique_ptr<EVP_MD_CTX, Deleter<EVP_MD_CTX, EVP_MD_CTX_free>>;
+
+DigestPtr new_sha256() {
+  DigestPtr ctx(EVP_MD_CTX_new());
+  EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr);
+  return ctx;
+}
+
+std::string finish_hex(EVP_MD_CTX* ctx) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_DigestFinal_ex(ctx, digest, &length);
+  return hex(digest, length);
+}
 
 // The manifest and the parts as one tar archive (POSIX pax), in memory.
 Expected<std::string> pack(const std::string& manifest, const std::vector<PacketPart>& parts,
@@ -75,49 +105,25 @@ Expected<std::string> pack(const std::string& manifest, const std::vector<Packet
   return out;
 }
 
-Expected<std::vector<PacketPart>> unpack(std::string_view tar) {
-  ArchiveReader a(archive_read_new());
-  archive_read_support_format_tar(a.get());
-  if (archive_read_open_memory(a.get(), tar.data(), tar.size()) != ARCHIVE_OK) {
-    return std::unexpected(std::string("not a tar archive: ") + archive_error_string(a.get()));
-  }
-  std::vector<PacketPart> entries;
-  archive_entry* e = nullptr;
-  int rc = ARCHIVE_OK;
-  while ((rc = archive_read_next_header(a.get(), &e)) == ARCHIVE_OK) {
-    if (archive_entry_filetype(e) != AE_IFREG || archive_entry_size(e) < 0 ||
-        static_cast<std::size_t>(archive_entry_size(e)) > kLargestPart) {
-      return std::unexpected(std::string("unexpected tar entry ") + archive_entry_pathname(e));
-    }
-    PacketPart part;
-    part.name = archive_entry_pathname(e);
-    part.bytes.resize(static_cast<std::size_t>(archive_entry_size(e)));
-    if (archive_read_data(a.get(), part.bytes.data(), part.bytes.size()) !=
-        static_cast<la_ssize_t>(part.bytes.size())) {
-      return std::unexpected("tar entry " + part.name + " is truncated");
-    }
-    entries.push_back(std::move(part));
-  }
-  if (rc != ARCHIVE_EOF) {
-    return std::unexpected(std::string("broken tar archive: ") + archive_error_string(a.get()));
-  }
-  return entries;
-}
-
 }  // namespace
 
 std::string sha256_hex(std::string_view bytes) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
   EVP_Digest(bytes.data(), bytes.size(), digest, &length, EVP_sha256(), nullptr);
-  std::string hex;
-  hex.reserve(2 * length);
-  constexpr char kDigits[] = "0123456789abcdef";
-  for (unsigned int i = 0; i < length; ++i) {
-    hex += kDigits[digest[i] >> 4];
-    hex += kDigits[digest[i] & 15];
+  return hex(digest, length);
+}
+
+Expected<std::string> sha256_hex_of_file(const std::filesystem::path& file) {
+  FilePtr in(std::fopen(file.c_str(), "rb"));
+  if (!in) return std::unexpected("cannot read " + file.string() + ": " + std::strerror(errno));
+  DigestPtr ctx = new_sha256();
+  std::vector<char> piece(1 << 20);
+  while (const std::size_t got = std::fread(piece.data(), 1, piece.size(), in.get())) {
+    EVP_DigestUpdate(ctx.get(), piece.data(), got);
   }
-  return hex;
+  if (std::ferror(in.get()) != 0) return std::unexpected("cannot read " + file.string());
+  return finish_hex(ctx.get());
 }
 
 bool is_packet_id(std::string_view id) {
@@ -237,6 +243,310 @@ struct PacketOpener::Keys {
   StorePtr trust;
 };
 
+namespace {
+
+// A packet can be as large as the office takes (hundreds of MB), so it is opened as a stream in
+// one pass of bounded memory. The CMS structures around the content (wrapped keys, certificates,
+// signatures: a few KB) are copied out with the content left out, which CMS calls "detached",
+// and handed to OpenSSL; the content itself streams past: the encrypted bytes through OpenSSL's
+// decrypting BIO, the decrypted signed content into SHA-256 (checked against the signature's
+// message digest) and into libarchive, which reads the tar entries one after another and each
+// entry is hashed (checked against the manifest).
+
+constexpr std::size_t kFramingBudget = std::size_t{4} << 20;  // the CMS structures around the content
+constexpr std::size_t kLargestManifest = std::size_t{4} << 20;
+
+using Take = std::function<Expected<void>(const ber::Header&)>;
+
+// Copies the element `h` to `out`, re-framed with an indefinite length, going into the child on
+// the path to the content (ContentInfo SEQUENCE → [0] → AuthEnvelopedData or SignedData
+// SEQUENCE → its first SEQUENCE, the content info → [0], the content) and giving that to `take`.
+Expected<void> detach_at(ber::Reader& r, const ber::Header& h, int level, std::string& out,
+                         const Take& take, bool& taken) {
+  static constexpr unsigned char kPath[] = {0xA0, 0x30, 0x30};
+  out += static_cast<char>(h.tag);
+  out += '\x80';
+  const ber::Frame f = r.frame(h);
+  bool went_in = false;
+  for (;;) {
+    auto child = r.next(f);
+    if (!child) return std::unexpected(child.error());
+    if (!*child) break;
+    const ber::Header& c = **child;
+    Expected<void> ok;
+    if (level < 3 && !went_in && c.tag == kPath[level]) {
+      went_in = true;
+      ok = detach_at(r, c, level + 1, out, take, taken);
+    } else if (level == 3 && !taken && (c.tag & 0xDF) == 0x80) {
+      taken = true;
+      ok = take(c);
+    } else {
+      ok = r.copy(c, out, kFramingBudget);
+    }
+    if (!ok) return ok;
+  }
+  out += std::string("\0\0", 2);
+  return {};
+}
+
+// The CMS ContentInfo at `r`, detached: see detach_at.
+Expected<std::string> detach(ber::Reader& r, const Take& take) {
+  auto top = r.header();
+  if (!top) return std::unexpected(top.error());
+  if (top->tag != 0x30) return std::unexpected(std::string("not a CMS structure"));
+  std::string out;
+  bool taken = false;
+  if (auto ok = detach_at(r, *top, 0, out, take, taken); !ok) return std::unexpected(ok.error());
+  if (!taken) return std::unexpected(std::string("it holds no content"));
+  return out;
+}
+
+struct TarEntry {
+  std::string name;
+  std::string sha256;
+  std::string bytes;  // the manifest's always; a part's when asked for
+};
+
+struct TarFeed {
+  std::function<Expected<std::size_t>(char*, std::size_t)> read;
+  std::vector<char> block = std::vector<char>(64 * 1024);
+  std::string error;
+};
+
+la_ssize_t feed_tar(archive* a, void* client, const void** block) {
+  auto* feed = static_cast<TarFeed*>(client);
+  auto got = feed->read(feed->block.data(), feed->block.size());
+  if (!got) {
+    feed->error = got.error();
+    archive_set_error(a, EIO, "%s", got.error().c_str());
+    return -1;
+  }
+  *block = feed->block.data();
+  return static_cast<la_ssize_t>(*got);
+}
+
+// The tar archive's entries, each hashed as it streams past.
+Expected<std::vector<TarEntry>> read_tar(TarFeed& feed, bool keep_parts) {
+  ArchiveReader a(archive_read_new());
+  archive_read_support_format_tar(a.get());
+  const auto why = [&](const std::string& what) {
+    return std::unexpected(what + ": " + (feed.error.empty() ? archive_error_string(a.get()) : feed.error));
+  };
+  if (archive_read_open(a.get(), &feed, nullptr, feed_tar, nullptr) != ARCHIVE_OK) {
+    return why("not a tar archive");
+  }
+  std::vector<TarEntry> entries;
+  archive_entry* e = nullptr;
+  int rc = ARCHIVE_OK;
+  while ((rc = archive_read_next_header(a.get(), &e)) == ARCHIVE_OK) {
+    const la_int64_t size = archive_entry_size(e);
+    const bool manifest = entries.empty();
+    if (archive_entry_filetype(e) != AE_IFREG || size < 0 ||
+        static_cast<std::uint64_t>(size) > (manifest ? kLargestManifest : kLargestPart)) {
+      return std::unexpected(std::string("unexpected tar entry ") + archive_entry_pathname(e));
+    }
+    TarEntry entry;
+    entry.name = archive_entry_pathname(e);
+    DigestPtr sha = new_sha256();
+    std::uint64_t read = 0;
+    const void* data = nullptr;
+    std::size_t n = 0;
+    la_int64_t offset = 0;
+    while ((rc = archive_read_data_block(a.get(), &data, &n, &offset)) == ARCHIVE_OK) {
+      if (offset != static_cast<la_int64_t>(read)) return std::unexpected("tar entry " + entry.name + " has holes");
+      EVP_DigestUpdate(sha.get(), data, n);
+      if (manifest || keep_parts) entry.bytes.append(static_cast<const char*>(data), n);
+      read += n;
+    }
+    if (rc != ARCHIVE_EOF || read != static_cast<std::uint64_t>(size)) {
+      return why("tar entry " + entry.name + " is truncated");
+    }
+    entry.sha256 = finish_hex(sha.get());
+    entries.push_back(std::move(entry));
+  }
+  if (rc != ARCHIVE_EOF) return why("broken tar archive");
+  return entries;
+}
+
+// Frees a BIO chain down to, not including, `keep`.
+void free_down_to(BIO* chain, BIO* keep) {
+  while (chain != nullptr && chain != keep) {
+    BIO* next = BIO_pop(chain);
+    BIO_free(chain);
+    chain = next;
+  }
+}
+
+using SourceAt = std::function<Expected<ber::Pull>(std::uint64_t offset)>;
+
+Expected<OpenedPacket> open_stream(const SourceAt& source_at, X509* office_certificate,
+                                   EVP_PKEY* office_key, X509_STORE* trust, bool keep_parts) {
+  // First pass: the envelope without its encrypted content (whose tag comes after it), and the
+  // sealed bytes' SHA-256.
+  auto first = source_at(0);
+  if (!first) return std::unexpected(first.error());
+  DigestPtr whole = new_sha256();
+  ber::Reader outer([&](char* out, std::size_t n) {
+    const std::ptrdiff_t got = (*first)(out, n);
+    if (got > 0) EVP_DigestUpdate(whole.get(), out, static_cast<std::size_t>(got));
+    return got;
+  });
+  std::uint64_t content_at = 0;
+  auto envelope = detach(outer, [&](const ber::Header& h) {
+    content_at = outer.position() - h.raw.size();
+    return outer.skip(h);
+  });
+  if (!envelope) return std::unexpected("not a CMS packet: " + envelope.error());
+  char extra = 0;
+  auto trailing = outer.read_some(&extra, 1);
+  if (!trailing) return std::unexpected(trailing.error());
+  if (*trailing != 0) return std::unexpected(std::string("not a CMS packet: bytes follow its end"));
+  OpenedPacket out;
+  out.sha256 = finish_hex(whole.get());
+
+  Bio envelope_der = memory_bio(*envelope);
+  CmsPtr enveloped(d2i_CMS_bio(envelope_der.get(), nullptr));
+  if (!enveloped) return failure("not a CMS packet");
+  if (OBJ_obj2nid(CMS_get0_type(enveloped.get())) != NID_id_smime_ct_authEnvelopedData) {
+    return std::unexpected(std::string("not an authenticated-encryption packet"));
+  }
+  if (CMS_decrypt_set1_pkey_and_peer(enveloped.get(), office_key, office_certificate, nullptr) != 1) {
+    return failure("cannot decrypt (corrupted, or sealed for another office)");
+  }
+
+  // Second pass: the encrypted content, decrypted as it is read.
+  auto second = source_at(content_at);
+  if (!second) return std::unexpected(second.error());
+  ber::Reader encrypted_framing(std::move(*second), content_at);
+  auto encrypted_header = encrypted_framing.header();
+  if (!encrypted_header) return std::unexpected(encrypted_header.error());
+  ber::OctetReader encrypted(encrypted_framing, *encrypted_header);
+  std::string source_error;
+  const ber::Pull pull_encrypted = [&](char* to, std::size_t n) -> std::ptrdiff_t {
+    auto got = encrypted.read(to, n);
+    if (!got) {
+      source_error = got.error();
+      return -1;
+    }
+    return static_cast<std::ptrdiff_t>(*got);
+  };
+  Bio encrypted_bio = pull_source(pull_encrypted);
+  BIO* plain = CMS_dataInit(enveloped.get(), encrypted_bio.get());
+  if (plain == nullptr) return failure("cannot decrypt");
+  const std::unique_ptr<BIO, std::function<void(BIO*)>> chain(
+      plain, [keep = encrypted_bio.get()](BIO* b) { free_down_to(b, keep); });
+  ber::Reader inner([&](char* to, std::size_t n) -> std::ptrdiff_t {
+    const int got = BIO_read(plain, to, static_cast<int>(std::min<std::size_t>(n, 1 << 20)));
+    return got < 0 ? 0 : got;
+  });
+
+  DigestPtr content_sha = new_sha256();
+  std::vector<TarEntry> entries;
+  auto signed_part = detach(inner, [&](const ber::Header& wrapper) -> Expected<void> {
+    if (wrapper.tag != 0xA0) return std::unexpected(std::string("the signed content is not framed as CMS says"));
+    const ber::Frame f = inner.frame(wrapper);
+    auto string = inner.next(f);
+    if (!string) return std::unexpected(string.error());
+    if (!*string) return std::unexpected(std::string("the signed content is empty"));
+    ber::OctetReader content(inner, **string);
+    TarFeed feed;
+    feed.read = [&](char* to, std::size_t n) -> Expected<std::size_t> {
+      auto got = content.read(to, n);
+      if (got && *got > 0) EVP_DigestUpdate(content_sha.get(), to, *got);
+      return got;
+    };
+    auto read = read_tar(feed, keep_parts);
+    if (!read) return std::unexpected(read.error());
+    entries = std::move(*read);
+    for (std::vector<char> rest(16 * 1024);;) {  // what the archive left unread (its last blocks)
+      auto got = feed.read(rest.data(), rest.size());
+      if (!got) return std::unexpected(got.error());
+      if (*got == 0) break;
+    }
+    auto more = inner.next(f);
+    if (!more) return std::unexpected(more.error());
+    if (*more) return std::unexpected(std::string("the signed content is more than one string"));
+    return {};
+  });
+  // The authentication tag is checked when the decryption reaches its end.
+  for (char rest[4096]; BIO_read(plain, rest, sizeof rest) > 0;) {
+  }
+  if (!source_error.empty()) return std::unexpected("not a CMS packet: " + source_error);
+  if (BIO_get_cipher_status(plain) != 1) {
+    return failure("cannot decrypt (corrupted: the authentication tag does not match)");
+  }
+  if (!signed_part) return std::unexpected("the decrypted packet is not signed data: " + signed_part.error());
+  const std::string content_digest = finish_hex(content_sha.get());
+
+  Bio signed_der = memory_bio(*signed_part);
+  CmsPtr signed_data(d2i_CMS_bio(signed_der.get(), nullptr));
+  if (!signed_data || OBJ_obj2nid(CMS_get0_type(signed_data.get())) != NID_pkcs7_signed) {
+    return failure("the decrypted packet is not signed data");
+  }
+  if (OBJ_obj2nid(CMS_get0_eContentType(signed_data.get())) != NID_pkcs7_data) {
+    return std::unexpected(std::string("the signed content is not plain data"));
+  }
+  // The certificate chain and the signature over the signed attributes; the content is held
+  // against the attributes' message digest here, as it was hashed on its way past.
+  Bio nothing(BIO_new(BIO_s_null()));
+  if (CMS_verify(signed_data.get(), nullptr, trust, nothing.get(), nullptr,
+                 CMS_BINARY | CMS_NO_CONTENT_VERIFY) != 1) {
+    return failure("the kiosk's signature does not verify");
+  }
+  STACK_OF(CMS_SignerInfo)* infos = CMS_get0_SignerInfos(signed_data.get());
+  if (infos == nullptr || sk_CMS_SignerInfo_num(infos) == 0) {
+    return std::unexpected(std::string("the kiosk's signature does not verify: the packet is not signed"));
+  }
+  for (int i = 0; i < sk_CMS_SignerInfo_num(infos); ++i) {
+    CMS_SignerInfo* si = sk_CMS_SignerInfo_value(infos, i);
+    X509_ALGOR* digest_algorithm = nullptr;
+    CMS_SignerInfo_get0_algs(si, nullptr, nullptr, &digest_algorithm, nullptr);
+    const ASN1_OBJECT* algorithm = nullptr;
+    X509_ALGOR_get0(&algorithm, nullptr, nullptr, digest_algorithm);
+    const auto* signed_digest = static_cast<const ASN1_OCTET_STRING*>(CMS_signed_get0_data_by_OBJ(
+        si, OBJ_nid2obj(NID_pkcs9_messageDigest), -3, V_ASN1_OCTET_STRING));
+    if (CMS_signed_get_attr_count(si) <= 0 || OBJ_obj2nid(algorithm) != NID_sha256 ||
+        signed_digest == nullptr ||
+        hex(ASN1_STRING_get0_data(signed_digest), static_cast<std::size_t>(ASN1_STRING_length(signed_digest))) !=
+            content_digest) {
+      return std::unexpected(std::string(
+          "the kiosk's signature does not verify: it does not sign this content's SHA-256"));
+    }
+  }
+  STACK_OF(X509)* signers = CMS_get0_signers(signed_data.get());
+  if (signers != nullptr && sk_X509_num(signers) > 0) {
+    out.signer = common_name(sk_X509_value(signers, 0));
+  }
+  sk_X509_free(signers);
+
+  if (entries.empty() || entries.front().name != kManifestName) {
+    return std::unexpected(std::string("the packet does not start with its manifest"));
+  }
+  out.manifest = nlohmann::json::parse(entries.front().bytes, nullptr, /*allow_exceptions=*/false);
+  if (!out.manifest.is_object() || out.manifest.value("format", "") != kFormat ||
+      !out.manifest.contains("parts") || !out.manifest["parts"].is_array()) {
+    return std::unexpected(std::string("the manifest is not a ") + kFormat + " manifest");
+  }
+  const auto& listed = out.manifest["parts"];
+  if (listed.size() != entries.size() - 1) {
+    return std::unexpected("the manifest lists " + std::to_string(listed.size()) +
+                           " parts, the packet holds " + std::to_string(entries.size() - 1));
+  }
+  for (std::size_t i = 0; i < listed.size(); ++i) {
+    TarEntry& entry = entries[i + 1];
+    if (!listed[i].is_object() || listed[i].value("name", "") != entry.name ||
+        listed[i].value("sha256", "") != entry.sha256) {
+      return std::unexpected("part " + entry.name + " does not match the manifest");
+    }
+    if (keep_parts) {
+      out.parts.push_back({entry.name, listed[i].value("media_type", ""), std::move(entry.bytes)});
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
 PacketOpener::PacketOpener(std::unique_ptr<Keys> keys) : keys_(std::move(keys)) {}
 PacketOpener::~PacketOpener() = default;
 PacketOpener::PacketOpener(PacketOpener&&) noexcept = default;
@@ -262,56 +572,37 @@ Expected<PacketOpener> PacketOpener::load(const std::filesystem::path& office_ce
 }
 
 Expected<OpenedPacket> PacketOpener::open(std::string_view sealed) const {
-  Bio in = memory_bio(sealed);
-  CmsPtr enveloped(d2i_CMS_bio(in.get(), nullptr));
-  if (!enveloped) return failure("not a CMS packet");
-  if (OBJ_obj2nid(CMS_get0_type(enveloped.get())) != NID_id_smime_ct_authEnvelopedData) {
-    return std::unexpected(std::string("not an authenticated-encryption packet"));
-  }
-  Bio signed_der(BIO_new(BIO_s_mem()));
-  if (CMS_decrypt(enveloped.get(), keys_->office_key.get(), keys_->office_certificate.get(),
-                  nullptr, signed_der.get(), CMS_BINARY) != 1) {
-    return failure("cannot decrypt (corrupted, or sealed for another office)");
-  }
-  CmsPtr signed_data(d2i_CMS_bio(signed_der.get(), nullptr));
-  if (!signed_data) return failure("the decrypted packet is not signed data");
-  Bio tar(BIO_new(BIO_s_mem()));
-  if (CMS_verify(signed_data.get(), nullptr, keys_->trust.get(), nullptr, tar.get(),
-                 CMS_BINARY) != 1) {
-    return failure("the kiosk's signature does not verify");
-  }
-  OpenedPacket out;
-  STACK_OF(X509)* signers = CMS_get0_signers(signed_data.get());
-  if (signers != nullptr && sk_X509_num(signers) > 0) {
-    out.signer = common_name(sk_X509_value(signers, 0));
-  }
-  sk_X509_free(signers);
+  return open_stream(
+      [sealed](std::uint64_t from) -> Expected<ber::Pull> {
+        auto rest = std::make_shared<std::string_view>(sealed.substr(std::min<std::size_t>(from, sealed.size())));
+        return ber::Pull([rest](char* out, std::size_t n) -> std::ptrdiff_t {
+          const std::size_t take = std::min(n, rest->size());
+          std::memcpy(out, rest->data(), take);
+          rest->remove_prefix(take);
+          return static_cast<std::ptrdiff_t>(take);
+        });
+      },
+      keys_->office_certificate.get(), keys_->office_key.get(), keys_->trust.get(),
+      /*keep_parts=*/true);
+}
 
-  auto entries = unpack(bio_contents(tar.get()));
-  if (!entries) return std::unexpected(entries.error());
-  if (entries->empty() || entries->front().name != kManifestName) {
-    return std::unexpected(std::string("the packet does not start with its manifest"));
-  }
-  out.manifest = nlohmann::json::parse(entries->front().bytes, nullptr, /*allow_exceptions=*/false);
-  if (!out.manifest.is_object() || out.manifest.value("format", "") != kFormat ||
-      !out.manifest.contains("parts") || !out.manifest["parts"].is_array()) {
-    return std::unexpected(std::string("the manifest is not a ") + kFormat + " manifest");
-  }
-  const auto& listed = out.manifest["parts"];
-  if (listed.size() != entries->size() - 1) {
-    return std::unexpected("the manifest lists " + std::to_string(listed.size()) +
-                           " parts, the packet holds " + std::to_string(entries->size() - 1));
-  }
-  for (std::size_t i = 0; i < listed.size(); ++i) {
-    PacketPart& part = (*entries)[i + 1];
-    if (listed[i].value("name", "") != part.name ||
-        listed[i].value("sha256", "") != sha256_hex(part.bytes)) {
-      return std::unexpected("part " + part.name + " does not match the manifest");
-    }
-    part.media_type = listed[i].value("media_type", "");
-    out.parts.push_back(std::move(part));
-  }
-  return out;
+Expected<OpenedPacket> PacketOpener::check_file(const std::filesystem::path& sealed) const {
+  return open_stream(
+      [&sealed](std::uint64_t from) -> Expected<ber::Pull> {
+        std::shared_ptr<std::FILE> file(std::fopen(sealed.c_str(), "rb"), [](std::FILE* f) {
+          if (f != nullptr) std::fclose(f);
+        });
+        if (!file || fseeko(file.get(), static_cast<off_t>(from), SEEK_SET) != 0) {
+          return std::unexpected("cannot read " + sealed.string() + ": " + std::strerror(errno));
+        }
+        return ber::Pull([file](char* out, std::size_t n) -> std::ptrdiff_t {
+          const std::size_t got = std::fread(out, 1, n, file.get());
+          if (got == 0 && std::ferror(file.get()) != 0) return -1;
+          return static_cast<std::ptrdiff_t>(got);
+        });
+      },
+      keys_->office_certificate.get(), keys_->office_key.get(), keys_->trust.get(),
+      /*keep_parts=*/false);
 }
 
 }  // namespace kiosk::sync

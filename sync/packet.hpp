@@ -4,8 +4,8 @@
 // stock tools open it:
 //   openssl cms -decrypt -inform DER -in P -recip office-packet.pem -inkey office-packet.key |
 //     openssl cms -verify -inform DER -CAfile ca.pem -binary | tar -x
-// All of it happens in memory: the plaintext never touches the disk, and the kiosk keeps no key
-// that opens what it sealed.
+// Sealing happens in memory: the plaintext never touches the disk, and the kiosk keeps no key
+// that opens what it sealed. The office opens a packet as a stream, in bounded memory.
 #pragma once
 
 #include <chrono>
@@ -46,6 +46,7 @@ bool is_packet_id(std::string_view id);
 // A random packet id (UUID version 4, from OpenSSL's generator).
 std::string new_packet_id();
 std::string sha256_hex(std::string_view bytes);
+Expected<std::string> sha256_hex_of_file(const std::filesystem::path& file);  // read in pieces
 
 // The kiosk's side. Holds the kiosk's signing key and certificate and the office's certificate.
 class Sealer {
@@ -74,6 +75,7 @@ struct OpenedPacket {
   nlohmann::json manifest;
   std::vector<PacketPart> parts;  // without manifest.json, in the manifest's order
   std::string signer;             // the signing kiosk certificate's common name
+  std::string sha256;             // of the sealed bytes, lower-case hex
 };
 
 // The central office's side: decrypts with the office's key, verifies the kiosk's signature
@@ -88,6 +90,9 @@ class PacketOpener {
   PacketOpener& operator=(PacketOpener&&) noexcept;
 
   Expected<OpenedPacket> open(std::string_view sealed) const;
+  // Checks a sealed packet in a file as open() does, reading it once as a stream: memory stays
+  // under a megabyte or so whatever its size. The parts are checked, not kept (`parts` is empty).
+  Expected<OpenedPacket> check_file(const std::filesystem::path& sealed) const;
 
  private:
   struct Keys;

@@ -115,13 +115,14 @@ struct OfficeStore::Impl {
 
   // The last chunk arrived: check the whole packet, then store it under its name.
   StoreResult complete(UploadInfo info, Clock::time_point now) {
-    auto bytes = storage::read_file(partial(info.id));
-    if (!bytes) return result(StoreOutcome::kFailed, bytes.error(), info);
+    // Read as a stream: a packet may be as large as Tus-Max-Size.
+    auto opened = opener.check_file(partial(info.id));
     std::string why;
     nlohmann::json opened_manifest;
-    if (sha256_hex(*bytes) != info.sha256) {
+    const auto sha256 = opened ? Expected<std::string>(opened->sha256) : sha256_hex_of_file(partial(info.id));
+    if (sha256 && *sha256 != info.sha256) {
       why = "the packet's SHA-256 is not the one announced";
-    } else if (auto opened = opener.open(*bytes); !opened) {
+    } else if (!opened) {
       why = "the packet does not open: " + opened.error();
     } else if (opened->signer != info.kiosk) {
       why = "the packet is signed by " + opened->signer + ", not by the uploading kiosk " +

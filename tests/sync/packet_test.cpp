@@ -99,6 +99,84 @@ TEST_F(PacketTest, StockOpensslAndTarOpenIt) {
   EXPECT_THAT(testing::read_file(out / "manifest.json"), HasSubstr(c.id));
 }
 
+TEST_F(PacketTest, APacketMadeByStockOpensslAndTarOpensToo) {
+  // The other way round: tar and openssl cms, without our sealer, write it in DER (definite
+  // lengths, the content in one piece) where our sealer streams BER (indefinite lengths, the
+  // content in chunks). The office's opener reads either.
+  testing::ScratchDir out;
+  const std::string part(300000, 'p');
+  nlohmann::json manifest = {{"format", "consular-kiosk-packet/1"},
+                             {"packet_id", "stock-made"},
+                             {"parts",
+                              {{{"name", "page.bin"},
+                                {"media_type", "application/octet-stream"},
+                                {"bytes", part.size()},
+                                {"sha256", sha256_hex(part)}}}}};
+  std::ofstream(out / "manifest.json") << manifest.dump();
+  std::ofstream(out / "page.bin", std::ios::binary) << part;
+  const std::string pki = pki_->path().string();
+  const auto r = testing::run_program(
+      "cd " + out.path().string() + " && tar --format=pax -cf packet.tar manifest.json page.bin" +
+      " && openssl cms -sign -binary -nodetach -outform DER -in packet.tar -signer " + pki +
+      "/kiosk-KIOSK-7.pem -inkey " + pki + "/kiosk-KIOSK-7.key -out signed.der" +
+      " && openssl cms -encrypt -binary -aes-256-gcm -outform DER -in signed.der -out packet.cms " +
+      pki + "/office-packet.pem");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const PacketOpener o = opener(pki_->path());
+  const auto opened = o.open(testing::read_file(out / "packet.cms"));
+  ASSERT_TRUE(opened.has_value()) << opened.error();
+  EXPECT_EQ(opened->signer, "KIOSK-7");
+  EXPECT_EQ(opened->manifest["packet_id"], "stock-made");
+  ASSERT_EQ(opened->parts.size(), 1u);
+  EXPECT_TRUE(opened->parts[0].bytes == part);
+  const auto checked = o.check_file(out / "packet.cms");
+  ASSERT_TRUE(checked.has_value()) << checked.error();
+  EXPECT_EQ(checked->sha256, sha256_hex(testing::read_file(out / "packet.cms")));
+
+  // The same signature over other content (one byte of the part changed in the signed data, then
+  // encrypted anew to the office): the signature's own bytes still verify, the content does not.
+  std::string forged = testing::read_file(out / "signed.der");
+  const std::size_t at = forged.find(part.substr(0, 1000));
+  ASSERT_NE(at, std::string::npos);
+  forged[at + 500] = 'q';
+  std::ofstream(out / "signed.der", std::ios::binary | std::ios::trunc) << forged;
+  const auto again = testing::run_program(
+      "cd " + out.path().string() + " && openssl cms -encrypt -binary -aes-256-gcm -outform DER " +
+      "-in signed.der -out forged.cms " + pki + "/office-packet.pem");
+  ASSERT_EQ(again.exit_code, 0) << again.output;
+  const auto refused = o.check_file(out / "forged.cms");
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_THAT(refused.error(), HasSubstr("does not sign this content"));
+}
+
+TEST_F(PacketTest, TheOfficeChecksAPacketFileAsAStream) {
+  const PacketContents c = contents();
+  const auto sealed = sealer(pki_->path(), pki_->path()).seal(c);
+  ASSERT_TRUE(sealed.has_value());
+  testing::ScratchDir out;
+  std::ofstream(out / "packet.cms", std::ios::binary) << sealed->bytes;
+  const auto checked = opener(pki_->path()).check_file(out / "packet.cms");
+  ASSERT_TRUE(checked.has_value()) << checked.error();
+  EXPECT_EQ(checked->sha256, sealed->sha256);
+  EXPECT_EQ(checked->signer, "KIOSK-7");
+  EXPECT_EQ(checked->manifest["packet_id"], c.id);
+  EXPECT_TRUE(checked->parts.empty()) << "checked, not kept";
+  std::ofstream(out / "packet.cms", std::ios::binary | std::ios::app) << "x";
+  EXPECT_THAT(opener(pki_->path()).check_file(out / "packet.cms").error(), HasSubstr("bytes follow its end"));
+  EXPECT_THAT(opener(pki_->path()).check_file(out / "missing.cms").error(), HasSubstr("missing.cms"));
+}
+
+TEST_F(PacketTest, AFlippedBitInTheEncryptedContentFailsItsAuthenticationTag) {
+  const auto sealed = sealer(pki_->path(), pki_->path()).seal(contents());
+  // In the middle of the encrypted content: the decrypted bytes differ in one bit of a part, so
+  // the tar archive still reads; what must refuse it is AES-GCM's tag.
+  std::string damaged = sealed->bytes;
+  damaged[damaged.size() / 2] = static_cast<char>(damaged[damaged.size() / 2] ^ 0x01);
+  const auto opened = opener(pki_->path()).open(damaged);
+  ASSERT_FALSE(opened.has_value());
+  EXPECT_THAT(opened.error(), HasSubstr("authentication tag"));
+}
+
 TEST_F(PacketTest, EveryPacketHasItsOwnKey) {
   const PacketContents c = contents();
   const Sealer s = sealer(pki_->path(), pki_->path());
