@@ -78,7 +78,9 @@ class UsbTestbed {
   // handler, which runs in the GLib main context of the caller's thread (iterate it while waiting).
   void attach(int bus, int address, Port& port) {
     const std::string node = node_of(bus, address);
-    const std::filesystem::path file = std::filesystem::path(umockdev_testbed_get_root_dir(testbed_)) / node.substr(1);
+    gchar* root = umockdev_testbed_get_root_dir(testbed_);  // ours to free
+    const std::filesystem::path file = std::filesystem::path(root) / node.substr(1);
+    g_free(root);
     std::filesystem::create_directories(file.parent_path());
     std::ofstream(file).put('\0');
     UMockdevIoctlBase* handler = umockdev_ioctl_base_new();
