@@ -24,7 +24,7 @@ function el(tag, attrs = {}, ...children) {
     else if (k === 'class') e.className = v;
     else if (v !== undefined && v !== null && v !== false) e.setAttribute(k, v === true ? '' : v);
   }
-  for (const c of children.flat()) {
+  for (const c of children.flat(Infinity)) {  // lists of lists (rows of [dt, dd]) flatten whole
     if (c !== null && c !== undefined) e.append(c instanceof Node ? c : document.createTextNode(String(c)));
   }
   return e;

@@ -28,7 +28,13 @@ test('an applicant goes from welcome to a receipt and the office receives the re
   await rig.step('consent', { ms: 60000, shot: '04-consent' });
   const view = await rig.view();
   assert.ok(view.passport.surname.length > 0, 'the passport fields are filled in from the MRZ');
-  assert.ok(await page.isVisible('dl'), 'the passport details are shown to the applicant');
+  // What the applicant reads before consenting: their own data, as text, not markup.
+  const details = await page.textContent('dl');
+  assert.doesNotMatch(details, /\[object /, 'the passport details are text');
+  for (const field of ['surname', 'given_names', 'document_number', 'date_of_birth', 'date_of_expiry']) {
+    assert.ok(details.includes(view.passport[field]), `the consent screen shows the ${field} "${view.passport[field]}"`);
+  }
+  assert.equal(await page.locator('dl dt').count(), 6, 'six labelled passport fields');
   await page.click('[data-action=consent] >> nth=0');
   await rig.step('photo', { shot: '05-photo' });
   await page.waitForSelector('#preview[src^="blob:"]', { timeout: 30000 });
@@ -56,6 +62,9 @@ test('an applicant goes from welcome to a receipt and the office receives the re
   await page.screenshot({ path: `${process.env.KIOSK_BUILD_DIR}/tests/e2e-artefacts/08-documents-done.png` });
   await page.click('[data-action=papers_done]');
   await rig.step('review', { shot: '09-review' });
+  const reviewed = await page.textContent('dl');
+  assert.ok(reviewed.includes(view.passport.document_number) && reviewed.includes(view.passport.surname),
+    'the review screen shows the passport number and name as text');
   await page.click('[data-action=submit]');
   await rig.step('receipt', { ms: 60000, shot: '10-receipt' });
   const code = (await page.textContent('#tracking-code')).trim();
