@@ -139,7 +139,10 @@ std::optional<std::filesystem::path> JsonReader::path(std::string_view key) {
   if (!text) return std::nullopt;
   if (text->empty()) return std::filesystem::path();
   std::filesystem::path p(*text);
-  if (p.is_relative()) p = file_.parent_path() / p;
+  // Absolute even when the profile was named by a relative path (`--config config/x.json`): a
+  // path without a leading '/' means something else to some libraries (a host name to libcups).
+  std::error_code ec;
+  if (p.is_relative()) p = std::filesystem::absolute(file_.parent_path() / p, ec);
   return p.lexically_normal();
 }
 

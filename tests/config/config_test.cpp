@@ -57,6 +57,18 @@ TEST_F(ConfigTest, ShippedSimulationProfileLoads) {
   EXPECT_FALSE(c.usb.device_table.empty());
 }
 
+TEST_F(ConfigTest, APathIsAbsoluteWhenTheProfileIsNamedByARelativePath) {
+  // As tools/run starts the kiosk: `--config config/defaults/simulation.json` from the checkout.
+  // The printer's socket must reach libcups with its leading '/', or it is taken for a host name.
+  const auto cwd = std::filesystem::current_path();
+  std::filesystem::current_path(KIOSK_SOURCE_DIR);
+  const Config c = load("config/defaults/simulation.json");
+  std::filesystem::current_path(cwd);
+  EXPECT_EQ(c.printer.server, std::string(KIOSK_SOURCE_DIR) + "/var/simulation/printer/cups.sock");
+  EXPECT_TRUE(c.kiosk.state_dir.is_absolute()) << c.kiosk.state_dir;
+  EXPECT_TRUE(c.usb.device_table_file.is_absolute()) << c.usb.device_table_file;
+}
+
 TEST_F(ConfigTest, FingerprintRulesAreConfiguration) {
   const Config c = load(kDefaults / "simulation.json");
   EXPECT_EQ(c.fingerprint_rules.exempt_below_age, 14);
