@@ -202,6 +202,7 @@ void SessionRunner::after(Step before) {
     unplugged_.reset();
     const bool ready = live_.value("devices_ready", false);
     live_ = {{"devices_ready", ready}};
+    delivering_.clear();
     return;
   }
   live_.erase("prompt");
@@ -529,6 +530,8 @@ void SessionRunner::seal_and_queue() {
         session_.call_staff(Clock::now());
       } else {
         log::get("kiosk")->info("record {} sealed and queued", id);
+        live_["delivery"] = "queued";  // until the office has it: see tick()
+        delivering_ = id;
         session_.submitted(code, Clock::now());
         if (sync_.uploader) sync_.uploader->poke();
       }
@@ -681,6 +684,15 @@ void SessionRunner::tick() {
   if (unplugged_ && session_.device_problem() == unplugged_ && now - last_probe_ >= std::chrono::seconds(3)) {
     last_probe_ = now;
     device_returned(*unplugged_, true);
+  }
+  // The receipt says where the record is: queued on this kiosk until the office has taken it.
+  if (!delivering_.empty() && sync_.outbox) {
+    const auto entry = sync_.outbox->find(delivering_);
+    if (entry && (!*entry || (*entry)->state >= sync::PacketState::kAcknowledged)) {
+      live_["delivery"] = "sent";
+      delivering_.clear();
+      changed();
+    }
   }
   const std::int64_t left = idle == IdleState::kWarning ? session_.seconds_left(now).count() : -1;
   if (idle == IdleState::kWiped) {

@@ -137,6 +137,7 @@ class SessionRunner {
   boost::asio::thread_pool work_{1};  // sealing: off the loop
   bool stopped_ = false;
   std::int64_t last_seconds_left_ = -1;
+  std::string delivering_;  // the packet id of the record on the receipt, until the office has it
 };
 
 }  // namespace kiosk::app

@@ -13,6 +13,7 @@ const ui = {
   asking: null,      // the service whose applicant is asked about a lost passport
   lastTouch: 0,
   preview: null,     // the object URL of the last preview frame
+  confirming: null,  // the question asked before something that loses work: see ask()
 };
 // What was spoken, for the end-to-end tests: {lang, text, status}.
 window.kioskSpeech = [];
@@ -36,6 +37,26 @@ async function act(action, extra = {}) {
 
 function button(label, action, extra = {}, cls = 'primary', attrs = {}) {
   return el('button', { class: cls, 'data-action': action, onclick: () => act(action, extra), ...attrs }, label);
+}
+
+// Asks before an action that loses work: `text` (a message key and its arguments) and the choices,
+// each {label, action?, extra?, cls?}; a choice without an action only closes the question. The
+// question belongs to the step it was asked on and closes if the kiosk moves on without it.
+function ask(text, args, choices) {
+  ui.confirming = { text, args, choices, step: ui.view.step };
+  render();
+}
+
+function renderQuestion() {
+  const q = ui.confirming && ui.confirming.step === ui.view.step ? ui.confirming : null;
+  if (!q) ui.confirming = null;
+  $('confirm').hidden = !q;
+  if (!q) return;
+  $('confirm-text').textContent = t(q.text, q.args);
+  $('confirm-choices').replaceChildren(...q.choices.map((c) => el('button', {
+    class: c.cls || 'secondary', 'data-choice': c.label,
+    onclick: () => { ui.confirming = null; render(); if (c.action) act(c.action, c.extra || {}); },
+  }, t(c.label))));
 }
 
 // --- Screens, one per step --------------------------------------------------------------------
@@ -135,9 +156,17 @@ const screens = {
       hands(fingers, v.current_finger),
       el('p', { id: 'finger-progress' }, t('fingers.progress', { done })),
       el('div', { class: 'actions' },
-        // The finger asked for when the button is pressed, not when it was drawn.
+        // The finger asked for when the button is pressed, named in the question; the record
+        // tells a missing finger from one that cannot be printed.
         v.current_finger ? el('button', { class: 'secondary', 'data-action': 'finger_missing',
-          onclick: () => act('finger_missing', { position: ui.view.current_finger, code: 'unable' }) },
+          onclick: () => {
+            const position = ui.view.current_finger;
+            ask('fingers.missing_confirm', { finger: t(`finger.${fingerName(position)}`) }, [
+              { label: 'fingers.missing_amputated', action: 'finger_missing', extra: { position, code: 'amputated' } },
+              { label: 'fingers.missing_unable', action: 'finger_missing', extra: { position, code: 'unable' } },
+              { label: 'fingers.missing_back', cls: 'primary' },
+            ]);
+          } },
         t('fingers.cannot_give')) : null,
         button(t('ui.retry'), 'retry', {}, 'secondary')),
     ];
@@ -189,8 +218,11 @@ const screens = {
     const fee = r.fee > 0
       ? t('receipt.fee', { amount: new Intl.NumberFormat(ui.lang, { style: 'currency', currency: r.currency }).format(r.fee) })
       : t('receipt.no_fee');
+    // Said as it is: queued on this kiosk until the office has taken it.
+    const sent = v.delivery === 'sent';
     return [
-      el('h1', {}, t('receipt.title')),
+      el('h1', {}, t(sent ? 'receipt.title' : 'receipt.title_queued')),
+      el('p', { id: 'delivery', role: 'status' }, t(sent ? 'receipt.delivery_sent' : 'receipt.delivery_queued')),
       el('p', {}, t('receipt.code')),
       el('p', { class: 'code', id: 'tracking-code' }, v.tracking_code),
       el('img', { id: 'qr', src: `/api/receipt/qr.svg?code=${encodeURIComponent(v.tracking_code)}`, alt: '' }),
@@ -199,8 +231,8 @@ const screens = {
       el('p', {}, r.processing_days > 0 ? t('receipt.collect', { days: r.processing_days }) : t('receipt.collect_later')),
       v.print ? el('p', { id: 'print-state', role: 'status' }, t(`receipt.print_${v.print.state}`)) : null,
       el('div', { class: 'actions' },
-        v.print ? button(t('receipt.print'), 'print', {}, 'secondary', { id: 'print', disabled: v.print.state === 'printing' }) : null,
-        button(t('receipt.finish'), 'finish')),
+        v.print ? button(t('receipt.print'), 'print', {}, 'primary', { id: 'print', disabled: v.print.state === 'printing' }) : null,
+        button(t('receipt.finish'), 'finish', {}, v.print ? 'secondary' : 'primary')),
     ];
   },
 
@@ -304,6 +336,7 @@ async function render() {
   $('cancel').hidden = ['welcome', 'submitting', 'receipt'].includes(v.step);
   $('cancel').textContent = t('ui.cancel');
 
+  renderQuestion();
   $('idle').hidden = v.idle.state !== 'warning';
   $('idle-text').textContent = t('idle.warning', { seconds: v.idle.seconds_left });
   $('idle-extend').textContent = t('idle.extend');
@@ -331,32 +364,78 @@ function updateInPlace(v) {
   if ($('finger-progress')) $('finger-progress').textContent = t('fingers.progress', { done });
 }
 
-// Speech: what the screen says now (the idle warning, the notice, the title and the prompt), once.
-function speak(v) {
-  if (!v.display.speech) { ui.spoken = ''; return; }
-  const parts = [];
-  if (v.idle.state === 'warning') parts.push(t('idle.warning', { seconds: v.idle.seconds_left }));
-  else {
-    if (!$('notice').hidden) parts.push($('notice').textContent);
-    const h1 = document.querySelector('main h1');
-    if (h1) parts.push(h1.textContent);
-    const prompt = document.querySelector('main .prompt');
-    if (prompt) parts.push(prompt.textContent);
+// Speech: everything a person needs from the screen now, once: the idle warning (said whether or
+// not Read aloud is on: whoever stands there must hear that the session is about to end), the
+// question asked, the notice, the title, the texts, the choices, and a tracking code character by
+// character.
+function spokenScreen(v) {
+  if (v.idle.state === 'warning') return t('idle.warning', { seconds: v.idle.seconds_left });
+  if (ui.confirming) {
+    const labels = [...document.querySelectorAll('#confirm-choices button')].map((b) => b.textContent);
+    return sentences([$('confirm-text').textContent, t('ui.choices', { choices: labels.join(', ') })]);
   }
-  const text = parts.join('. ');
+  const parts = [];
+  if (!$('notice').hidden) parts.push($('notice').textContent);
+  for (const node of document.querySelectorAll('main h1, main h2, main p, main dt, main dd, main li > strong, main li > .state, main label')) {
+    if (node.id === 'tracking-code') parts.push([...node.textContent.replace(/-/g, '')].join(' '));
+    else if (node.textContent.trim()) parts.push(node.textContent.trim());
+  }
+  const labels = [...document.querySelectorAll('main button:not([disabled])')].map((b) => b.textContent.trim()).filter(Boolean);
+  if (labels.length) parts.push(t('ui.choices', { choices: [...new Set(labels)].join(', ') }));
+  return sentences(parts);
+}
+
+// Texts said one after another, each ended by a stop unless it has its own.
+function sentences(parts) {
+  return parts.map((p) => (/[.!?。؟:…]$/.test(p) ? p : `${p}.`)).join(' ');
+}
+
+// The speech service takes up to 2000 bytes of UTF-8 at a time: a long screen (the consent in
+// Arabic) is said in pieces cut between sentences, fetched at once and played one after another.
+function speechPieces(text, limit = 1800) {
+  const bytes = (s) => new TextEncoder().encode(s).length;
+  const pieces = [];
+  let piece = '';
+  for (let sentence of text.split(/(?<=[.!?。؟:])\s+/)) {
+    while (bytes(sentence) > limit) {  // one sentence too long: cut it by characters
+      let cut = Math.floor(limit / 4);
+      while (cut < sentence.length && bytes(sentence.slice(0, cut + 1)) <= limit) cut += 1;
+      pieces.push(sentence.slice(0, cut));
+      sentence = sentence.slice(cut);
+    }
+    if (piece && bytes(`${piece} ${sentence}`) > limit) { pieces.push(piece); piece = ''; }
+    piece = piece ? `${piece} ${sentence}` : sentence;
+  }
+  if (piece) pieces.push(piece);
+  return pieces;
+}
+
+function speak(v) {
+  const warning = v.idle.state === 'warning';
+  if (!v.display.speech && !warning) { ui.spoken = ''; return; }
+  const text = spokenScreen(v);
   // The countdown changes every second: say it once when it starts.
-  const key = v.idle.state === 'warning' ? 'idle' : `${v.language.code}|${text}`;
+  const key = warning ? 'idle' : `${v.language.code}|${text}`;
   if (!text || key === ui.spoken) return;
   ui.spoken = key;
   const lang = v.language.code;
-  const url = `/api/speech?lang=${lang}&text=${encodeURIComponent(text.slice(0, 1900))}`;
-  fetch(url).then(async (r) => {
-    window.kioskSpeech.push({ lang, text, status: r.status, type: r.headers.get('content-type') });
-    if (!r.ok) return;
-    const audio = $('voice');
-    audio.src = URL.createObjectURL(await r.blob());
-    audio.play().catch(() => {});
-  });
+  const turn = ui.speaking = (ui.speaking || 0) + 1;  // a newer screen silences this one
+  const said = speechPieces(text).map((piece) => fetch(`/api/speech?lang=${lang}&text=${encodeURIComponent(piece)}`)
+    .then(async (r) => {
+      window.kioskSpeech.push({ lang, text: piece, status: r.status, type: r.headers.get('content-type') });
+      return r.ok ? r.blob() : null;
+    }).catch(() => null));
+  (async () => {
+    for (const pending of said) {
+      const wav = await pending;
+      if (turn !== ui.speaking) return;
+      if (!wav) continue;
+      const audio = $('voice');
+      if (audio.src) URL.revokeObjectURL(audio.src);
+      audio.src = URL.createObjectURL(wav);
+      await new Promise((done) => { audio.onended = done; audio.onerror = done; audio.play().catch(done); });
+    }
+  })();
 }
 
 // --- The connection ---------------------------------------------------------------------------
@@ -390,7 +469,10 @@ function wire() {
     $('staff').addEventListener(end, () => clearTimeout(held));
   }
   $('back').addEventListener('click', () => act('back'));
-  $('cancel').addEventListener('click', () => act('cancel'));
+  $('cancel').addEventListener('click', () => ask('cancel.confirm', {}, [
+    { label: 'cancel.no', cls: 'primary' },
+    { label: 'cancel.yes', cls: 'danger', action: 'cancel' },
+  ]));
   $('idle-extend').addEventListener('click', () => act('touch'));
   // Any touch or key is activity: tell the kiosk, at most every ten seconds.
   const activity = () => {

@@ -73,6 +73,5 @@ test('the reader failing at the third finger keeps the first two, and Try again 
     'the office hears that the reader works again');
   const fingers = Object.values((await rig.view()).fingers);
   assert.equal(fingers.filter((f) => f.state === 'done').length, 10, 'all ten, those from before the fault and the unplug kept');
-  await page.click('#cancel');
-  await rig.step('welcome');
+  await rig.cancelSession();
 });

@@ -146,6 +146,13 @@ export class Rig {
     this.screens.push({ step: name, ...said });
   }
 
+  // Cancel, then "yes" to the question it asks: back to the welcome screen.
+  async cancelSession() {
+    await this.page.click('#cancel');
+    await this.page.click('#confirm [data-choice="cancel.yes"]');
+    await this.step('welcome');
+  }
+
   view() {
     return this.page.evaluate(() => fetch('/api/view', { headers: { 'X-Kiosk-Token': kioskToken() } }).then((r) => r.json()));
   }

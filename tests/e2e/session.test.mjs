@@ -22,6 +22,7 @@ test('an applicant goes from welcome to a receipt and the office receives the re
   rig.screens = [];
   await page.click('[data-action=start]');
   await rig.step('service', { shot: '02-service' });
+  const serviceName = (await page.textContent('[data-service=visa-l]')).trim();
   await page.click('[data-service=visa-l]');
   await rig.step('data_page', { shot: '03-data-page' });
   await page.click('[data-action=scan]');
@@ -67,6 +68,9 @@ test('an applicant goes from welcome to a receipt and the office receives the re
     'the review screen shows the passport number and name as text');
   await page.click('[data-action=submit]');
   await rig.step('receipt', { ms: 60000, shot: '10-receipt' });
+  // The receipt says where the record is, truthfully: saved on the kiosk, or with the consulate.
+  const [delivery, said] = await page.evaluate(() => [window.kioskView.delivery, document.getElementById('delivery').textContent]);
+  assert.match(said, delivery === 'sent' ? /consulate has received it/ : /saved, encrypted, on this kiosk/, `${delivery}: ${said}`);
   const code = (await page.textContent('#tracking-code')).trim();
   assert.match(code, /^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$/);
   // The image loads after the receipt is shown: wait for it (on a slow build it takes a while),
@@ -98,10 +102,20 @@ test('an applicant goes from welcome to a receipt and the office receives the re
     assert.deepEqual([heard.lang, heard.status, heard.type], ['en', 200, 'audio/wav'], screen.step);
   }
 
+  // Read aloud says the choices, not only the titles, and spells the tracking code out.
+  await page.waitForFunction((c) => window.kioskSpeech.some((s) => s.text.includes(c)),
+    [...code.replace(/-/g, '')].join(' '), { timeout: 20000 });
+  const heardAll = (await page.evaluate(() => window.kioskSpeech)).map((s) => s.text);
+  assert.ok(heardAll.some((text) => text.includes('You can choose') && text.includes(serviceName)),
+    `the services were read out: ${JSON.stringify(heardAll)}`);
+
   // The uploader sends the sealed record; the office opens an application under the code.
   let status = '';
   await until(() => (status = rig.officeStatus(code)).includes(code), 60000, 1000);
   assert.match(status, new RegExp(`${code}: open`), `the office knows ${code}: ${status}\n${rig.log.slice(-2000)}`);
+  await page.waitForFunction(() => window.kioskView.delivery === 'sent', null, { timeout: 30000 });
+  assert.match(await page.textContent('#delivery'), /The consulate has received it/);
+  assert.match(await page.textContent('main h1'), /has been received/);
   // Nothing that names the applicant is in the kiosk's log of the whole session.
   const { passport } = await rig.view();
   for (const value of [passport.surname, passport.given_names, passport.document_number]) {
@@ -157,7 +171,9 @@ test('with speech on, every prompt is spoken in the chosen language', async () =
   await rig.step('service');
   await page.click('[data-service=visa-l]');
   await rig.step('data_page');
-  await page.waitForFunction(() => window.kioskSpeech.some((s) => s.text.includes('паспорт')), null, { timeout: 20000 });
+  const pageTitle = (await page.textContent('main h1')).trim();
+  await page.waitForFunction((title) => window.kioskSpeech.length >= 3 && window.kioskSpeech.at(-1).text.includes(title),
+    pageTitle, { timeout: 20000 });
   const spoken = await page.evaluate(() => window.kioskSpeech);
   assert.ok(spoken.length >= 3, `the welcome, service and data-page screens were spoken: ${JSON.stringify(spoken)}`);
   for (const s of spoken) {
@@ -166,8 +182,16 @@ test('with speech on, every prompt is spoken in the chosen language', async () =
     assert.equal(s.type, 'audio/wav');
     assert.match(s.text, /[\u0400-\u04FF]/, `spoken in Russian: ${s.text}`);
   }
+  // Cancel erases the session: it asks first, in the applicant's language, and "no" keeps
+  // everything as it was.
   await page.click('#cancel');
-  await rig.step('welcome');
+  await page.waitForSelector('#confirm:not([hidden])');
+  assert.match(await page.textContent('#confirm-text'), /удален/, 'the question says that what was given is erased');
+  await page.screenshot({ path: `${process.env.KIOSK_BUILD_DIR}/tests/e2e-artefacts/11-cancel-question.png` });
+  await page.click('#confirm [data-choice="cancel.no"]');
+  assert.ok(await page.isHidden('#confirm'), 'no closes the question');
+  assert.equal((await rig.view()).step, 'data_page', 'no keeps the applicant where they were');
+  await rig.cancelSession();
 });
 
 test('the travel document asks whether the passport was lost, and a lost one adds the police report', async () => {
@@ -183,6 +207,5 @@ test('the travel document asks whether the passport was lost, and a lost one add
   await rig.step('consent', { ms: 60000 });
   const papers = (await rig.view()).checklist.map((p) => p.id);
   assert.ok(papers.includes('police_report'), `the police report is asked for: ${papers}`);
-  await page.click('#cancel');
-  await rig.step('welcome');
+  await rig.cancelSession();
 });
