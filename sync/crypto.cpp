@@ -7,19 +7,25 @@
 namespace kiosk::sync::crypto {
 namespace {
 
+// A source/sink BIO whose data pointer is ours: flush succeeds, nothing else is controlled.
+BIO_METHOD* plain_method(const char* name) {
+  BIO_METHOD* m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, name);
+  BIO_meth_set_ctrl(m, [](BIO*, int command, long, void*) -> long {
+    return command == BIO_CTRL_FLUSH ? 1 : 0;
+  });
+  BIO_meth_set_create(m, [](BIO* bio) {
+    BIO_set_init(bio, 1);
+    return 1;
+  });
+  return m;
+}
+
 const BIO_METHOD* string_sink_method() {
   static BIO_METHOD* method = [] {
-    BIO_METHOD* m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "string sink");
+    BIO_METHOD* m = plain_method("string sink");
     BIO_meth_set_write(m, [](BIO* bio, const char* data, int length) {
       static_cast<std::string*>(BIO_get_data(bio))->append(data, static_cast<std::size_t>(length));
       return length;
-    });
-    BIO_meth_set_ctrl(m, [](BIO*, int command, long, void*) -> long {
-      return command == BIO_CTRL_FLUSH ? 1 : 0;
-    });
-    BIO_meth_set_create(m, [](BIO* bio) {
-      BIO_set_init(bio, 1);
-      return 1;
     });
     return m;
   }();
@@ -28,20 +34,13 @@ const BIO_METHOD* string_sink_method() {
 
 const BIO_METHOD* pull_source_method() {
   static BIO_METHOD* method = [] {
-    BIO_METHOD* m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "pull source");
+    BIO_METHOD* m = plain_method("pull source");
     BIO_meth_set_read(m, [](BIO* bio, char* data, int length) -> int {
       const auto& pull = *static_cast<const std::function<std::ptrdiff_t(char*, std::size_t)>*>(
           BIO_get_data(bio));
       const std::ptrdiff_t got = pull(data, static_cast<std::size_t>(length));
       BIO_clear_retry_flags(bio);
       return static_cast<int>(got);
-    });
-    BIO_meth_set_ctrl(m, [](BIO*, int command, long, void*) -> long {
-      return command == BIO_CTRL_FLUSH ? 1 : 0;
-    });
-    BIO_meth_set_create(m, [](BIO* bio) {
-      BIO_set_init(bio, 1);
-      return 1;
     });
     return m;
   }();

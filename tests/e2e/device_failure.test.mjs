@@ -16,14 +16,7 @@ const done = (view) => Object.entries(view.fingers ?? {}).filter(([, f]) => f.st
 
 test('the reader failing at the third finger keeps the first two, and Try again goes on from the third; unplugged, it is found again by itself', async () => {
   const page = rig.page;
-  await page.click('[data-action=start]');
-  await rig.step('service');
-  await page.click('[data-service=visa-l]');
-  await rig.step('data_page');
-  await page.click('[data-action=scan]');
-  await rig.step('consent', { ms: 60000 });
-  await page.click('[data-action=consent] >> nth=0');
-  await rig.step('fingerprints', { ms: 90000 });
+  await rig.toFingerprints();
 
   await page.waitForFunction(() => window.kioskView.device_problem, null, { timeout: 60000 });
   assert.match(await page.textContent('#notice'), /staff has been called.*kept/);

@@ -12,14 +12,7 @@ after(async () => { if (rig) await rig.stop(); });
 
 test('a finger that cannot be given is marked only after a question that names it and asks why', async () => {
   const page = rig.page;
-  await page.click('[data-action=start]');
-  await rig.step('service');
-  await page.click('[data-service=visa-l]');
-  await rig.step('data_page');
-  await page.click('[data-action=scan]');
-  await rig.step('consent', { ms: 60000 });
-  await page.click('[data-action=consent] >> nth=0');
-  await rig.step('fingerprints', { ms: 90000 });
+  await rig.toFingerprints();
   await page.waitForFunction(() => window.kioskView.device_problem && window.kioskView.current_finger === 1,
     null, { timeout: 60000 });
 

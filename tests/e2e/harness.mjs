@@ -146,6 +146,18 @@ export class Rig {
     this.screens.push({ step: name, ...said });
   }
 
+  // From the welcome screen through the passport page and consent (a tourist visa) to the fingers.
+  async toFingerprints() {
+    await this.page.click('[data-action=start]');
+    await this.step('service');
+    await this.page.click('[data-service=visa-l]');
+    await this.step('data_page');
+    await this.page.click('[data-action=scan]');
+    await this.step('consent', { ms: 60000 });
+    await this.page.click('[data-action=consent] >> nth=0');
+    await this.step('fingerprints', { ms: 90000 });
+  }
+
   // Cancel, then "yes" to the question it asks: back to the welcome screen.
   async cancelSession() {
     await this.page.click('#cancel');
