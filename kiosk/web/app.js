@@ -14,6 +14,7 @@ const ui = {
   lastTouch: 0,
   preview: null,     // the object URL of the last preview frame
   confirming: null,  // the question asked before something that loses work: see ask()
+  code: '',          // the tracking code typed on the status screen's pad
 };
 // What was spoken, for the end-to-end tests: {lang, text, status}.
 window.kioskSpeech = [];
@@ -237,8 +238,16 @@ const screens = {
   },
 
   status_lookup(v) {
-    const input = el('input', { id: 'code', autocomplete: 'off', spellcheck: 'false', maxlength: 20,
-      'aria-label': t('status.enter_code') });
+    // The kiosk has no keyboard: the code is typed on a pad of the 32 characters a tracking code
+    // can hold (Crockford's base 32), shown grouped as on the receipt.
+    const input = el('input', { id: 'code', readonly: true, inputmode: 'none', autocomplete: 'off',
+      'aria-label': t('status.enter_code'), dir: 'ltr', value: groupedCode(ui.code) });
+    const type = (key) => {
+      ui.code = key === 'delete' ? ui.code.slice(0, -1) : (ui.code + key).slice(0, 12);
+      $('code').value = groupedCode(ui.code);
+    };
+    const pad = el('div', { class: 'codepad', dir: 'ltr' },
+      [...CODE_ALPHABET].map((c) => el('button', { 'data-key': c, onclick: () => type(c) }, c)));
     const l = v.lookup || {};
     let answer = null;
     if (l.busy) answer = el('progress', {});
@@ -249,13 +258,19 @@ const screens = {
     }
     return [
       el('h1', {}, t('status.title')),
-      el('label', { for: 'code' }, t('status.enter_code')),
-      el('div', { class: 'actions' }, input,
-        el('button', { class: 'primary', onclick: () => act('lookup', { code: input.value }) }, t('status.look_up'))),
       answer,
+      el('label', { for: 'code' }, t('status.enter_code')),
+      el('div', { class: 'actions', dir: 'ltr' }, input,
+        el('button', { 'data-key': 'delete', 'aria-label': t('status.delete'), onclick: () => type('delete') }, '⌫'),
+        el('button', { class: 'primary', 'data-action': 'lookup', onclick: () => act('lookup', { code: ui.code }) },
+          t('status.look_up'))),
+      pad,
     ];
   },
 };
+
+const CODE_ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+const groupedCode = (code) => code.match(/.{1,4}/g)?.join('-') ?? '';
 
 function passportDetails(v) {
   if (!v.passport) return null;
@@ -321,10 +336,9 @@ async function render() {
   const key = screenKey(v);
   if (key !== ui.screenKey) {
     ui.screenKey = key;
-    const keepInput = v.step === 'status_lookup' && $('code') ? $('code').value : null;
+    if (v.step !== 'status_lookup') ui.code = '';
     const screen = screens[v.step] ? screens[v.step](v) : [];
     $('screen').replaceChildren(...[screen].flat(3).filter((x) => x !== null && x !== undefined));
-    if (keepInput !== null && $('code')) $('code').value = keepInput;
     if (ui.preview && $('preview')) $('preview').src = ui.preview;
   } else {
     updateInPlace(v);
@@ -333,7 +347,7 @@ async function render() {
   const noWayBack = ['welcome', 'submitting', 'receipt'].includes(v.step);
   $('back').hidden = noWayBack;
   $('back').textContent = t('ui.back');
-  $('cancel').hidden = ['welcome', 'submitting', 'receipt'].includes(v.step);
+  $('cancel').hidden = ['welcome', 'submitting', 'receipt', 'status_lookup'].includes(v.step);  // nothing to lose there
   $('cancel').textContent = t('ui.cancel');
 
   renderQuestion();

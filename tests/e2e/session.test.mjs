@@ -128,16 +128,21 @@ test('an applicant goes from welcome to a receipt and the office receives the re
   assert.equal(wiped.passport, undefined, 'nothing of the applicant is left after finishing');
   assert.equal(wiped.display.speech, false, 'the next applicant starts without speech, until they ask for it');
 
-  // Back at the kiosk later: the code, typed in lower case without dashes, finds the application.
+  // Back at the kiosk later, with no keyboard: the code tapped on the screen's pad finds the
+  // application; a mistyped one is caught at once, and delete mends it.
   await page.click('[data-action=status_lookup]');
   await rig.step('status_lookup');
+  const tap = async (text) => { for (const c of text.replaceAll('-', '')) await page.click(`.codepad [data-key="${c}"]`); };
   const typo = (code[0] === 'X' ? 'Y' : 'X') + code.slice(1);
-  await page.fill('#code', typo.replaceAll('-', '').toLowerCase());
-  await page.click('main button.primary');
+  await tap(typo);
+  assert.equal(await page.inputValue('#code'), typo, 'the code shows grouped as on the receipt');
+  await page.click('[data-action=lookup]');
   await page.waitForSelector('#status');
   assert.match(await page.textContent('#status'), /not a valid tracking code/, 'a mistyped code is caught at once');
-  await page.fill('#code', code.replaceAll('-', '').toLowerCase());
-  await page.click('main button.primary');
+  for (let i = 0; i < 12; i += 1) await page.click('[data-key=delete]');
+  assert.equal(await page.inputValue('#code'), '');
+  await tap(code);
+  await page.click('[data-action=lookup]');
   await page.waitForFunction(() => /Received/.test(document.getElementById('status')?.textContent ?? ''), null, { timeout: 20000 });
   await page.screenshot({ path: `${process.env.KIOSK_BUILD_DIR}/tests/e2e-artefacts/10b-status.png` });
   await page.click('#back');
