@@ -76,7 +76,7 @@ const screens = {
       el('h1', {}, t('welcome.title')),
       el('p', {}, t('welcome.intro')),
       el('div', { class: 'actions' },
-        button(t('welcome.start'), 'start'),
+        button(t('welcome.start'), 'start', {}, 'primary big'),
         button(t('welcome.status'), 'status_lookup', {}, 'secondary')),
     ];
   },

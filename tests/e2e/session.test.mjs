@@ -165,6 +165,18 @@ test('the Arabic screen lays out right to left', async () => {
   await page.waitForFunction(() => document.documentElement.dir === 'ltr');
 });
 
+test('in high contrast, a primary button, a switch that is on and Call staff each have their own colour', async () => {
+  const page = rig.page;
+  await page.click('#contrast');
+  await page.waitForFunction(() => document.body.classList.contains('contrast'));
+  const colours = await page.evaluate(() => ['[data-action=start]', '#languages [aria-pressed=true]', '#staff']
+    .map((s) => getComputedStyle(document.querySelector(s)).backgroundColor));
+  assert.equal(new Set(colours).size, 3, `three colours: ${colours}`);
+  await page.screenshot({ path: `${process.env.KIOSK_BUILD_DIR}/tests/e2e-artefacts/01c-welcome-contrast.png` });
+  await page.click('#contrast');
+  await page.waitForFunction(() => !document.body.classList.contains('contrast'));
+});
+
 test('with speech on, every prompt is spoken in the chosen language', async () => {
   const page = rig.page;
   await page.evaluate(() => { window.kioskSpeech = []; });  // what the English session said is not this test's
