@@ -102,8 +102,11 @@ test('tus-js-client with its defaults sends a whole packet in one PATCH and the 
   assert.equal((await packetState(port, packet.id)).state, 'received');
   // The body streamed to disk and the finished packet checked as a stream (decrypted, its
   // signature and every part's hash): the office's peak memory stays far below the packet's size.
+  // (Not in the sanitizer build: AddressSanitizer keeps freed blocks in quarantine, up to 256 MB,
+  // so its peak says nothing of the product's.)
   const peak = peakResident(pid);
-  assert.ok(peak < packet.length / 2, `the office held ${peak} bytes at its peak for a ${packet.length}-byte packet`);
+  if (process.env.KIOSK_SANITIZED === '1') t.diagnostic(`sanitizer build: peak ${peak} bytes, not checked`);
+  else assert.ok(peak < packet.length / 2, `the office held ${peak} bytes at its peak for a ${packet.length}-byte packet`);
 });
 
 // A TCP relay to the office that ends the first connection after `cutAfter` bytes from the
