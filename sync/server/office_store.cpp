@@ -119,8 +119,11 @@ struct OfficeStore::Impl {
     auto opened = opener.check_file(partial(info.id));
     std::string why;
     nlohmann::json opened_manifest;
-    const auto sha256 = opened ? Expected<std::string>(opened->sha256) : sha256_hex_of_file(partial(info.id));
-    if (sha256 && *sha256 != info.sha256) {
+    // A packet that does not open may still be one whose bytes were changed on the way.
+    const auto sha256 =
+        opened ? Expected<std::string>(opened->sha256) : sha256_hex_of_file(partial(info.id));
+    if (!sha256) return result(StoreOutcome::kFailed, sha256.error(), info);  // unreadable: not its fault
+    if (*sha256 != info.sha256) {
       why = "the packet's SHA-256 is not the one announced";
     } else if (!opened) {
       why = "the packet does not open: " + opened.error();
