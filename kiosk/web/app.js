@@ -175,10 +175,12 @@ const screens = {
 
   documents(v) {
     const current = v.paper && v.paper.id;
+    // While a page is scanned or a document saved: a bar (always laid out, so that the list does
+    // not move under the finger), every button held, and the document's own "Saving…".
     return [
       el('h1', {}, t('documents.title')),
       promptLine(v),
-      v.busy ? el('progress', { max: 1, value: v.progress ?? 0 }) : null,
+      el('progress', { class: v.busy ? '' : 'idle', max: 1, ...(v.progress !== undefined ? { value: v.progress } : {}) }),
       el('ul', { class: 'papers' }, (v.checklist || []).map((p) => el('li', { 'data-paper': p.id },
         el('strong', {}, t(`document.${p.id}`)), ' ',
         p.required ? null : el('span', { class: 'state' }, `(${t('documents.optional')})`),
@@ -189,9 +191,11 @@ const screens = {
         el('div', { class: 'actions' },
           button(current === p.id && v.paper.pages > 0 ? t('documents.scan_more') : t('documents.scan'),
             'scan', { id: p.id }, 'primary', { disabled: !!v.busy }),
-          current === p.id && v.paper.pages > 0 ? button(t('documents.done'), 'paper_done', { id: p.id }) : null,
-          p.required ? null : button(t('documents.skip'), 'paper_skip', { id: p.id }, 'secondary'))))),
-      el('div', { class: 'actions' }, button(t('ui.continue'), 'papers_done')),
+          current === p.id && v.paper.pages > 0
+            ? button(v.busy ? t('documents.saving') : t('documents.done'), 'paper_done', { id: p.id }, 'primary', { disabled: !!v.busy })
+            : null,
+          p.required ? null : button(t('documents.skip'), 'paper_skip', { id: p.id }, 'secondary', { disabled: !!v.busy }))))),
+      el('div', { class: 'actions' }, button(t('ui.continue'), 'papers_done', {}, 'primary', { disabled: !!v.busy })),
     ];
   },
 

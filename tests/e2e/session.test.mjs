@@ -54,10 +54,17 @@ test('an applicant goes from welcome to a receipt and the office receives the re
       await page.click(`${item} [data-action=scan]`);
       await page.waitForSelector(`${item} [data-action=paper_done]`, { timeout: 60000 });
       await page.click(`${item} [data-action=paper_done]`);
+      // While the document is saved, nothing else can be pressed and it says so.
+      const during = await page.evaluate(() => ({ busy: !!window.kioskView.busy,
+        held: document.querySelector('[data-action=papers_done]').disabled }));
+      if (during.busy) assert.ok(during.held, 'Continue is held while the document is saved');
       await page.waitForFunction((id) => window.kioskView.checklist.find((p) => p.id === id)?.state === 'handed',
         paper.id, { timeout: 60000 });
+      assert.ok(await page.isHidden('#notice'), 'no warning after a document is completed');
     } else {
       await page.click(`${item} [data-action=paper_skip]`);
+      await page.waitForFunction((id) => window.kioskView.checklist.find((p) => p.id === id)?.state === 'skipped',
+        paper.id, { timeout: 20000 });
     }
   }
   await page.screenshot({ path: `${process.env.KIOSK_BUILD_DIR}/tests/e2e-artefacts/08-documents-done.png` });
@@ -167,8 +174,10 @@ test('the Arabic screen lays out right to left', async () => {
 
 test('in high contrast, a primary button, a switch that is on and Call staff each have their own colour', async () => {
   const page = rig.page;
+  await rig.step('welcome');
   await page.click('#contrast');
   await page.waitForFunction(() => document.body.classList.contains('contrast'));
+  await page.waitForSelector('#languages [aria-pressed=true]');
   const colours = await page.evaluate(() => ['[data-action=start]', '#languages [aria-pressed=true]', '#staff']
     .map((s) => getComputedStyle(document.querySelector(s)).backgroundColor));
   assert.equal(new Set(colours).size, 3, `three colours: ${colours}`);
