@@ -27,7 +27,7 @@ function pinPad() {
     el('h1', {}, t('technician.title')),
     el('p', {}, t('technician.enter_pin')),
     shown,
-    el('div', { class: 'grid', style: 'max-width: 20em' }, digits,
+    el('div', { class: 'pinpad' }, digits,
       key('⌫', () => { desk.pin = desk.pin.slice(0, -1); render(); }),
       key('0', () => { desk.pin += '0'; render(); }),
       key('OK', open)),

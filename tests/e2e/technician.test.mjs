@@ -27,6 +27,12 @@ test('holding Call staff opens the PIN pad; the right PIN shows the devices and 
   await page.waitForURL(/technician\.html$/, { timeout: 10000 });
   await page.mouse.up();
   await page.waitForSelector('[data-key="OK"]');
+  // Laid out as a phone's keypad: 1 2 3 on one row, 4 below 1, keys of a finger's size.
+  const box = async (k) => page.locator(`[data-key="${k}"]`).boundingBox();
+  const [one, three, four] = [await box('1'), await box('3'), await box('4')];
+  assert.ok(Math.abs(one.y - three.y) < 1 && four.y > one.y + one.height && Math.abs(four.x - one.x) < 1,
+    `a 3-wide PIN pad: ${JSON.stringify([one, three, four])}`);
+  assert.ok(one.width < 200 && one.height >= 64, `keys of a finger's size: ${JSON.stringify(one)}`);
   await typePin(page, '2468');
   await page.waitForSelector('#devices');
   for (const device of ['camera', 'scanner', 'fingerprint']) {
