@@ -398,7 +398,8 @@ function spokenScreen(v) {
     if (node.id === 'tracking-code') parts.push([...node.textContent.replace(/-/g, '')].join(' '));
     else if (node.textContent.trim()) parts.push(node.textContent.trim());
   }
-  const labels = [...document.querySelectorAll('main button:not([disabled])')].map((b) => b.textContent.trim()).filter(Boolean);
+  // (The code pad's 33 keys are not read out as choices.)
+  const labels = [...document.querySelectorAll('main button:not([disabled]):not([data-key])')].map((b) => b.textContent.trim()).filter(Boolean);
   if (labels.length) parts.push(t('ui.choices', { choices: [...new Set(labels)].join(', ') }));
   return sentences(parts);
 }
