@@ -131,7 +131,7 @@ int main(int argc, char** argv) {
       return 1;
     }
     runner->on_change([&](const nlohmann::json& view) { ui->publish(view); },
-                      [&](const cv::Mat& frame) { ui->publish_preview(frame); });
+                      [&](const cv::Mat& frame, bool mirror) { ui->publish_preview(frame, mirror); });
     log->info("applicant screen at {}", ui->address());
   }
 

@@ -61,6 +61,10 @@ TenPrintSession::TenPrintSession(drivers::FingerprintReader& reader,
       default_ppi_(device.resolution_ppi),
       on_event_(std::move(on_event)) {}
 
+TenPrintSession::~TenPrintSession() {
+  for (CapturedFinger& f : result_.captured) std::ranges::fill(f.image.pixels, std::uint8_t{0});
+}
+
 bool TenPrintSession::mark_missing(int position, MissingCode code, std::string reason) {
   if (position < kFirstFinger || position > kLastFinger || is_captured(position)) return false;
   auto it = std::find_if(result_.missing.begin(), result_.missing.end(),
@@ -74,6 +78,32 @@ bool TenPrintSession::mark_missing(int position, MissingCode code, std::string r
   }
   // The finger on the reader now: stop waiting for it; on_attempt moves on.
   if (running_ && position == position_) reader_.cancel();
+  return true;
+}
+
+bool TenPrintSession::redo(int position) {
+  if (position < kFirstFinger || position > kLastFinger) return false;
+  if (running_ && position == position_) return false;
+  if (std::erase_if(result_.missing, [&](const MissingFingerNote& m) { return m.position == position; }) > 0) {
+    return true;
+  }
+  const auto captured = std::ranges::find(result_.captured, position, &CapturedFinger::position);
+  if (captured == result_.captured.end()) return false;
+  std::ranges::fill(captured->image.pixels, std::uint8_t{0});
+  result_.captured.erase(captured);
+  // Its print no longer counts among those a new finger must differ from.
+  const auto in_gallery = std::ranges::find(gallery_positions_, position);
+  if (in_gallery != gallery_positions_.end()) {
+    gallery_.erase(gallery_.begin() + (in_gallery - gallery_positions_.begin()));
+    gallery_positions_.erase(in_gallery);
+  }
+  return true;
+}
+
+bool TenPrintSession::complete() const {
+  for (int position = kFirstFinger; position <= kLastFinger; ++position) {
+    if (!is_captured(position) && !is_missing(position)) return false;
+  }
   return true;
 }
 
@@ -106,6 +136,11 @@ void TenPrintSession::next_finger() {
   while (position_ <= kLastFinger && (is_captured(position_) || is_missing(position_))) {
     if (is_missing(position_)) emit({TenPrintEvent::Kind::kFingerSkipped, position_});
     ++position_;
+  }
+  if (position_ > kLastFinger) {
+    // A finger given up earlier and taken back, or one to give again: from the first such.
+    position_ = kFirstFinger;
+    while (position_ <= kLastFinger && (is_captured(position_) || is_missing(position_))) ++position_;
   }
   if (position_ > kLastFinger) {
     finish(result_);

@@ -81,10 +81,22 @@ class TenPrintSession : public std::enable_shared_from_this<TenPrintSession> {
   TenPrintSession(drivers::FingerprintReader& reader, config::FingerprintRules rules,
                   const config::FingerprintSection& device,
                   std::function<void(const TenPrintEvent&)> on_event);
+  ~TenPrintSession();  // the prints' pixels are overwritten
+  TenPrintSession(const TenPrintSession&) = delete;
+  TenPrintSession& operator=(const TenPrintSession&) = delete;
 
   // Before or during capture. Marking the finger being captured cancels its capture and moves on.
   // Refused (false) for a position out of range or a finger already accepted.
   bool mark_missing(int position, MissingCode code, std::string reason);
+  // The applicant gives finger `position` again: its print (or its missing mark) is dropped, and
+  // the next run() (or the one running now, once it is through) captures it afresh. Refused
+  // (false) for a position out of range, the finger on the reader now, or one neither captured
+  // nor marked missing.
+  bool redo(int position);
+  // Every finger captured or marked missing.
+  bool complete() const;
+  // A run() has not called its `done` yet (a cancel ends it a moment later).
+  bool running() const { return running_; }
 
   // Captures every finger not yet captured nor missing, then calls `done` with the whole result.
   // After a failure (reader removed, device error, cancel) `done` gets the problem and the

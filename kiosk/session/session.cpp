@@ -21,14 +21,6 @@ void scrub(std::vector<std::uint8_t>& bytes) {
   bytes.clear();
   bytes.shrink_to_fit();
 }
-void scrub(std::optional<face::CapturedPhoto>& photo) {
-  if (photo) {
-    scrub(photo->frame);
-    scrub(photo->photo);
-    scrub(photo->file.jpeg);
-  }
-  photo.reset();
-}
 void scrub(std::optional<finger::TenPrintResult>& prints) {
   if (prints) {
     for (finger::CapturedFinger& f : prints->captured) scrub(f.image.pixels);
@@ -43,6 +35,15 @@ void scrub(std::vector<HandedPaper>& papers) {
 }
 
 }  // namespace
+
+void scrub(std::optional<face::CapturedPhoto>& photo) {
+  if (photo) {
+    scrub(photo->frame);
+    scrub(photo->photo);
+    scrub(photo->file.jpeg);
+  }
+  photo.reset();
+}
 
 std::string_view step_id(Step step) {
   switch (step) {
@@ -114,6 +115,11 @@ Outcome Session::at(Step expected) const {
 void Session::go(Step next, Clock::time_point now) {
   step_ = next;
   touch(now);
+}
+
+void Session::done_with(Step next, Clock::time_point now) {
+  go(changing_ ? Step::kReview : next, now);
+  if (step_ == Step::kReview) changing_ = false;
 }
 
 Outcome Session::move(Step from, Step to, Clock::time_point now) {
@@ -192,7 +198,7 @@ Outcome Session::photo_taken(face::CapturedPhoto photo, face::FaceMatch match, C
   scrub(photo_);
   photo_ = std::move(photo);
   face_match_ = std::move(match);
-  go(Step::kFingerprints, now);
+  done_with(Step::kFingerprints, now);
   return {};
 }
 
@@ -201,7 +207,7 @@ Outcome Session::fingerprints_taken(finger::TenPrintResult result, Clock::time_p
   scrub(fingerprints_);
   fingerprints_ = std::move(result);
   exemptions_.clear();
-  go(checklist_.empty() ? Step::kReview : Step::kDocuments, now);
+  done_with(checklist_.empty() ? Step::kReview : Step::kDocuments, now);
   return {};
 }
 
@@ -210,7 +216,7 @@ Outcome Session::fingerprints_exempt(std::vector<finger::Exemption> exemptions, 
   if (exemptions.empty()) return std::unexpected(refuse("session.no_exemption"));
   scrub(fingerprints_);
   exemptions_ = std::move(exemptions);
-  go(checklist_.empty() ? Step::kReview : Step::kDocuments, now);
+  done_with(checklist_.empty() ? Step::kReview : Step::kDocuments, now);
   return {};
 }
 
@@ -240,7 +246,7 @@ Outcome Session::papers_done(Clock::time_point now) {
     const auto it = std::ranges::find(papers_, d.id, &HandedPaper::id);
     if (it == papers_.end() || (d.required && !it->file)) return std::unexpected(refuse("documents.missing"));
   }
-  go(Step::kReview, now);
+  done_with(Step::kReview, now);
   return {};
 }
 
@@ -269,7 +275,22 @@ Outcome Session::finish(Clock::time_point now) {
   return {};
 }
 
+Outcome Session::change(Step step, Clock::time_point now) {
+  if (auto ok = at(Step::kReview); !ok) return ok;
+  const bool changeable = step == Step::kPhoto || step == Step::kFingerprints ||
+                          (step == Step::kDocuments && !checklist_.empty());
+  if (!changeable) return std::unexpected(refuse("session.not_now"));
+  changing_ = true;
+  go(step, now);
+  return {};
+}
+
 Outcome Session::back(Clock::time_point now) {
+  if (changing_ && step_ != Step::kReview) {  // nothing changed: the review as it was
+    changing_ = false;
+    go(Step::kReview, now);
+    return {};
+  }
   Step previous = step_;
   switch (step_) {
     case Step::kService:
@@ -339,6 +360,7 @@ std::chrono::seconds Session::seconds_left(Clock::time_point now) const {
 
 void Session::wipe() {
   step_ = Step::kWelcome;
+  changing_ = false;
   language_ = Language::kEnglish;
   display_ = {};
   staff_called_ = false;

@@ -81,6 +81,10 @@ struct SessionTiming {
 };
 
 // A supporting paper handed in, or skipped where the checklist allows.
+// Overwrites a photo's pixels and JPEG before they are freed (an applicant's face does not
+// linger in memory that the next allocation hands out), and empties it.
+void scrub(std::optional<face::CapturedPhoto>& photo);
+
 struct HandedPaper {
   std::string id;
   std::optional<document::EncodedFile> file;  // none: skipped
@@ -133,7 +137,12 @@ class Session {
   Outcome submit_failed(Clock::time_point now);  // back to the review, nothing lost
   Outcome finish(Clock::time_point now);         // receipt -> welcome, wiped
   // One step back, keeping what was captured; not from the welcome, while submitting or after.
+  // While changing from the review (change()), back returns to the review unchanged.
   Outcome back(Clock::time_point now);
+  // From the review, "change" beside the photo, the fingerprints or the documents: that step
+  // again, with what it holds; once it is done the applicant comes straight back to the review.
+  Outcome change(Step step, Clock::time_point now);
+  bool changing() const { return changing_; }
   // Cancel: wipes and returns to the welcome screen; not while the record is being sealed.
   Outcome cancel(Clock::time_point now);
 
@@ -174,6 +183,8 @@ class Session {
   void go(Step next, Clock::time_point now);
   // At `from`, go to `to`; refused elsewhere.
   Outcome move(Step from, Step to, Clock::time_point now);
+  // Where a capture step that is done goes: its next step, or the review when changing from it.
+  void done_with(Step next, Clock::time_point now);
   // The entry of paper `id` in papers_, added when it has none; what it held is overwritten.
   HandedPaper& paper_entry(std::string_view id);
   void wipe();
@@ -181,6 +192,7 @@ class Session {
   const config::ServiceCatalogue& catalogue_;
   SessionTiming timing_;
   Step step_ = Step::kWelcome;
+  bool changing_ = false;  // a step taken again from the review
   Language language_ = Language::kEnglish;
   Display display_;
   bool staff_called_ = false;

@@ -59,7 +59,7 @@ SessionRunner::~SessionRunner() {
 }
 
 void SessionRunner::on_change(std::function<void(const nlohmann::json&)> publish,
-                              std::function<void(const cv::Mat&)> preview) {
+                              std::function<void(const cv::Mat&, bool)> preview) {
   publish_ = std::move(publish);
   preview_ = std::move(preview);
 }
@@ -158,9 +158,40 @@ std::string SessionRunner::act(const nlohmann::json& request) {
     if (const auto failed = session_.device_problem()) {
       device_returned(*failed);
     } else {
-      if (session_.step() == Step::kPhoto) start_photo();
+      if (session_.step() == Step::kPhoto) {
+        // "Take it again" of the photo shown: it is dropped.
+        scrub(proposed_photo_);
+        live_.erase("photo_proposed");
+        start_photo();
+      }
       if (session_.step() == Step::kFingerprints) start_fingerprints();
     }
+  } else if (action == "photo_accept") {
+    if (session_.step() != Step::kPhoto || !proposed_photo_) return "session.not_now";
+    face::CapturedPhoto photo = std::move(*proposed_photo_);
+    proposed_photo_.reset();
+    live_.erase("photo_proposed");
+    refusal = refusal_key(session_.photo_taken(std::move(photo), proposed_match_, now));
+  } else if (action == "finger_redo") {
+    // A finger given again (its print, or its "cannot give", dropped): captured next.
+    if (session_.step() != Step::kFingerprints || !ten_print_) return "session.not_now";
+    const int position = request.at("position").get<int>();
+    if (!ten_print_->redo(position)) return "session.bad_request";
+    live_["fingers"].erase(std::to_string(position));
+    live_.erase("fingers_complete");
+    session_.touch(now);
+    start_fingerprints();
+  } else if (action == "fingers_continue") {
+    // Back at the fingers with all of them given: on, as they are.
+    if (session_.step() != Step::kFingerprints || !ten_print_ || ten_print_running_ || !ten_print_->complete()) {
+      return "session.not_now";
+    }
+    refusal = refusal_key(fingers_done(ten_print_->result()));
+  } else if (action == "change") {
+    const std::string step = request.at("step").get<std::string>();
+    const Step target = step == "photo" ? Step::kPhoto : step == "fingerprints" ? Step::kFingerprints
+                      : step == "documents" ? Step::kDocuments : Step::kWelcome;
+    refusal = refusal_key(session_.change(target, now));
   } else if (action == "finger_missing") {
     if (session_.step() != Step::kFingerprints || !ten_print_) return "session.not_now";
     const int position = request.at("position").get<int>();
@@ -203,14 +234,19 @@ void SessionRunner::after(Step before) {
     const bool ready = live_.value("devices_ready", false);
     live_ = {{"devices_ready", ready}};
     delivering_.clear();
+    ten_print_.reset();
+    scrub(proposed_photo_);
     return;
   }
   live_.erase("prompt");
   live_.erase("progress");
+  scrub(proposed_photo_);
+  live_.erase("photo_proposed");
   if (now == Step::kDataPage) live_["prompt"] = prompt("scan.place_data_page");
   if (now == Step::kPhoto) start_photo();
   if (now == Step::kFingerprints) start_fingerprints();
   if (now == Step::kSubmitting) seal_and_queue();
+  if (now == Step::kReview && preview_ && session_.photo()) preview_(session_.photo()->photo, false);
   if (now == Step::kReceipt && devices_.printer) live_["print"] = {{"state", "ready"}};
 }
 
@@ -253,12 +289,12 @@ std::string SessionRunner::print_receipt() {
 void SessionRunner::stop_captures() {
   if (data_page_) data_page_->cancel();
   if (photo_) photo_->stop();
-  if (ten_print_) ten_print_->cancel();
+  if (ten_print_) ten_print_->cancel();  // kept: its fingers stay for a return to the step
   ten_print_running_ = false;
+  ++ten_print_run_;
   if (paper_) paper_->cancel();
   data_page_.reset();
   photo_.reset();
-  ten_print_.reset();
   paper_.reset();
 }
 
@@ -398,7 +434,7 @@ void SessionRunner::start_photo() {
             live_["prompt"] = prompt(key);
             live_["photo"]["passing"] = p.passing_in_a_row;
             if (news) changed();
-            if (preview_ && !p.frame.empty()) preview_(p.frame);
+            if (preview_ && !p.frame.empty()) preview_(p.frame, true);
           },
           [this, generation, capture](face::CaptureOutcome outcome) {
             if (generation != generation_ || photo_.get() != capture) return;  // wiped, or left
@@ -414,9 +450,15 @@ void SessionRunner::start_photo() {
             } else {
               match.not_compared = "no face detector";
             }
+            // Shown to the applicant, who accepts it or takes it again.
             live_.erase("photo");
-            const Step before = session_.step();
-            settle(before, session_.photo_taken(std::move(*outcome), match, Clock::now()));
+            live_["photo_proposed"] = true;
+            live_["prompt"] = prompt("photo.accept_question");
+            scrub(proposed_photo_);
+            proposed_photo_ = std::move(*outcome);
+            proposed_match_ = std::move(match);
+            if (preview_) preview_(proposed_photo_->photo, false);
+            changed();
           });
     });
   });
@@ -444,26 +486,46 @@ void SessionRunner::start_fingerprints() {
       if (state.value("state", "") == "missing") ten_print_->mark_missing(std::stoi(position), finger::MissingCode::kUnableToPrint, "");
     }
   }
+  if (ten_print_->running()) return;  // a run cancelled by leaving the step has yet to end: it starts us again
+  // Back at the step with every finger given (from the documents, or to change them from the
+  // review): nothing is captured until the applicant chooses a finger to give again, or goes on.
+  if (ten_print_->complete()) {
+    live_.erase("current_finger");
+    live_["fingers_complete"] = true;
+    live_["prompt"] = prompt("fingers.all_taken");
+    return;
+  }
+  live_.erase("fingers_complete");
   // After a failure (the reader unplugged, a device error, no finger in time) the same capture
   // goes on: the fingers accepted before it stay.
   ten_print_running_ = true;
   const auto generation = generation_;
+  const auto run = ten_print_run_;
   const auto* capture = ten_print_.get();
-  ten_print_->run([this, generation, capture](drivers::Result<finger::TenPrintResult> result) {
-    if (generation != generation_ || ten_print_.get() != capture) return;  // wiped, or left
+  ten_print_->run([this, generation, run, capture](drivers::Result<finger::TenPrintResult> result) {
+    if (generation != generation_ || ten_print_.get() != capture) return;  // wiped
+    if (run != ten_print_run_) {
+      // Cancelled when the step was left; if the applicant is back at it, the capture goes on now.
+      if (session_.step() == Step::kFingerprints && !ten_print_running_) start_fingerprints();
+      return;
+    }
     ten_print_running_ = false;
     if (!result) {
       // No finger within the deadline is the applicant's pause, not the reader's fault.
       return capture_ended(result.error(), "fingers.try_again", config::DeviceClass::kFingerprint,
                            drivers::ProblemCode::kTimeout);
     }
-    ten_print_.reset();
+    live_.erase("current_finger");
     const Step before = session_.step();
-    settle(before, result->all_missing()
-                       ? session_.fingerprints_exempt(
-                             {{finger::ExemptionReason::kNoFingerPrintable, "all ten fingers missing"}}, Clock::now())
-                       : session_.fingerprints_taken(std::move(*result), Clock::now()));
+    settle(before, fingers_done(std::move(*result)));
   });
+}
+
+Outcome SessionRunner::fingers_done(finger::TenPrintResult result) {
+  return result.all_missing()
+             ? session_.fingerprints_exempt({{finger::ExemptionReason::kNoFingerPrintable, "all ten fingers missing"}},
+                                            Clock::now())
+             : session_.fingerprints_taken(std::move(result), Clock::now());
 }
 
 void SessionRunner::on_finger_event(const finger::TenPrintEvent& e) {

@@ -43,9 +43,11 @@ class SessionRunner {
   SessionRunner(const SessionRunner&) = delete;
   SessionRunner& operator=(const SessionRunner&) = delete;
 
-  // Where the view goes after each change, and the photo step's analysed frames (BGR) for the preview.
+  // Where the view goes after each change, and the pictures (BGR) the screen shows: the photo
+  // step's analysed frames (`mirror`: shown as in a mirror), the photo taken for the applicant
+  // to accept, and on the review the photo that will be sent (not mirrored).
   void on_change(std::function<void(const nlohmann::json& view)> publish,
-                 std::function<void(const cv::Mat& frame)> preview);
+                 std::function<void(const cv::Mat& frame, bool mirror)> preview);
 
   // The devices answered their start-up check (or did not): takes the fingerprint reader's events
   // from here on and starts the idle timer. What each device said goes into every record.
@@ -82,6 +84,9 @@ class SessionRunner {
   void go_on_with(config::DeviceClass device);
   void start_photo();
   void start_fingerprints();
+  // The ten-print capture's result handed to the session: the fingers, or the exemption when all
+  // ten are missing.
+  Outcome fingers_done(finger::TenPrintResult result);
   void on_finger_event(const finger::TenPrintEvent& event);
   void seal_and_queue();
   void look_up(const std::string& code);
@@ -118,8 +123,14 @@ class SessionRunner {
 
   std::shared_ptr<document::DataPageCapture> data_page_;
   std::shared_ptr<face::PhotoCapture> photo_;
-  std::shared_ptr<finger::TenPrintSession> ten_print_;  // kept after a failure: its fingers stay
+  // Kept for the whole session (after a failure, and after the step is left): its fingers stay,
+  // and one of them can be given again.
+  std::shared_ptr<finger::TenPrintSession> ten_print_;
   bool ten_print_running_ = false;
+  std::uint64_t ten_print_run_ = 0;  // of the runs: the late answer of one cancelled is told apart
+  // The photo taken, shown for the applicant to accept or take again.
+  std::optional<face::CapturedPhoto> proposed_photo_;
+  face::FaceMatch proposed_match_;
   std::shared_ptr<document::PaperCapture> paper_;
   std::uint64_t generation_ = 0;  // of the session: a capture's late answer for a wiped one is dropped
   std::chrono::system_clock::time_point started_;
@@ -127,7 +138,7 @@ class SessionRunner {
   nlohmann::json live_ = nlohmann::json::object();  // what the captures say now; see view.hpp
   nlohmann::json device_identities_ = nlohmann::json::object();
   std::function<void(const nlohmann::json&)> publish_;
-  std::function<void(const cv::Mat&)> preview_;
+  std::function<void(const cv::Mat&, bool)> preview_;
   DeviceRecovery recovery_;
   std::set<config::DeviceClass> recovering_;       // having their USB port reset now
   std::optional<config::DeviceClass> unplugged_;  // gone, and looked for until it returns

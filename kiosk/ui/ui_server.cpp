@@ -418,11 +418,12 @@ void UiServer::publish_frame(std::string jpeg) {
   for (const auto& screen : impl_->screens) screen->send(true, bytes);
 }
 
-void UiServer::publish_preview(const cv::Mat& frame) {
+void UiServer::publish_preview(const cv::Mat& frame, bool mirror) {
   if (impl_->screens.empty() || frame.empty()) return;
   cv::Mat small;
-  cv::resize(frame, small, cv::Size(640, 640 * frame.rows / std::max(1, frame.cols)), 0, 0, cv::INTER_AREA);
-  cv::flip(small, small, 1);
+  cv::resize(frame, small, cv::Size(640, 640 * frame.rows / std::max(1, frame.cols)), 0, 0,
+             frame.cols > 640 ? cv::INTER_AREA : cv::INTER_CUBIC);
+  if (mirror) cv::flip(small, small, 1);
   std::vector<std::uint8_t> jpeg;
   cv::imencode(".jpg", small, jpeg, {cv::IMWRITE_JPEG_QUALITY, 70});
   publish_frame(std::string(jpeg.begin(), jpeg.end()));

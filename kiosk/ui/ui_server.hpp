@@ -66,9 +66,9 @@ class UiServer {
   // To every connected screen: the view, and (during the photo) the camera's preview.
   void publish(const nlohmann::json& view);
   void publish_frame(std::string jpeg);
-  // A camera frame (BGR) as the preview: small, mirrored as people expect to see themselves, and
-  // encoded only when a screen is watching.
-  void publish_preview(const cv::Mat& frame);
+  // A picture (BGR) for the screen, 640 px wide and encoded only when a screen is watching: a
+  // camera frame mirrored (`mirror`), as people expect to see themselves; the photo taken as it is.
+  void publish_preview(const cv::Mat& frame, bool mirror = true);
   int screens() const;  // WebSocket clients connected
 
  private:

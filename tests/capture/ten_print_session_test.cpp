@@ -287,5 +287,49 @@ TEST_F(TenPrintSessionTest, AllTenMissingEndsAtOnceAsExempt) {
   EXPECT_TRUE(events_of(Kind::kPlaceFinger).empty());
 }
 
+TEST_F(TenPrintSessionTest, AFingerGivenAgainAfterTheEndIsTheOnlyOneCapturedAndReplacesTheFirst) {
+  auto first = run();
+  ASSERT_TRUE(first.has_value()) << first.error().message();
+  ASSERT_TRUE(session_->complete());
+  EXPECT_FALSE(session_->redo(11));
+  ASSERT_TRUE(session_->redo(3));
+  EXPECT_FALSE(session_->complete());
+  EXPECT_FALSE(session_->redo(3)) << "neither captured nor missing now";
+  // The same finger again, pressed differently (fainter): it must not be taken for a duplicate of
+  // the print it replaces, which no longer counts.
+  script_ = [](int position, int) -> Act { return faint(finger_of(position), 0.8); };
+  events_.clear();
+  const auto again = run();
+  ASSERT_TRUE(again.has_value()) << again.error().message();
+  std::vector<int> prompted;
+  for (const auto& e : events_of(Kind::kPlaceFinger)) prompted.push_back(e.position);
+  EXPECT_EQ(prompted, std::vector<int>{3});
+  EXPECT_TRUE(events_of(Kind::kSameFingerAgain).empty());
+  ASSERT_EQ(again->captured.size(), 10u);
+  EXPECT_EQ(again->captured[2].position, 3);
+  EXPECT_NE(again->captured[2].image.pixels, first->captured[2].image.pixels) << "the new print, not the first";
+}
+
+TEST_F(TenPrintSessionTest, AFingerMarkedMissingByMistakeIsTakenAfterTheOthers) {
+  script_ = [this](int position, int) -> Act {
+    if (position == 2 && asked_[2] == 1) {
+      session_->mark_missing(2, MissingCode::kAmputated, "");
+      return Nothing{};
+    }
+    if (position == 5 && asked_[5] == 1) {
+      EXPECT_TRUE(session_->redo(2)) << "\"I can give it\" after all";
+    }
+    return finger_of(position);
+  };
+  const auto result = run();
+  ASSERT_TRUE(result.has_value()) << result.error().message();
+  EXPECT_EQ(result->captured.size(), 10u);
+  EXPECT_TRUE(result->missing.empty());
+  std::vector<int> prompted;
+  for (const auto& e : events_of(Kind::kPlaceFinger)) prompted.push_back(e.position);
+  EXPECT_EQ(prompted, (std::vector<int>{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 2}));
+  EXPECT_FALSE(session_->redo(0));
+}
+
 }  // namespace
 }  // namespace kiosk::finger

@@ -183,6 +183,44 @@ TEST_F(SessionTest, GoingBackKeepsWhatWasCaptured) {
   EXPECT_TRUE(session_.checklist().empty());
 }
 
+TEST_F(SessionTest, AChangeFromTheReviewComesBackToTheReviewOnceDone) {
+  up_to_documents();
+  ASSERT_TRUE(session_.paper_handed("itinerary", file(), later()));
+  ASSERT_TRUE(session_.paper_handed("travel_bookings", file(), later()));
+  ASSERT_TRUE(session_.paper_skipped("invitation_letter", later()));
+  ASSERT_TRUE(session_.paper_skipped("previous_visa", later()));
+  ASSERT_TRUE(session_.papers_done(later()));
+  ASSERT_EQ(session_.step(), Step::kReview);
+  EXPECT_FALSE(session_.change(Step::kConsent, later())) << "only a capture can be changed";
+  EXPECT_FALSE(session_.change(Step::kSubmitting, later()));
+
+  // A new photo: straight back to the review, not through the fingers and papers again.
+  ASSERT_TRUE(session_.change(Step::kPhoto, later()));
+  EXPECT_EQ(session_.step(), Step::kPhoto);
+  EXPECT_TRUE(session_.changing());
+  ASSERT_TRUE(session_.photo_taken(photo(), face::FaceMatch{}, later()));
+  EXPECT_EQ(session_.step(), Step::kReview);
+  EXPECT_FALSE(session_.changing());
+
+  // The fingers, then Back: the review as it was, everything kept.
+  ASSERT_TRUE(session_.change(Step::kFingerprints, later()));
+  ASSERT_TRUE(session_.back(later()));
+  EXPECT_EQ(session_.step(), Step::kReview);
+  EXPECT_TRUE(session_.fingerprints());
+
+  ASSERT_TRUE(session_.change(Step::kDocuments, later()));
+  ASSERT_TRUE(session_.papers_done(later()));
+  EXPECT_EQ(session_.step(), Step::kReview);
+  EXPECT_EQ(session_.papers().size(), 4u);
+
+  // A plain Back from the review still goes one step back, and the way on goes through them all.
+  ASSERT_TRUE(session_.back(later()));
+  EXPECT_EQ(session_.step(), Step::kDocuments);
+  ASSERT_TRUE(session_.back(later()));
+  ASSERT_TRUE(session_.fingerprints_taken(ten_prints(), later()));
+  EXPECT_EQ(session_.step(), Step::kDocuments);
+}
+
 TEST_F(SessionTest, CancelWipesTheSessionAtEveryStep) {
   up_to_documents();
   ASSERT_TRUE(session_.paper_handed("itinerary", file(), later()));
