@@ -180,7 +180,7 @@ std::string SessionRunner::act(const nlohmann::json& request) {
     live_["fingers"].erase(std::to_string(position));
     live_.erase("fingers_complete");
     session_.touch(now);
-    start_fingerprints();
+    if (!session_.device_problem()) start_fingerprints();  // else once the reader is back
   } else if (action == "fingers_continue") {
     // Back at the fingers with all of them given: on, as they are.
     if (session_.step() != Step::kFingerprints || !ten_print_ || ten_print_running_ || !ten_print_->complete()) {
@@ -426,8 +426,9 @@ void SessionRunner::start_photo() {
       const auto* capture = photo_.get();
       photo_->start(
           *spec,
-          [this, generation](const face::CaptureProgress& p) {
-            if (generation != generation_) return;
+          [this, generation, capture](const face::CaptureProgress& p) {
+            // A frame analysed after the photo was taken is not shown over it.
+            if (generation != generation_ || photo_.get() != capture) return;
             const std::string key(face::guidance_id(p.analysis.guidance));
             const bool news = live_["prompt"].value("key", "") != key ||
                               live_["photo"].value("passing", -1) != p.passing_in_a_row;

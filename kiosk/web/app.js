@@ -129,11 +129,24 @@ const screens = {
   },
 
   photo(v) {
+    // The photo taken, as it will be sent: the applicant accepts it or takes it again.
+    if (v.photo_proposed) {
+      return [
+        el('h1', {}, t('photo.title')),
+        promptLine(v),
+        el('div', { id: 'preview-box', class: 'taken' }, el('img', { id: 'preview', alt: t('photo.taken_alt') })),
+        el('div', { class: 'actions' },
+          button(t('photo.accept'), 'photo_accept', {}, 'primary'),
+          button(t('photo.retake'), 'retry', {}, 'secondary')),
+      ];
+    }
     const passing = v.photo && v.photo.passing > 0;
     return [
       el('h1', {}, t('photo.title')),
       promptLine(v),
-      el('div', { id: 'preview-box', class: passing ? 'passing' : '' }, el('img', { id: 'preview', alt: '' })),
+      // The camera's picture, with the outline the face is to fill.
+      el('div', { id: 'preview-box', class: passing ? 'passing' : '' },
+        el('img', { id: 'preview', alt: '' }), el('div', { class: 'outline', 'aria-hidden': 'true' })),
       el('div', { class: 'actions' },
         button(t('ui.retry'), 'retry', {}, 'secondary'),
         button(t('photo.assisted'), 'call_staff', {}, 'secondary')),
@@ -154,9 +167,11 @@ const screens = {
     return [
       el('h1', {}, t('fingers.title')),
       promptLine(v),
-      hands(fingers, v.current_finger),
+      hands(),
       el('p', { id: 'finger-progress' }, t('fingers.progress', { done })),
       el('div', { class: 'actions' },
+        // Every finger given: on, or one given again (touched on the hands).
+        v.fingers_complete ? button(t('ui.continue'), 'fingers_continue') : null,
         // The finger asked for when the button is pressed, named in the question; the record
         // tells a missing finger from one that cannot be printed.
         v.current_finger ? el('button', { class: 'secondary', 'data-action': 'finger_missing',
@@ -169,7 +184,7 @@ const screens = {
             ]);
           } },
         t('fingers.cannot_give')) : null,
-        button(t('ui.retry'), 'retry', {}, 'secondary')),
+        v.fingers_complete ? null : button(t('ui.retry'), 'retry', {}, 'secondary')),
     ];
   },
 
@@ -201,16 +216,29 @@ const screens = {
 
   review(v) {
     const fingers = Object.values(v.fingers || {}).filter((f) => f.state === 'done').length;
+    const papers = v.checklist || [];
+    // Each part as it will be sent, with a way to change it; the change comes back here.
+    const change = (step) => button(t('review.change'), 'change', { step }, 'secondary', { 'data-change': step });
     return [
       el('h1', {}, t('review.title')),
       el('p', {}, el('strong', {}, t(`service.${v.service}`))),
-      passportDetails(v),
-      el('p', {}, v.photo_taken ? t('review.photo') : ''),
-      el('p', {}, v.exemptions ? t('fingers.exempt') : t('review.fingers', { count: fingers })),
-      el('p', {}, t('review.documents', {
-        count: (v.checklist || []).filter((p) => p.state === 'handed').length,
-      })),
-      el('div', { class: 'actions' }, button(t('review.submit'), 'submit')),
+      el('div', { class: 'review-top' },
+        el('div', {}, passportDetails(v)),
+        el('section', { class: 'portrait' },
+          el('h2', {}, t('photo.title')),
+          v.photo_taken ? el('img', { id: 'preview', class: 'photo', alt: t('photo.taken_alt') }) : null,
+          change('photo'))),
+      el('section', { class: 'part' },
+        el('h2', {}, t('fingers.title')),
+        el('p', {}, v.exemptions ? t('fingers.exempt') : t('review.fingers', { count: fingers })),
+        v.exemptions ? null : change('fingerprints')),
+      papers.length ? el('section', { class: 'part' },
+        el('h2', {}, t('documents.title')),
+        el('ul', { class: 'papers' }, papers.map((p) => el('li', { 'data-paper': p.id },
+          el('strong', {}, t(`document.${p.id}`)), ' ',
+          el('div', { class: 'state' }, p.state === 'handed' ? t('documents.handed', { pages: p.pages }) : t('documents.skipped'))))),
+        change('documents')) : null,
+      el('div', { class: 'actions' }, button(t('review.submit'), 'submit', {}, 'primary big')),
     ];
   },
 
@@ -273,6 +301,21 @@ const screens = {
   },
 };
 
+// The applicant's way, as the step indicator counts it; the documents only when the service asks
+// for papers (known once the passport is read).
+const JOURNEY = ['service', 'data_page', 'consent', 'photo', 'fingerprints', 'documents', 'review'];
+function renderSteps(v) {
+  const journey = JOURNEY.filter((s) => s !== 'documents' || !v.passport || (v.checklist || []).length);
+  const n = journey.indexOf(v.step) + 1;
+  $('steps').hidden = n === 0;
+  if (!n) return;
+  $('steps').setAttribute('aria-label', t('ui.steps'));
+  $('step-text').textContent = t('ui.step_of', { n, total: journey.length, name: t(`steps.${v.step}`) });
+  $('step-bar').replaceChildren(...journey.map((s, i) => el('li', {
+    class: i + 1 < n ? 'done' : i + 1 === n ? 'current' : '', 'aria-current': i + 1 === n ? 'step' : null,
+  }, t(`steps.${s}`))));
+}
+
 const CODE_ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 const groupedCode = (code) => code.match(/.{1,4}/g)?.join('-') ?? '';
 
@@ -286,16 +329,48 @@ function passportDetails(v) {
 }
 
 const FINGERS = ['thumb', 'index', 'middle', 'ring', 'little'];
-function hands(fingers, current) {
-  // As the applicant sees their hands palm down: left hand little finger first, then the right.
-  const hand = (first, order) => el('div', { class: 'hand' }, order.map((i) => {
-    const position = first + i;
-    const f = fingers[position] || {};
-    const cls = ['finger', FINGERS[i], f.state || '', position === current ? 'current' : ''].join(' ');
-    return el('div', { class: cls, 'data-position': position, title: t(`finger.${fingerName(position)}`) },
-      f.quality !== undefined ? String(f.quality) : '');
-  }));
-  return el('div', { class: 'hands' }, hand(6, [4, 3, 2, 1, 0]), hand(1, [0, 1, 2, 3, 4]));
+// The two hands as the applicant sees them palm down: left hand little finger first, then the
+// right, each named. A finger given (or given up) is a button: touched, it can be given again.
+// Built once a screen and updated in place (hands()), so that no finger is replaced under a tap.
+function hands() {
+  const hand = (side, first, order) => el('figure', { class: 'hand' },
+    el('div', { class: 'fingers' }, order.map((i) => el('button', {
+      class: `finger ${FINGERS[i]}`, 'data-position': first + i,
+      onclick: () => redoFinger(first + i),
+    }))),
+    el('figcaption', {}, t(`fingers.${side}_hand`)));
+  const drawn = el('div', { class: 'hands', dir: 'ltr' }, hand('left', 6, [4, 3, 2, 1, 0]), hand('right', 1, [0, 1, 2, 3, 4]));
+  drawHands(drawn, ui.view);
+  return drawn;
+}
+function drawHands(drawn, v) {
+  const fingers = v.fingers || {};
+  for (const b of drawn.querySelectorAll('[data-position]')) {
+    const position = Number(b.dataset.position);
+    const state = (fingers[position] || {}).state || '';
+    const current = position === v.current_finger;
+    b.className = ['finger', FINGERS[(position - 1) % 5], state, current ? 'current' : ''].join(' ');
+    b.textContent = state === 'done' ? '✓' : state === 'missing' ? '✕' : '';
+    const name = t(`finger.${fingerName(position)}`);
+    b.setAttribute('aria-label', state ? `${name}: ${t(`fingers.state_${state}`)}` : name);
+    b.disabled = !state;  // one not given yet is waited for, not chosen
+    if (current) b.setAttribute('aria-current', 'step'); else b.removeAttribute('aria-current');
+  }
+}
+function redoFinger(position) {
+  const state = ((ui.view.fingers || {})[position] || {}).state;
+  const finger = t(`finger.${fingerName(position)}`);
+  if (state === 'done') {
+    ask('fingers.redo_confirm', { finger }, [
+      { label: 'fingers.redo_yes', action: 'finger_redo', extra: { position } },
+      { label: 'fingers.redo_no', cls: 'primary' },
+    ]);
+  } else if (state === 'missing') {
+    ask('fingers.undo_missing_confirm', { finger }, [
+      { label: 'fingers.undo_missing_yes', action: 'finger_redo', extra: { position } },
+      { label: 'fingers.undo_missing_no', cls: 'primary' },
+    ]);
+  }
 }
 function fingerName(position) {
   return `${position <= 5 ? 'right' : 'left'}_${FINGERS[(position - 1) % 5]}`;
@@ -330,6 +405,7 @@ async function render() {
     'data-language': l.code, onclick: () => act('language', { code: l.code }),
   }, l.name)));
 
+  renderSteps(v);
   const notice = v.device_problem ? t('ui.device_problem') : v.notice ? t(v.notice) : '';
   $('notice').hidden = !notice;
   $('notice').textContent = notice;
@@ -344,6 +420,7 @@ async function render() {
     const screen = screens[v.step] ? screens[v.step](v) : [];
     $('screen').replaceChildren(...[screen].flat(3).filter((x) => x !== null && x !== undefined));
     if (ui.preview && $('preview')) $('preview').src = ui.preview;
+    $('screen').scrollTop = 0;
   } else {
     updateInPlace(v);
   }
@@ -377,7 +454,7 @@ function updateInPlace(v) {
   const box = $('preview-box');
   if (box) box.className = v.photo && v.photo.passing > 0 ? 'passing' : '';
   const drawn = $('screen').querySelector('.hands');
-  if (drawn) drawn.replaceWith(hands(v.fingers || {}, v.current_finger));
+  if (drawn) drawHands(drawn, v);
   const done = Object.values(v.fingers || {}).filter((f) => f.state === 'done').length;
   if ($('finger-progress')) $('finger-progress').textContent = t('fingers.progress', { done });
 }

@@ -30,5 +30,16 @@ test('a finger that cannot be given is marked only after a question that names i
   await page.click('#confirm [data-choice="fingers.missing_amputated"]');
   await page.waitForFunction(() => window.kioskView.fingers?.['1']?.state === 'missing', null, { timeout: 10000 });
   assert.ok(await page.isHidden('#confirm'));
+  assert.match(await page.getAttribute('.finger[data-position="1"]', 'aria-label'), /right thumb: not given/);
+
+  // Undone: the thumb, touched on the hands, can be given after all.
+  await page.click('.finger[data-position="1"]');
+  assert.match(await page.textContent('#confirm-text'), /cannot give your right thumb\. Give it after all/);
+  await page.screenshot({ path: `${artefacts}/18b-finger-undo-question.png` });
+  await page.click('#confirm [data-choice="fingers.undo_missing_no"]');
+  assert.equal((await rig.view()).fingers['1'].state, 'missing', '"no" keeps it marked');
+  await page.click('.finger[data-position="1"]');
+  await page.click('#confirm [data-choice="fingers.undo_missing_yes"]');
+  await page.waitForFunction(() => window.kioskView.fingers?.['1'] === undefined, null, { timeout: 10000 });
   await rig.cancelSession();
 });

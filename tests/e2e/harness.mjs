@@ -122,7 +122,10 @@ export class Rig {
       args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
         '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required'],
     });
-    rig.page = await rig.browser.newPage({ viewport: { width: 1280, height: 800 } });
+    // The kiosk's screen: 1080×1920, portrait.
+    // (A context of its own: axe-core's runner needs one.)
+    rig.context = await rig.browser.newContext({ viewport: { width: 1080, height: 1920 } });
+    rig.page = await rig.context.newPage();
     rig.errors = [];
     rig.page.on('pageerror', (e) => rig.errors.push(e.message));
     await rig.page.goto(rig.url);
@@ -146,7 +149,8 @@ export class Rig {
     this.screens.push({ step: name, ...said });
   }
 
-  // From the welcome screen through the passport page and consent (a tourist visa) to the fingers.
+  // From the welcome screen through the passport page, consent (a tourist visa) and the photo to
+  // the fingers.
   async toFingerprints() {
     await this.page.click('[data-action=start]');
     await this.step('service');
@@ -155,7 +159,15 @@ export class Rig {
     await this.page.click('[data-action=scan]');
     await this.step('consent', { ms: 60000 });
     await this.page.click('[data-action=consent] >> nth=0');
-    await this.step('fingerprints', { ms: 90000 });
+    await this.acceptPhoto();
+    await this.step('fingerprints', { ms: 30000 });
+  }
+
+  // At the photo step: waits for the photo to be taken and shown, and accepts it.
+  async acceptPhoto() {
+    await this.step('photo');
+    await this.page.waitForSelector('[data-action=photo_accept]', { timeout: 90000 });
+    await this.page.click('[data-action=photo_accept]');
   }
 
   // Cancel, then "yes" to the question it asks: back to the welcome screen.

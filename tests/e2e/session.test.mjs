@@ -36,16 +36,46 @@ test('an applicant goes from welcome to a receipt and the office receives the re
     assert.ok(details.includes(view.passport[field]), `the consent screen shows the ${field} "${view.passport[field]}"`);
   }
   assert.equal(await page.locator('dl dt').count(), 6, 'six labelled passport fields');
+  // Where the applicant is: a step of the way, named.
+  assert.equal(await page.textContent('#step-text'), 'Step 3 of 7: Consent');
   await page.click('[data-action=consent] >> nth=0');
   await rig.step('photo', { shot: '05-photo' });
   await page.waitForSelector('#preview[src^="blob:"]', { timeout: 30000 });
-  await page.screenshot({ path: `${process.env.KIOSK_BUILD_DIR}/tests/e2e-artefacts/05-photo-preview.png` });
-  await rig.step('fingerprints', { ms: 90000 });
+  await page.screenshot({ path: `${artefacts}/05-photo-preview.png` });
+  // The photo taken is shown, and goes nowhere until the applicant accepts it.
+  await page.waitForSelector('[data-action=photo_accept]', { timeout: 90000 });
+  assert.match(await page.textContent('#prompt'), /This is your photo/);
+  assert.equal((await rig.view()).step, 'photo', 'the photo waits for the applicant');
+  await page.waitForFunction(() => document.getElementById('preview')?.naturalWidth > 0);
+  await page.screenshot({ path: `${artefacts}/05b-photo-taken.png` });
+  await page.click('[data-action=photo_accept]');
+  await rig.step('fingerprints', { ms: 30000 });
+  // The prompt names the finger asked for; the hands are named; no raw quality number is shown.
+  await page.waitForFunction(() => /thumb|finger/.test(document.getElementById('prompt')?.textContent), null, { timeout: 30000 });
+  assert.match(await page.textContent('#prompt'), /(right|left) (thumb|index|middle|ring|little)/);
+  assert.deepEqual(await page.locator('.hand figcaption').allTextContents(), ['Left hand', 'Right hand']);
   await page.waitForSelector('.finger.done', { timeout: 60000 });
-  await page.screenshot({ path: `${process.env.KIOSK_BUILD_DIR}/tests/e2e-artefacts/06-fingerprints.png` });
+  assert.doesNotMatch(await page.textContent('.hands'), /\d/, 'no quality figures on the hands');
+  await page.screenshot({ path: `${artefacts}/06-fingerprints.png` });
   await rig.step('documents', { ms: 180000, shot: '07-documents' });
   const fingers = Object.values((await rig.view()).fingers);
   assert.equal(fingers.filter((f) => f.state === 'done').length, 10, 'ten fingers taken, each with a quality');
+
+  // Back from the documents: the fingers as they were, nothing captured again until a finger is
+  // chosen; the right index given again (after a question), then on to the documents.
+  await page.click('#back');
+  await rig.step('fingerprints');
+  await page.waitForSelector('[data-action=fingers_continue]');
+  assert.match(await page.textContent('#prompt'), /All your fingerprints are taken/);
+  assert.equal((await rig.view()).current_finger, undefined, 'no finger is asked for');
+  await page.screenshot({ path: `${artefacts}/06b-fingerprints-back.png` });
+  await page.click('.finger[data-position="2"]');
+  assert.match(await page.textContent('#confirm-text'), /right index finger again/);
+  await page.click('#confirm [data-choice="fingers.redo_yes"]');
+  await page.waitForFunction(() => window.kioskView.current_finger === 2 || window.kioskView.step === 'documents', null, { timeout: 30000 });
+  await rig.step('documents', { ms: 60000 });
+  const redone = await rig.view();
+  assert.equal(Object.values(redone.fingers).filter((f) => f.state === 'done').length, 10, 'still ten fingers');
 
   // The required papers are scanned, the optional ones skipped.
   for (const paper of (await rig.view()).checklist) {
@@ -73,6 +103,20 @@ test('an applicant goes from welcome to a receipt and the office receives the re
   const reviewed = await page.textContent('dl');
   assert.ok(reviewed.includes(view.passport.document_number) && reviewed.includes(view.passport.surname),
     'the review screen shows the passport number and name as text');
+  // The review shows the photo that will be sent and each document, each part with its "change".
+  await page.waitForFunction(() => document.getElementById('preview')?.naturalWidth > 0, null, { timeout: 20000 });
+  assert.match(await page.textContent('main'), /Itinerary[\s\S]*Scanned: \d page/);
+  assert.deepEqual(await page.locator('[data-change]').evaluateAll((b) => b.map((x) => x.dataset.change)),
+    ['photo', 'fingerprints', 'documents']);
+  // A new photo from the review: taken again once, accepted, and straight back to the review.
+  await page.click('[data-change=photo]');
+  await rig.step('photo');
+  await page.waitForSelector('[data-action=photo_accept]', { timeout: 90000 });
+  await page.click('[data-action=retry]');
+  await page.waitForFunction(() => !window.kioskView.photo_proposed, null, { timeout: 10000 });
+  await page.waitForSelector('[data-action=photo_accept]', { timeout: 90000 });
+  await page.click('[data-action=photo_accept]');
+  await rig.step('review');
   await page.click('[data-action=submit]');
   await rig.step('receipt', { ms: 60000, shot: '10-receipt' });
   // The receipt says where the record is, truthfully: saved on the kiosk, or with the consulate.
@@ -102,7 +146,7 @@ test('an applicant goes from welcome to a receipt and the office receives the re
 
   // Every screen's title and prompt, as the applicant arrived at it, was spoken in English.
   const spoken = await page.evaluate(() => window.kioskSpeech);
-  assert.equal(rig.screens.length, 8, rig.screens.map((s) => s.step).join(' '));
+  assert.equal(rig.screens.length, 12, rig.screens.map((s) => s.step).join(' '));
   for (const screen of rig.screens) {
     const heard = spoken.find((s) => s.text.includes(screen.title) && s.text.includes(screen.prompt));
     assert.ok(heard, `${screen.step}: "${screen.title}. ${screen.prompt}" was not spoken; spoken: ${JSON.stringify(spoken.map((s) => s.text))}`);
