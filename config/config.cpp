@@ -183,6 +183,7 @@ void read_ui(JsonReader r, UiSection& s) {
   s.messages_dir = r.path("messages").value_or("");
   s.idle_warning = std::chrono::seconds(r.integer("idle_warning_s", 10, 3600).value_or(s.idle_warning.count()));
   s.idle_grace = std::chrono::seconds(r.integer("idle_grace_s", 5, 600).value_or(s.idle_grace.count()));
+  s.receipt_linger = std::chrono::seconds(r.integer("receipt_linger_s", 5, 600).value_or(s.receipt_linger.count()));
   s.technician_pin = r.string("technician_pin").value_or("");
   if (!s.technician_pin.empty() && !s.technician_pin.starts_with("pbkdf2-sha256$")) {
     r.fail("technician_pin", "must be a hash from `kioskctl technician hash-pin`, never the PIN itself");

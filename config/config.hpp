@@ -152,6 +152,7 @@ struct UiSection {
   std::filesystem::path messages_dir;    // the message catalogues (kiosk/messages)
   std::chrono::seconds idle_warning{90};  // idle this long: "are you still there?"
   std::chrono::seconds idle_grace{30};    // then this long to answer before the session is wiped
+  std::chrono::seconds receipt_linger{20};  // the receipt idle this long: the warning (then the wipe within 10 s)
   // The technician PIN's salted hash ("pbkdf2-sha256$...", from `kioskctl technician hash-pin`);
   // empty: technician mode stays shut.
   std::string technician_pin;

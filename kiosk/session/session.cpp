@@ -332,11 +332,17 @@ void Session::touch(Clock::time_point now) {
   idle_ = IdleState::kActive;
 }
 
+std::pair<std::chrono::seconds, std::chrono::seconds> Session::idle_limits() const {
+  if (step_ == Step::kReceipt) return {timing_.receipt_linger, std::min(timing_.idle_grace, std::chrono::seconds(10))};
+  return {timing_.idle_warning, timing_.idle_grace};
+}
+
 IdleState Session::tick(Clock::time_point now) {
   // The welcome screen has nothing to lose: it waits as long as it likes, but it does go back to
   // its first look (English, speech off) for the next person.
   const auto idle = now - last_activity_;
-  if (idle >= timing_.idle_warning + timing_.idle_grace) {
+  const auto [warning, grace] = idle_limits();
+  if (idle >= warning + grace) {
     if (step_ == Step::kWelcome && language_ == Language::kEnglish && !staff_called_ &&
         !display_.speech && !display_.high_contrast && !display_.large_text) {
       idle_ = IdleState::kActive;
@@ -345,7 +351,7 @@ IdleState Session::tick(Clock::time_point now) {
     wipe();
     last_activity_ = now;
     idle_ = IdleState::kWiped;
-  } else if (idle >= timing_.idle_warning && step_ != Step::kWelcome) {
+  } else if (idle >= warning && step_ != Step::kWelcome) {
     idle_ = IdleState::kWarning;
   } else {
     idle_ = IdleState::kActive;
@@ -354,7 +360,8 @@ IdleState Session::tick(Clock::time_point now) {
 }
 
 std::chrono::seconds Session::seconds_left(Clock::time_point now) const {
-  const auto left = last_activity_ + timing_.idle_warning + timing_.idle_grace - now;
+  const auto [warning, grace] = idle_limits();
+  const auto left = last_activity_ + warning + grace - now;
   return std::max(std::chrono::seconds(0), std::chrono::ceil<std::chrono::seconds>(left));
 }
 

@@ -78,6 +78,9 @@ enum class IdleState {
 struct SessionTiming {
   std::chrono::seconds idle_warning{90};  // idle this long: the warning, announced by sound and text
   std::chrono::seconds idle_grace{30};    // then this long to answer it before the wipe
+  // On the receipt the applicant is done: the tracking code does not wait 2 minutes for the next
+  // person to read. The warning comes after this, the wipe at most 10 s later.
+  std::chrono::seconds receipt_linger{20};
 };
 
 // A supporting paper handed in, or skipped where the checklist allows.
@@ -188,6 +191,8 @@ class Session {
   // The entry of paper `id` in papers_, added when it has none; what it held is overwritten.
   HandedPaper& paper_entry(std::string_view id);
   void wipe();
+  // How long this step waits idle before the warning, and then before the wipe.
+  std::pair<std::chrono::seconds, std::chrono::seconds> idle_limits() const;
 
   const config::ServiceCatalogue& catalogue_;
   SessionTiming timing_;

@@ -33,7 +33,7 @@ SessionRunner::SessionRunner(boost::asio::any_io_executor executor, const config
       devices_(devices),
       sync_(sync),
       rig_(rig),
-      session_(config.services, SessionTiming{config.ui.idle_warning, config.ui.idle_grace}, Clock::now()),
+      session_(config.services, SessionTiming{config.ui.idle_warning, config.ui.idle_grace, config.ui.receipt_linger}, Clock::now()),
       recovery_(executor, devices, config),
       timer_(executor) {
   if (auto reader = document::MrzReader::load()) {
@@ -66,6 +66,7 @@ void SessionRunner::on_change(std::function<void(const nlohmann::json&)> publish
 
 void SessionRunner::devices_checked(const DeviceCheckResult& result) {
   live_["devices_ready"] = result.all_ok();
+  check_accepting();
   for (const auto& [name, found] : {std::pair{"fingerprint", &result.fingerprint}, std::pair{"scanner", &result.scanner},
                                     std::pair{"camera", &result.camera}}) {
     device_identities_[name] = found->value_or("not found");
@@ -124,6 +125,7 @@ std::string SessionRunner::act(const nlohmann::json& request) {
       // Said before the applicant starts, never after the capture (the outbox's quota).
       log::get("kiosk")->error("no applicant can start: {}", ready.error());
       refusal = "session.kiosk_full";
+      live_["accepting"] = false;
     } else {
       refusal = refusal_key(session_.start(now));
       if (refusal.empty()) started_ = std::chrono::system_clock::now();
@@ -233,6 +235,7 @@ void SessionRunner::after(Step before) {
     unplugged_.reset();
     const bool ready = live_.value("devices_ready", false);
     live_ = {{"devices_ready", ready}};
+    check_accepting();
     delivering_.clear();
     ten_print_.reset();
     scrub(proposed_photo_);
@@ -737,6 +740,12 @@ void SessionRunner::usb_changed(drivers::UsbChange change, config::DeviceClass d
   if (in_use) device_unplugged(device, "unplugged");
 }
 
+void SessionRunner::check_accepting() {
+  const auto ready = sync_.ready_for_applicant();
+  if (!ready && live_.value("accepting", true)) log::get("kiosk")->warn("no new applicant can start: {}", ready.error());
+  live_["accepting"] = ready.has_value();
+}
+
 void SessionRunner::tick() {
   if (stopped_) return;
   const auto now = Clock::now();
@@ -756,6 +765,14 @@ void SessionRunner::tick() {
       delivering_.clear();
       changed();
     }
+  }
+  // Whether a new applicant can be taken (the outbox's room), looked at while the welcome shows,
+  // so that Start is not offered to be refused after the tap.
+  if (session_.step() == Step::kWelcome && now - last_admit_check_ >= std::chrono::seconds(5)) {
+    last_admit_check_ = now;
+    const bool was = live_.value("accepting", true);
+    check_accepting();
+    if (was != live_.value("accepting", true)) changed();
   }
   const std::int64_t left = idle == IdleState::kWarning ? session_.seconds_left(now).count() : -1;
   if (idle == IdleState::kWiped) {

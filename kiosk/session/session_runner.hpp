@@ -92,6 +92,8 @@ class SessionRunner {
   void look_up(const std::string& code);
   void stop_captures();
   void tick();
+  // live_["accepting"]: whether a new applicant can start now (sync_.ready_for_applicant()).
+  void check_accepting();
   // A device that failed (`what`, for the log): one on USB has its port reset and is opened again
   // first (once a session); otherwise, or if that does not help, it is declared failed.
   void device_fault(config::DeviceClass device, std::string what);
@@ -143,6 +145,7 @@ class SessionRunner {
   std::set<config::DeviceClass> recovering_;       // having their USB port reset now
   std::optional<config::DeviceClass> unplugged_;  // gone, and looked for until it returns
   Clock::time_point last_probe_;
+  Clock::time_point last_admit_check_;
   bool reopening_ = false;
   boost::asio::steady_timer timer_;
   boost::asio::thread_pool work_{1};  // sealing: off the loop

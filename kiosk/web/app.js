@@ -72,6 +72,14 @@ function promptLine(v) {
 const screens = {
   welcome(v) {
     if (!v.devices_ready) return [el('h1', {}, t('welcome.title')), el('p', { class: 'prompt' }, t('ui.getting_ready'))];
+    // No room for another application (the outbox is full): said before anyone starts.
+    if (v.accepting === false) {
+      return [
+        el('h1', {}, t('welcome.title')),
+        el('p', { class: 'prompt', id: 'prompt' }, t('welcome.unavailable')),
+        el('div', { class: 'actions' }, button(t('welcome.status'), 'status_lookup', {}, 'secondary')),
+      ];
+    }
     return [
       el('h1', {}, t('welcome.title')),
       el('p', {}, t('welcome.intro')),

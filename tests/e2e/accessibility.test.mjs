@@ -61,11 +61,14 @@ async function walk(language, contrast) {
   await page.waitForSelector('[data-action=photo_accept]', { timeout: 90000 });
   await check(`${tag}-05b-photo-taken`);
   await page.click('[data-action=photo_accept]');
-  await rig.step('fingerprints');
-  await page.waitForSelector('.finger.done', { timeout: 60000 });
-  await check(`${tag}-06-fingerprints`);
   await rig.step('documents', { ms: 180000 });
   await check(`${tag}-07-documents`);
+  // The fingers, back from the documents: all taken, each a button to give it again.
+  await page.click('#back');
+  await page.waitForSelector('[data-action=fingers_continue]');
+  await check(`${tag}-06-fingerprints`);
+  await page.click('[data-action=fingers_continue]');
+  await rig.step('documents');
   for (const paper of (await rig.view()).checklist) {
     const item = `[data-paper="${paper.id}"]`;
     if (paper.required) {

@@ -18,7 +18,7 @@ const simDir = path.join(build, 'tests', 'e2e-sim');
 
 // The kiosk's configuration for a rig in `dir`: the simulated devices, the office on
 // `officePort`, the screen on `uiPort`.
-export function kioskConfig({ dir, pki, officePort, uiPort, ui = {}, printer = null, simulation = {} }) {
+export function kioskConfig({ dir, pki, officePort, uiPort, ui = {}, printer = null, simulation = {}, sync = {} }) {
   fs.mkdirSync(simDir, { recursive: true });
   return {
     kiosk: { id: 'E2E-KIOSK', state_dir: path.join(dir, 'state'), log_level: 'info' },
@@ -34,7 +34,7 @@ export function kioskConfig({ dir, pki, officePort, uiPort, ui = {}, printer = n
       enabled: true, office_host: 'localhost', office_port: officePort,
       office_ca: path.join(pki, 'ca.pem'),
       certificate: path.join(pki, 'kiosk-E2E-KIOSK.pem'), key: path.join(pki, 'kiosk-E2E-KIOSK.key'),
-      office_packet_certificate: path.join(pki, 'office-packet.pem'), heartbeat_s: 10,
+      office_packet_certificate: path.join(pki, 'office-packet.pem'), heartbeat_s: 10, ...sync,
     },
     ui: {
       enabled: true, port: uiPort,
@@ -79,10 +79,10 @@ function waitForLine(child, pattern, ms, what) {
 }
 
 export class Rig {
-  // ui, simulation: overrides for those sections of the kiosk's configuration (e.g. short idle
+  // ui, simulation, sync: overrides for those sections of the kiosk's configuration (e.g. short idle
   // times). printer: a simulated receipt printer (tools/sim-printer; it needs root, and
   // rig.printed is null without it).
-  static async start({ ui = {}, simulation = {}, printer = false } = {}) {
+  static async start({ ui = {}, simulation = {}, sync = {}, printer = false } = {}) {
     const rig = new Rig();
     rig.screens = [];
     rig.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kiosk-e2e-'));
@@ -104,7 +104,7 @@ export class Rig {
 
     rig.uiPort = await freePort();
     const config = kioskConfig({
-      dir: rig.dir, pki: rig.pki, officePort, uiPort: rig.uiPort, ui, simulation, printer: printerSocket,
+      dir: rig.dir, pki: rig.pki, officePort, uiPort: rig.uiPort, ui, simulation, sync, printer: printerSocket,
     });
     rig.configFile = path.join(rig.dir, 'kiosk.json');
     fs.writeFileSync(rig.configFile, JSON.stringify(config, null, 2));
@@ -129,7 +129,8 @@ export class Rig {
     rig.errors = [];
     rig.page.on('pageerror', (e) => rig.errors.push(e.message));
     await rig.page.goto(rig.url);
-    await rig.page.waitForSelector('[data-action=start]', { timeout: 60000 });  // the devices answered
+    // The devices answered: Start, or the reason no applicant can start.
+    await rig.page.waitForSelector('[data-action=start], [data-action=status_lookup]', { timeout: 60000 });
     return rig;
   }
 

@@ -257,6 +257,22 @@ TEST_F(SessionTest, AnIdleApplicantIsWarnedCanExtendAndIsWipedWhenTheGraceRunsOu
   EXPECT_EQ(session_.tick(later(600s)), IdleState::kActive);
 }
 
+TEST_F(SessionTest, TheReceiptIsClearedSoonAfterTheApplicantWalksAway) {
+  up_to_documents();
+  ASSERT_TRUE(session_.paper_handed("itinerary", file(), later()));
+  ASSERT_TRUE(session_.paper_handed("travel_bookings", file(), later()));
+  ASSERT_TRUE(session_.paper_skipped("invitation_letter", later()));
+  ASSERT_TRUE(session_.paper_skipped("previous_visa", later()));
+  ASSERT_TRUE(session_.papers_done(later()));
+  ASSERT_TRUE(session_.submit(later()));
+  ASSERT_TRUE(session_.submitted("KX7-4M2-9QP", later()));
+  EXPECT_EQ(session_.tick(later(19s)), IdleState::kActive);
+  EXPECT_EQ(session_.tick(later(1s)), IdleState::kWarning) << "20 s on the receipt, not 90";
+  EXPECT_EQ(session_.seconds_left(t_), 10s);
+  EXPECT_EQ(session_.tick(later(10s)), IdleState::kWiped);
+  EXPECT_TRUE(session_.tracking_code().empty());
+}
+
 TEST_F(SessionTest, TheWelcomeScreenReturnsToItsFirstLookWhenLeftInAnotherLanguage) {
   session_.choose_language(Language::kChinese, later());
   EXPECT_EQ(session_.tick(later(100s)), IdleState::kActive) << "no warning on the welcome screen";
