@@ -1,7 +1,7 @@
 // The receipt printer through CUPS: a real scheduler (cupsd, started by tools/sim-printer with its
 // own folders and socket) with a queue whose backend writes each job to a folder, as a printer
 // would put it on paper. A job arrives whole; a queue that does not exist and a scheduler that is gone give clear
-// errors, not a hang.
+// errors, not a hang. And the printer of tools/run's profile is reached as that profile names it.
 #include <unistd.h>
 
 #include <chrono>
@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include "config/config.hpp"
 #include "drivers/printer/printer.hpp"
 #include "tests/support/test_support.hpp"
 
@@ -69,6 +70,33 @@ TEST_F(PrinterTest, AGoneSchedulerIsAnErrorNotAHang) {
   ASSERT_TRUE(done) << "no answer within 30 s";
   EXPECT_FALSE(*done);
   EXPECT_LT(std::chrono::steady_clock::now() - started, 15s);
+}
+
+TEST(RunProfilePrinter, TheReceiptReachesThePrinterThatToolsRunStarts) {
+  if (geteuid() != 0) GTEST_SKIP() << "cupsd runs the printer's backend only as root";
+  // A checkout's layout in a scratch folder: config/defaults as shipped, and the simulated printer
+  // started where tools/run starts it (var/simulation/printer). The profile is loaded as tools/run
+  // names it, by a path relative to the checkout, and its printer section is used as it is.
+  testing::ScratchDir checkout;
+  std::filesystem::create_directories(checkout / "config");
+  std::filesystem::copy(std::string(KIOSK_SOURCE_DIR) + "/config/defaults", checkout / "config" / "defaults",
+                        std::filesystem::copy_options::recursive);
+  const std::string tool = std::string(KIOSK_SOURCE_DIR) + "/tools/sim-printer";
+  const auto printer_dir = checkout / "var" / "simulation" / "printer";
+  const auto started = testing::run_program(tool + " start " + printer_dir.string());
+  ASSERT_EQ(started.exit_code, 0) << started.output;
+  const auto cwd = std::filesystem::current_path();
+  std::filesystem::current_path(checkout.path());
+  const config::Config profile = config::load("config/defaults/simulation.json");
+  std::filesystem::current_path(cwd);
+
+  boost::asio::io_context io;
+  auto printer = make_cups_printer(io.get_executor(), profile.printer.destination, profile.printer.server, 5s);
+  std::optional<Result<PrintJob>> done;
+  printer->print(kPdf, "Receipt", [&](Result<PrintJob> r) { done = std::move(r); });
+  testing::run_until(io, done, 30s);
+  testing::run_program(tool + " stop " + printer_dir.string());
+  ASSERT_TRUE(done && *done) << (done ? (*done).error().message() : "no answer") << " (server " << profile.printer.server << ")";
 }
 
 }  // namespace
