@@ -21,6 +21,10 @@ constexpr double kMaxClipped = 0.01;      // share of the middle at 255 in some 
 constexpr double kMinCardLuminance = 30;  // darker: no light, or no card
 constexpr double kMinGain = 1.0 / 3.0;    // beyond these the camera's own exposure is wrong,
 constexpr double kMaxGain = 3.0;          //   not something gains should hide
+// The card's level over its measured luminance, for the card chosen: within these, or the card
+// held is the other one. A white card (230) and an 18 % grey one (118) differ by 1.95; the bounds
+// meet at their geometric middle (about 165), so a card is taken for the one it is nearer to.
+constexpr double kMaxCardRatio = 1.4;
 constexpr double kMinSheetWhite = 120;    // a blank sheet's brightest millimetres at least
 constexpr double kMaxFlatGain = 1.5;      // a lamp that needs more has failed
 constexpr double kInkBelow = 0.7;         // a pixel this far under its column's mean is a mark
@@ -189,6 +193,14 @@ std::expected<CameraCalibration, CalibrationRefusal> calibrate_camera(
       return std::unexpected(
           refuse("calibration.out_of_range", "gain " + fmt::format("{:.2f}", g)));
     }
+  }
+  // The card held is the card chosen: a white card called grey would be darkened to grey, and
+  // every applicant's background would then fail as "not white".
+  const double ratio = level / c.before.luminance;
+  if (ratio < 1 / kMaxCardRatio || ratio > kMaxCardRatio) {
+    return std::unexpected(refuse(card == Card::kGrey ? "calibration.card_looks_white" : "calibration.card_looks_grey",
+                                  "luminance " + figure(c.before.luminance) + ", a " + std::string(to_string(card)) +
+                                      " card is brought to " + figure(level)));
   }
   cv::Mat corrected;
   cv::multiply(mean_frame, step, corrected);

@@ -3,6 +3,7 @@
 
 #include <boost/asio/post.hpp>
 #include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
 #include "capture/document/data_page.hpp"
@@ -12,6 +13,7 @@
 #include "capture/finger/quality.hpp"
 #include "config/log.hpp"
 #include "config/utc_text.hpp"
+#include "sync/tus.hpp"
 
 namespace kiosk::app {
 
@@ -145,17 +147,20 @@ void TechnicianDesk::test_camera() {
 }
 
 void TechnicianDesk::grab_frames(const drivers::CameraSource& source, int skip, int count,
-                                 std::function<void(std::expected<std::vector<cv::Mat>, std::string>)> done) {
-  devices_.camera->close([this, source, skip, count, done](drivers::Result<void>) {
-    devices_.camera->open(source, [this, skip, count, done](drivers::Result<drivers::CameraInfo> info) {
+                                 std::function<void(std::expected<std::vector<cv::Mat>, std::string>)> done,
+                                 std::function<void(const cv::Mat& rgb)> shown) {
+  devices_.camera->close([this, source, skip, count, done, shown](drivers::Result<void>) {
+    devices_.camera->open(source, [this, skip, count, done, shown](drivers::Result<drivers::CameraInfo> info) {
       if (!info) return done(std::unexpected(info.error().message()));
       auto seen = std::make_shared<int>(0);
       auto kept = std::make_shared<std::vector<cv::Mat>>();
       devices_.camera->start(
-          [this, seen, kept, skip, count](drivers::Frame frame) {
-            if (++*seen <= skip || static_cast<int>(kept->size()) >= count) return;
+          [this, seen, kept, skip, count, shown](drivers::Frame frame) {
             const drivers::Image& i = frame.image;
-            kept->push_back(cv::Mat(i.height, i.width, CV_8UC3, const_cast<std::uint8_t*>(i.pixels.data())).clone());
+            const cv::Mat rgb(i.height, i.width, CV_8UC3, const_cast<std::uint8_t*>(i.pixels.data()));
+            if (shown && *seen % 5 == 0 && static_cast<int>(kept->size()) < count) shown(rgb);
+            if (++*seen <= skip || static_cast<int>(kept->size()) >= count) return;
+            kept->push_back(rgb.clone());
             if (static_cast<int>(kept->size()) == count) devices_.camera->stop();
           },
           [kept, done](drivers::Problem end) {
@@ -198,7 +203,11 @@ void TechnicianDesk::test_scanner() {
 void TechnicianDesk::test_fingerprint() {
   devices_.fingerprint->capture(config_.fingerprint.capture_timeout, [this](drivers::Result<drivers::Image> image) {
     if (!image) {
-      tests_["fingerprint"] = {{"ok", false}, {"detail", image.error().message()}};
+      // Said as the technician needs it: no finger in time, or the reader's own problem.
+      const bool no_finger = image.error().code == drivers::ProblemCode::kTimeout;
+      tests_["fingerprint"] = {{"ok", false},
+                               {"message", no_finger ? "technician.no_finger_felt" : "technician.reader_failed"},
+                               {"detail", image.error().message()}};
       return;
     }
     const cv::Mat grey(image->height, image->width, CV_8UC1, image->pixels.data());
@@ -209,7 +218,7 @@ void TechnicianDesk::test_fingerprint() {
                              {"height", image->height},
                              {"ppi", ppi},
                              {"quality", q.score},
-                             {"feedback", finger::to_string(q.feedback(config_.fingerprint_rules.min_quality_for(1)))},
+                             {"feedback", "fingers.feedback." + std::string(finger::to_string(q.feedback(config_.fingerprint_rules.min_quality_for(1))))},
                              {"foreground_mm2", q.measures.foreground_mm2}};
   });
 }
@@ -242,6 +251,19 @@ void TechnicianDesk::calibrated(const std::string& device, nlohmann::json outcom
 
 namespace {
 
+// A camera frame (RGB) for technician mode's page: 480 px wide, the measured middle outlined, as
+// a data: URL (the page's policy allows data: images; it asks for the status each second).
+std::string camera_picture(const cv::Mat& rgb) {
+  if (rgb.empty()) return {};
+  cv::Mat small;
+  cv::resize(rgb, small, cv::Size(480, 480 * rgb.rows / std::max(1, rgb.cols)), 0, 0, cv::INTER_AREA);
+  cv::cvtColor(small, small, cv::COLOR_RGB2BGR);
+  cv::rectangle(small, cv::Rect(small.cols / 4, small.rows / 4, small.cols / 2, small.rows / 2), cv::Scalar(0, 200, 255), 3);
+  std::vector<std::uint8_t> jpeg;
+  cv::imencode(".jpg", small, jpeg, {cv::IMWRITE_JPEG_QUALITY, 75});
+  return "data:image/jpeg;base64," + sync::tus::base64(std::string_view(reinterpret_cast<const char*>(jpeg.data()), jpeg.size()));
+}
+
 nlohmann::json refused(const CalibrationRefusal& r) {
   return {{"ok", false}, {"refusal", r.message_id}, {"detail", r.detail}};
 }
@@ -265,18 +287,25 @@ void TechnicianDesk::start_camera_calibration(Card card) {
   drivers::CameraSource source = drivers::camera_source_from(config_.camera);
   if (rig_ != nullptr) source.location = rig_->camera_card.string();
   const int settle = std::max(1, static_cast<int>(config_.camera.fps));
+  // What the camera sees while it measures (and, after, the frame measured), with the middle that
+  // is measured outlined: the technician sees where to hold the card.
+  const auto show = [this](const cv::Mat& rgb) {
+    if (calibrating_["camera"].value("running", false)) calibrating_["camera"]["picture"] = camera_picture(rgb);
+  };
   grab_frames(source, settle, 10, [this, card](std::expected<std::vector<cv::Mat>, std::string> frames) {
     if (!frames) return calibrated("camera", refused({"calibration.no_picture", frames.error()}));
-    boost::asio::post(work_, [this, card, frames = std::move(*frames), in_use = calibration_.camera_gains()] {
+    std::string picture = camera_picture(frames->back());
+    boost::asio::post(work_, [this, card, frames = std::move(*frames), in_use = calibration_.camera_gains(),
+                              picture = std::move(picture)] {
       auto c = app::calibrate_camera(frames, card, in_use);
-      boost::asio::post(executor_, [this, c = std::move(c)] {
-        if (!c) return calibrated("camera", refused(c.error()));
-        nlohmann::json outcome = saved(calibration_, *c);
-        if (outcome["ok"].get<bool>()) devices_.camera->correct(c->gains);
+      boost::asio::post(executor_, [this, c = std::move(c), picture = std::move(picture)] {
+        nlohmann::json outcome = c ? saved(calibration_, *c) : refused(c.error());
+        if (c && outcome["ok"].get<bool>()) devices_.camera->correct(c->gains);
+        outcome["picture"] = picture;
         calibrated("camera", std::move(outcome));
       });
     });
-  });
+  }, show);
 }
 
 // The whole glass with a blank sheet on it (in the simulation, the rig's sheet), scanned in colour

@@ -80,9 +80,11 @@ class TechnicianDesk {
   void start_platen_check();
   void calibrated(const std::string& device, nlohmann::json outcome);
   // Opens the camera on `source` afresh and gives `count` frames (RGB) after the first `skip`,
-  // while the camera's exposure settles; a file that ends sooner gives what it had.
+  // while the camera's exposure settles; a file that ends sooner gives what it had. `seen`, if
+  // given, has every few frames as they come (the picture technician mode shows meanwhile).
   void grab_frames(const drivers::CameraSource& source, int skip, int count,
-                   std::function<void(std::expected<std::vector<cv::Mat>, std::string>)> done);
+                   std::function<void(std::expected<std::vector<cv::Mat>, std::string>)> done,
+                   std::function<void(const cv::Mat& rgb)> seen = {});
 
   boost::asio::any_io_executor executor_;
   const config::Config& config_;

@@ -567,10 +567,14 @@ function wire() {
   $('large').addEventListener('click', () => act('display', { large_text: !ui.view.display.large_text }));
   $('staff').addEventListener('click', () => act('call_staff'));
   // Staff who came to help hold the same button for five seconds: technician mode (behind its PIN).
+  // While held, a bar fills along the button's foot (the .holding class), so the hold is seen.
   let held = null;
-  $('staff').addEventListener('pointerdown', () => { held = setTimeout(() => { location.href = '/technician.html'; }, 5000); });
+  $('staff').addEventListener('pointerdown', () => {
+    $('staff').classList.add('holding');
+    held = setTimeout(() => { location.href = '/technician.html'; }, 5000);
+  });
   for (const end of ['pointerup', 'pointerleave', 'pointercancel']) {
-    $('staff').addEventListener(end, () => clearTimeout(held));
+    $('staff').addEventListener(end, () => { clearTimeout(held); $('staff').classList.remove('holding'); });
   }
   $('back').addEventListener('click', () => act('back'));
   $('cancel').addEventListener('click', () => ask('cancel.confirm', {}, [

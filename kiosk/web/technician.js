@@ -50,9 +50,14 @@ async function open() {
   render();
 }
 
-// A result's figures on one line: "quality: 62 · ppi: 500".
+// A result's figures on one line: "quality: 62 · ppi: 500"; a value that is a message key (an
+// instruction the applicant would get) as its text.
 function figureLine(o) {
-  const shown = (v) => (typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(2) : String(v));
+  const shown = (v) => {
+    if (typeof v === 'number' && !Number.isInteger(v)) return v.toFixed(2);
+    if (typeof v === 'string' && desk.messages[v]) return `"${t(v, { finger: t('finger.right_thumb') })}"`;
+    return String(v);
+  };
   const flat = (x, prefix = '') => Object.entries(x).flatMap(([k, v]) => (v && typeof v === 'object'
     ? flat(v, `${prefix}${k}.`) : [`${prefix}${k}: ${shown(v)}`]));
   return flat(o).join(' · ');
@@ -72,6 +77,9 @@ function calibrationRows(c) {
     if (last?.running) outcome = t('technician.calibrating');
     else if (last?.refusal) outcome = t(last.refusal);
     else if (name === 'fingerprint' && last?.ok) outcome = t('calibration.platen_clean');
+    else if (last?.ok) outcome = t('calibration.saved');
+    // The camera's picture while it measures, then the frame measured (the middle outlined).
+    const picture = last?.picture ? el('img', { class: 'camera-picture', src: last.picture, alt: t('technician.camera_picture') }) : null;
     let savedText = t('technician.not_calibrated');
     if (saved) {
       const { measured_at: at, ...figures } = saved;
@@ -84,16 +92,18 @@ function calibrationRows(c) {
         'data-calibrate': `${name}-${what}`, onclick: () => startCalibration(name, what),
       }, t(label)))),
       el('td', { class: 'figures', 'data-saved': name }, savedText),
-      el('td', { class: last && !last.running && !last.ok ? 'figures refused' : 'figures', 'data-outcome': name }, outcome));
+      el('td', { class: last && !last.running && !last.ok ? 'outcome refused' : 'outcome', 'data-outcome': name }, outcome, picture));
   };
   return [el('h2', {}, t('technician.calibration')),
     el('table', { id: 'calibration' }, ['camera', 'scanner', 'fingerprint'].map(row))];
 }
 
 function statusRows(s) {
-  const figures = (test) => {
+  const figures = (test, name) => {
     if (!test) return '';
-    if (test.running) return t('technician.running');
+    // The fingerprint test waits for a finger: it says so.
+    if (test.running) return t(name === 'fingerprint' ? 'technician.place_finger' : 'technician.running');
+    if (test.message) return `${t(test.message)} (${test.detail})`;
     const { ok, running, started, ...rest } = test;
     return figureLine(rest);
   };
@@ -103,7 +113,7 @@ function statusRows(s) {
     return el('tr', { 'data-device': name }, el('th', {}, t(`technician.device.${name}`)), el('td', {}, state),
       el('td', {}, d?.detail ?? ''),
       el('td', {}, el('button', { 'data-test': name, onclick: () => startTest(name) }, t('technician.test'))),
-      el('td', { class: 'figures', 'data-figures': name }, figures(s.tests?.[name])));
+      el('td', { class: 'figures', 'data-figures': name }, figures(s.tests?.[name], name)));
   };
   const h = s.health || {};
   const packets = Object.entries(h.outbox?.packets ?? {}).map(([k, n]) => `${k}: ${n}`).join(', ') || '0';
@@ -145,7 +155,7 @@ function showStarted(selector, key) {
 }
 
 async function startTest(device) {
-  showStarted(`[data-figures=${device}]`, 'technician.running');
+  showStarted(`[data-figures=${device}]`, device === 'fingerprint' ? 'technician.place_finger' : 'technician.running');
   const r = await call('POST', 'test', { device });
   notice(r.status === 202 ? '' : t(r.body.refusal ?? 'technician.unknown'));
   render();

@@ -24,6 +24,8 @@ test('holding Call staff opens the PIN pad; the right PIN shows the devices and 
   const staff = await page.locator('#staff').boundingBox();
   await page.mouse.move(staff.x + staff.width / 2, staff.y + staff.height / 2);
   await page.mouse.down();
+  // The hold is seen: a bar fills along the button while it is held.
+  assert.ok(await page.evaluate(() => document.getElementById('staff').classList.contains('holding')), 'the hold shows');
   await page.waitForURL(/technician\.html$/, { timeout: 10000 });
   await page.mouse.up();
   await page.waitForSelector('[data-key="OK"]');
@@ -43,12 +45,20 @@ test('holding Call staff opens the PIN pad; the right PIN shows the devices and 
     await page.click(`[data-test=${device}]`);
     await page.waitForFunction((d) => {
       const text = document.querySelector(`[data-figures=${d}]`)?.textContent ?? '';
-      return text && !/testing/.test(text);
+      return text && !/testing|Place a finger/.test(text);  // the fingerprint test asks for a finger meanwhile
     }, device, { timeout: 60000 });
   }
   assert.match(await page.textContent('[data-figures=camera]'), /mean_luminance: \d/);
   assert.match(await page.textContent('[data-figures=scanner]'), /mrz_read: true/);
   assert.match(await page.textContent('[data-figures=fingerprint]'), /quality: \d+/);
+
+  // "With a grey card" while the rig's white card is held: refused by its measured luminance, with
+  // the camera's picture of the card shown.
+  await page.click('[data-calibrate=camera-grey]');
+  await page.waitForFunction(() => /looks white/.test(document.querySelector('[data-outcome=camera]')?.textContent), null, { timeout: 60000 });
+  await page.waitForFunction(() => document.querySelector('[data-outcome=camera] img')?.naturalWidth === 480);
+  assert.match(await page.textContent('[data-saved=camera]'), /not calibrated/, 'nothing was saved');
+  await page.screenshot({ path: `${artefacts}/14a-technician-wrong-card.png`, fullPage: true });
 
   // Calibration: the rig's white card (a little warm and dim), its blank sheet under an uneven
   // lamp, and nothing on the fingerprint reader.
@@ -61,6 +71,8 @@ test('holding Call staff opens the PIN pad; the right PIN shows the devices and 
       return !/measuring/.test(text) && /calibrated/.test(saved) && !/not calibrated/.test(saved);
     }, device, { timeout: 60000 });
   }
+  assert.match(await page.textContent('[data-outcome=camera]'), /Calibrated and saved/);
+  assert.match(await page.textContent('[data-outcome=scanner]'), /Calibrated and saved/);
   const saved = (d) => page.textContent(`[data-saved=${d}]`);
   const figure = (text, name) => Number(new RegExp(`${name.replace('.', '\\.')}: ([0-9.]+)`).exec(text)?.[1]);
   const camera = await saved('camera');

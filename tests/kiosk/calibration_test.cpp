@@ -107,6 +107,21 @@ TEST(CameraCalibration, RefusesWhatItCannotTrust) {
   EXPECT_EQ(calibrate_camera({}, Card::kWhite, {}).error().message_id, "calibration.no_picture");
 }
 
+TEST(CameraCalibration, TheCardHeldMustBeTheCardChosen) {
+  // A white card (as the simulation's, 222) with "grey" pressed: it would have been darkened to
+  // grey (gains 0.52), and every applicant's white background failed after.
+  const auto white_as_grey = calibrate_camera({card_frame(222, {0.97, 1.0, 1.03})}, Card::kGrey, {});
+  ASSERT_FALSE(white_as_grey);
+  EXPECT_EQ(white_as_grey.error().message_id, "calibration.card_looks_white");
+  EXPECT_NE(white_as_grey.error().detail.find("luminance 220.7"), std::string::npos) << white_as_grey.error().detail;
+  // A grey card with "white" pressed.
+  EXPECT_EQ(calibrate_camera({card_frame(115, {1, 1, 1})}, Card::kWhite, {}).error().message_id,
+            "calibration.card_looks_grey");
+  // Either card a little off its level is still taken for what it is.
+  EXPECT_TRUE(calibrate_camera({card_frame(190, {1, 1, 1})}, Card::kWhite, {}));
+  EXPECT_TRUE(calibrate_camera({card_frame(140, {1, 1, 1})}, Card::kGrey, {}));
+}
+
 TEST(ScannerCalibration, AFlatFieldFromABlankSheetEvensOutLaterScansAnywhereOnTheGlass) {
   const drivers::Image blank = image_of(blank_sheet(100), 100);
   auto c = calibrate_scanner(blank, 0);
