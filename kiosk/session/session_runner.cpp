@@ -4,6 +4,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
+#include <fmt/format.h>
 
 #include "capture/document/scan_prompt.hpp"
 #include "capture/face/face_match.hpp"
@@ -237,6 +238,7 @@ void SessionRunner::after(Step before) {
     live_ = {{"devices_ready", ready}};
     check_accepting();
     delivering_.clear();
+    photo_failures_ = 0;
     ten_print_.reset();
     scrub(proposed_photo_);
     return;
@@ -444,10 +446,17 @@ void SessionRunner::start_photo() {
             if (generation != generation_ || photo_.get() != capture) return;  // wiped, or left
             photo_.reset();
             if (!outcome) {
+              const std::string instruction = live_.value("prompt", nlohmann::json::object()).value("key", "");
               // A file source that ran out is no fault of the camera's.
-              return capture_ended(outcome.error(), "photo.try_again", config::DeviceClass::kCamera,
-                                   drivers::ProblemCode::kEndOfStream);
+              capture_ended(outcome.error(), "photo.try_again", config::DeviceClass::kCamera,
+                            drivers::ProblemCode::kEndOfStream);
+              if (outcome.error().code != drivers::ProblemCode::kCancelled) photo_failed(instruction);
+              return;
             }
+            if (photo_failed_sessions_ >= kPhotoFailedSessions) {
+              report_device(config::DeviceClass::kCamera, true, "a photo was taken again");
+            }
+            photo_failed_sessions_ = 0;
             face::FaceMatch match;
             if (matcher_) {
               match = matcher_->match(outcome->photo, session_.portrait());
@@ -466,6 +475,25 @@ void SessionRunner::start_photo() {
           });
     });
   });
+}
+
+void SessionRunner::photo_failed(const std::string& instruction) {
+  if (photo_failures_++ == 0) ++photo_failed_sessions_;
+  const bool for_everyone = photo_failed_sessions_ >= kPhotoFailedSessions;
+  if (for_everyone) {
+    // Not this applicant's doing: the camera, its light or its calibration. The office and
+    // technician mode hear of it, with the instruction the applicants could not follow.
+    report_device(config::DeviceClass::kCamera, false,
+                  fmt::format("the photo failed for {} applicants in a row; the last instruction: {}",
+                              photo_failed_sessions_, instruction.empty() ? "none" : instruction));
+  }
+  if ((photo_failures_ >= 2 || for_everyone) && !session_.staff_called()) {
+    log::get("kiosk")->warn("the photo failed {} time(s) for this applicant, {} applicant(s) in a row (last instruction {}): staff called",
+                            photo_failures_, photo_failed_sessions_, instruction);
+    session_.call_staff(Clock::now());
+    live_["notice"] = "photo.staff_called";
+    changed();
+  }
 }
 
 void SessionRunner::start_fingerprints() {

@@ -83,6 +83,10 @@ class SessionRunner {
   // The step that needs `device`, answering again, goes on: its capture starts again.
   void go_on_with(config::DeviceClass device);
   void start_photo();
+  // The photo capture ended without a photo (`instruction`: the last thing the applicant was told).
+  // A second time for one applicant, or for the third applicant in a row, staff are called; the
+  // latter is the camera's problem, and the health report says so.
+  void photo_failed(const std::string& instruction);
   void start_fingerprints();
   // The ten-print capture's result handed to the session: the fingers, or the exemption when all
   // ten are missing.
@@ -151,7 +155,10 @@ class SessionRunner {
   boost::asio::thread_pool work_{1};  // sealing: off the loop
   bool stopped_ = false;
   std::int64_t last_seconds_left_ = -1;
-  std::string delivering_;  // the packet id of the record on the receipt, until the office has it
+  std::string delivering_;
+  static constexpr int kPhotoFailedSessions = 3;
+  int photo_failures_ = 0;         // this applicant's photo captures that ended without a photo
+  int photo_failed_sessions_ = 0;  // applicants in a row whose photo failed at least once  // the packet id of the record on the receipt, until the office has it
 };
 
 }  // namespace kiosk::app

@@ -14,11 +14,11 @@ if (!source || !build) throw new Error('KIOSK_SOURCE_DIR and KIOSK_BUILD_DIR mus
 
 export const artefacts = path.join(build, 'tests', 'e2e-artefacts');
 // The rig's generated devices' files, kept between runs: made once, then a start is quick.
-const simDir = path.join(build, 'tests', 'e2e-sim');
+export const simDir = path.join(build, 'tests', 'e2e-sim');
 
 // The kiosk's configuration for a rig in `dir`: the simulated devices, the office on
 // `officePort`, the screen on `uiPort`.
-export function kioskConfig({ dir, pki, officePort, uiPort, ui = {}, printer = null, simulation = {}, sync = {} }) {
+export function kioskConfig({ dir, pki, officePort, uiPort, ui = {}, printer = null, simulation = {}, sync = {}, camera = {} }) {
   fs.mkdirSync(simDir, { recursive: true });
   return {
     kiosk: { id: 'E2E-KIOSK', state_dir: path.join(dir, 'state'), log_level: 'info' },
@@ -27,7 +27,7 @@ export function kioskConfig({ dir, pki, officePort, uiPort, ui = {}, printer = n
     },
     fingerprint: { drivers: ['virtual_image'], virtual_image_socket: path.join(dir, 'fp.sock'), resolution_ppi: 500 },
     scanner: { device: 'pnm:0', sane_config_dir: path.join(simDir, 'sane'), resolution_dpi: 300, mode: 'Color' },
-    camera: { source: 'file', location: path.join(simDir, 'photo-session.avi'), width: 1280, height: 720, fps: 15, pace_to_fps: true },
+    camera: { source: 'file', location: path.join(simDir, 'photo-session.avi'), width: 1280, height: 720, fps: 15, pace_to_fps: true, ...camera },
     services: path.join(source, 'config', 'defaults', 'services.json'),
     usb: { enabled: false, device_table: path.join(source, 'config', 'defaults', 'devices.json') },
     sync: {
@@ -79,10 +79,10 @@ function waitForLine(child, pattern, ms, what) {
 }
 
 export class Rig {
-  // ui, simulation, sync: overrides for those sections of the kiosk's configuration (e.g. short idle
+  // ui, simulation, sync, camera: overrides for those sections of the kiosk's configuration (e.g. short idle
   // times). printer: a simulated receipt printer (tools/sim-printer; it needs root, and
   // rig.printed is null without it).
-  static async start({ ui = {}, simulation = {}, sync = {}, printer = false } = {}) {
+  static async start({ ui = {}, simulation = {}, sync = {}, camera = {}, printer = false } = {}) {
     const rig = new Rig();
     rig.screens = [];
     rig.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kiosk-e2e-'));
@@ -104,7 +104,7 @@ export class Rig {
 
     rig.uiPort = await freePort();
     const config = kioskConfig({
-      dir: rig.dir, pki: rig.pki, officePort, uiPort: rig.uiPort, ui, simulation, sync, printer: printerSocket,
+      dir: rig.dir, pki: rig.pki, officePort, uiPort: rig.uiPort, ui, simulation, sync, camera, printer: printerSocket,
     });
     rig.configFile = path.join(rig.dir, 'kiosk.json');
     fs.writeFileSync(rig.configFile, JSON.stringify(config, null, 2));
