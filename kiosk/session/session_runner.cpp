@@ -5,7 +5,9 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <fmt/format.h>
+#include <opencv2/imgproc.hpp>
 
+#include "capture/document/qr_code.hpp"
 #include "capture/document/scan_prompt.hpp"
 #include "capture/face/face_match.hpp"
 #include "config/log.hpp"
@@ -248,6 +250,7 @@ void SessionRunner::after(Step before) {
   scrub(proposed_photo_);
   live_.erase("photo_proposed");
   if (now == Step::kDataPage) live_["prompt"] = prompt("scan.place_data_page");
+  if (now == Step::kStatusLookup) start_qr_scan();
   if (now == Step::kPhoto) start_photo();
   if (now == Step::kFingerprints) start_fingerprints();
   if (now == Step::kSubmitting) seal_and_queue();
@@ -294,6 +297,9 @@ std::string SessionRunner::print_receipt() {
 void SessionRunner::stop_captures() {
   if (data_page_) data_page_->cancel();
   if (photo_) photo_->stop();
+  if (scanning_qr_) devices_.camera->stop();
+  scanning_qr_ = false;
+  ++qr_run_;
   if (ten_print_) ten_print_->cancel();  // kept: its fingers stay for a return to the step
   ten_print_running_ = false;
   ++ten_print_run_;
@@ -631,6 +637,52 @@ void SessionRunner::seal_and_queue() {
       }
       after(before);
       changed();
+    });
+  });
+}
+
+void SessionRunner::start_qr_scan() {
+  if (scanning_qr_ || !devices_.camera) return;
+  scanning_qr_ = true;
+  const auto run = ++qr_run_;
+  // Still at this lookup (a frame read after the camera's stream ended counts: a still picture).
+  const auto looking = [this, run] { return run == qr_run_ && session_.step() == Step::kStatusLookup; };
+  devices_.camera->close([this, looking, run](drivers::Result<void>) {
+    devices_.camera->open(drivers::camera_source_from(config_.camera), [this, looking, run](drivers::Result<drivers::CameraInfo> info) {
+      if (!looking()) return;
+      if (!info) {
+        // The code can still be typed: the lookup goes on without the camera.
+        log::get("kiosk")->warn("the camera cannot look for a receipt's code: {}", info.error().message());
+        scanning_qr_ = false;
+        return;
+      }
+      auto decoding = std::make_shared<bool>(false);  // one frame at a time is read, off the loop
+      devices_.camera->start(
+          [this, looking, decoding](drivers::Frame frame) {
+            if (!looking()) return;
+            const drivers::Image& i = frame.image;
+            cv::Mat bgr;
+            cv::cvtColor(cv::Mat(i.height, i.width, CV_8UC3, const_cast<std::uint8_t*>(i.pixels.data())), bgr, cv::COLOR_RGB2BGR);
+            if (preview_) preview_(bgr, true);
+            if (*decoding) return;
+            *decoding = true;
+            boost::asio::post(work_, [this, looking, decoding, bgr] {
+              std::optional<std::string> text = document::read_qr_code(bgr);
+              boost::asio::post(executor_, [this, looking, decoding, text = std::move(text)] {
+                *decoding = false;
+                if (!text || !looking()) return;
+                const std::string code = canonical_tracking_code(*text);
+                // Another QR code than a receipt's is not ours: the camera goes on looking.
+                if (code.empty() || live_.value("lookup", nlohmann::json::object()).value("code", "") == code) return;
+                session_.touch(Clock::now());
+                look_up(code);
+                changed();
+              });
+            });
+          },
+          [this, run](drivers::Problem) {
+            if (run == qr_run_) scanning_qr_ = false;
+          });
     });
   });
 }

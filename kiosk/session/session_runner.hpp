@@ -94,6 +94,9 @@ class SessionRunner {
   void on_finger_event(const finger::TenPrintEvent& event);
   void seal_and_queue();
   void look_up(const std::string& code);
+  // At the status lookup: the camera looks for a receipt's QR code (its picture on the screen), and
+  // a tracking code read there is looked up as if typed.
+  void start_qr_scan();
   void stop_captures();
   void tick();
   // live_["accepting"]: whether a new applicant can start now (sync_.ready_for_applicant()).
@@ -156,6 +159,8 @@ class SessionRunner {
   bool stopped_ = false;
   std::int64_t last_seconds_left_ = -1;
   std::string delivering_;
+  bool scanning_qr_ = false;  // the camera is looking for a receipt's QR code
+  std::uint64_t qr_run_ = 0;  // of the looks: the end of one stopped is told apart
   static constexpr int kPhotoFailedSessions = 3;
   int photo_failures_ = 0;         // this applicant's photo captures that ended without a photo
   int photo_failed_sessions_ = 0;  // applicants in a row whose photo failed at least once  // the packet id of the record on the receipt, until the office has it

@@ -279,7 +279,10 @@ const screens = {
 
   status_lookup(v) {
     // The kiosk has no keyboard: the code is typed on a pad of the 32 characters a tracking code
-    // can hold (Crockford's base 32), shown grouped as on the receipt.
+    // can hold (Crockford's base 32), shown grouped as on the receipt; or the receipt's QR code is
+    // shown to the camera, whose picture is beside the pad, and the code read there fills it in.
+    const l = v.lookup || {};
+    if (l.code) ui.code = l.code.replace(/-/g, '');
     const input = el('input', { id: 'code', readonly: true, inputmode: 'none', autocomplete: 'off',
       'aria-label': t('status.enter_code'), dir: 'ltr', value: groupedCode(ui.code) });
     const type = (key) => {
@@ -288,7 +291,6 @@ const screens = {
     };
     const pad = el('div', { class: 'codepad', dir: 'ltr' },
       [...CODE_ALPHABET].map((c) => el('button', { 'data-key': c, onclick: () => type(c) }, c)));
-    const l = v.lookup || {};
     let answer = null;
     if (l.busy) answer = el('progress', {});
     else if (l.error) answer = el('p', { class: 'prompt', id: 'status' }, t(l.error));
@@ -299,6 +301,9 @@ const screens = {
     return [
       el('h1', {}, t('status.title')),
       answer,
+      el('div', { class: 'qr-look' },
+        el('img', { id: 'preview', alt: '' }),
+        el('p', {}, t('status.show_qr'))),
       el('label', { for: 'code' }, t('status.enter_code')),
       el('div', { class: 'actions', dir: 'ltr' }, input,
         el('button', { 'data-key': 'delete', 'aria-label': t('status.delete'), onclick: () => type('delete') }, '⌫'),
