@@ -130,6 +130,11 @@ void PaperCapture::finish(std::function<void(std::expected<EncodedFile, PaperRef
   });
 }
 
+const cv::Mat& PaperCapture::last_page() const {
+  static const cv::Mat kNone;
+  return pages_.empty() ? kNone : pages_.back().image;
+}
+
 void PaperCapture::cancel() { scanner_.cancel(); }
 
 }  // namespace kiosk::document

@@ -61,6 +61,8 @@ class PaperCapture : public std::enable_shared_from_this<PaperCapture> {
   void cancel();
 
   int pages() const { return static_cast<int>(pages_.size()); }
+  // The last page kept (BGR or grey), for the applicant to see what was scanned; empty before one.
+  const cv::Mat& last_page() const;
   const std::vector<PageQuality>& qualities() const { return qualities_; }
   const config::SupportingDocument& paper() const { return paper_; }
 

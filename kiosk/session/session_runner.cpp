@@ -384,6 +384,8 @@ std::string SessionRunner::scan_paper(const std::string& id) {
         } else {
           live_.erase("prompt");
           live_["paper"] = {{"id", id}, {"pages", *pages}};
+          // What was scanned, small, beside the paper: the applicant sees the page came out whole.
+          if (preview_ && paper_ && !paper_->last_page().empty()) preview_(paper_->last_page(), false);
         }
         session_.touch(Clock::now());
         changed();

@@ -119,6 +119,7 @@ const screens = {
     return [
       el('h1', {}, t('data_page.title')),
       promptLine(v),
+      el('img', { class: 'how', src: 'place-on-glass.svg', alt: '' }),
       v.busy ? el('progress', { max: 1, value: v.progress ?? 0 }) : null,
       el('div', { class: 'actions' },
         button(v.busy ? t('data_page.scanning') : t('data_page.scan'), 'scan', {}, 'primary', { disabled: !!v.busy })),
@@ -203,6 +204,7 @@ const screens = {
     return [
       el('h1', {}, t('documents.title')),
       promptLine(v),
+      el('img', { class: 'how', src: 'place-on-glass.svg', alt: '' }),
       el('progress', { class: v.busy ? '' : 'idle', max: 1, ...(v.progress !== undefined ? { value: v.progress } : {}) }),
       el('ul', { class: 'papers' }, (v.checklist || []).map((p) => el('li', { 'data-paper': p.id },
         el('strong', {}, t(`document.${p.id}`)), ' ',
@@ -211,6 +213,9 @@ const screens = {
           p.state === 'handed' ? t('documents.handed', { pages: p.pages })
             : p.state === 'skipped' ? t('documents.skipped')
               : current === p.id ? t('documents.pages_so_far', { pages: v.paper.pages }) : ''),
+        // The last page scanned of the paper in hand, small: it came out whole and readable.
+        current === p.id && v.paper.pages > 0
+          ? el('img', { id: 'preview', class: 'page', alt: t('documents.last_page') }) : null,
         el('div', { class: 'actions' },
           button(current === p.id && v.paper.pages > 0 ? t('documents.scan_more') : t('documents.scan'),
             'scan', { id: p.id }, 'primary', { disabled: !!v.busy }),

@@ -83,6 +83,10 @@ test('an applicant goes from welcome to a receipt and the office receives the re
     if (paper.required) {
       await page.click(`${item} [data-action=scan]`);
       await page.waitForSelector(`${item} [data-action=paper_done]`, { timeout: 60000 });
+      // The page just scanned is shown, small, beside the paper.
+      await page.waitForFunction((id) => document.querySelector(`[data-paper="${id}"] img.page`)?.naturalWidth > 0,
+        paper.id, { timeout: 10000 });
+      await page.screenshot({ path: `${artefacts}/07b-documents-scanned.png` });
       await page.click(`${item} [data-action=paper_done]`);
       // While the document is saved, nothing else can be pressed and it says so.
       const during = await page.evaluate(() => ({ busy: !!window.kioskView.busy,
