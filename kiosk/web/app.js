@@ -15,6 +15,7 @@ const ui = {
   preview: null,     // the object URL of the last preview frame
   confirming: null,  // the question asked before something that loses work: see ask()
   code: '',          // the tracking code typed on the status screen's pad
+  more: false,       // the screen, as built, held more than it showed
 };
 // What was spoken, for the end-to-end tests: {lang, text, status}.
 window.kioskSpeech = [];
@@ -439,6 +440,7 @@ async function render() {
     $('screen').replaceChildren(...[screen].flat(3).filter((x) => x !== null && x !== undefined));
     if (ui.preview && $('preview')) $('preview').src = ui.preview;
     $('screen').scrollTop = 0;
+    ui.more = overflowing();  // said with the screen, once, as it was built
   } else {
     updateInPlace(v);
   }
@@ -450,11 +452,23 @@ async function render() {
   $('cancel').textContent = t('ui.cancel');
 
   renderQuestion();
+  showMore();
   $('idle').hidden = v.idle.state !== 'warning';
   $('idle-text').textContent = t('idle.warning', { seconds: v.idle.seconds_left });
   $('idle-extend').textContent = t('idle.extend');
 
   speak(v);
+}
+
+// "More below": while the screen holds more than it shows (the services in a long list, large
+// text), a bar under it says so, and a tap scrolls down; it goes once the end is in sight.
+function overflowing() {
+  const s = $('screen');
+  return s.scrollHeight - s.scrollTop - s.clientHeight > 8;
+}
+function showMore() {
+  $('more').textContent = `${t('ui.more_below')} ↓`;
+  $('more').hidden = !overflowing();
 }
 
 // What decides the screen's buttons: the view without what changes while the applicant waits.
@@ -493,6 +507,7 @@ function spokenScreen(v) {
     if (node.id === 'tracking-code') parts.push([...node.textContent.replace(/-/g, '')].join(' '));
     else if (node.textContent.trim()) parts.push(node.textContent.trim());
   }
+  if (ui.more) parts.push(t('ui.more_below'));
   // (The code pad's 33 keys are not read out as choices.)
   const labels = [...document.querySelectorAll('main button:not([disabled]):not([data-key])')].map((b) => b.textContent.trim()).filter(Boolean);
   if (labels.length) parts.push(t('ui.choices', { choices: [...new Set(labels)].join(', ') }));
@@ -592,6 +607,10 @@ function wire() {
     { label: 'cancel.yes', cls: 'danger', action: 'cancel' },
   ]));
   $('idle-extend').addEventListener('click', () => act('touch'));
+  $('more').addEventListener('click', () => $('screen').scrollBy({ top: $('screen').clientHeight * 0.8, behavior: 'smooth' }));
+  $('screen').addEventListener('scroll', showMore, { passive: true });
+  $('screen').addEventListener('load', showMore, true);  // a picture that loads makes the screen longer
+  window.addEventListener('resize', showMore);
   // Any touch or key is activity: tell the kiosk, at most every ten seconds.
   const activity = () => {
     const now = Date.now();

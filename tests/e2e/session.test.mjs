@@ -23,6 +23,11 @@ test('an applicant goes from welcome to a receipt and the office receives the re
   await page.click('[data-action=start]');
   await rig.step('service', { shot: '02-service' });
   const serviceName = (await page.textContent('[data-service=visa-l]')).trim();
+  // The services run past the screen: it says so, and a tap on the hint scrolls down to the rest.
+  assert.ok(await page.isVisible('#more'), 'more below is said');
+  assert.match(await page.textContent('#more'), /More below/);
+  await page.click('#more');
+  await page.waitForFunction(() => document.getElementById('screen').scrollTop > 0);
   await page.click('[data-service=visa-l]');
   await rig.step('data_page', { shot: '03-data-page' });
   await page.click('[data-action=scan]');

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { after, before, test } from 'node:test';
+import AxeBuilder from '@axe-core/playwright';
 import { Rig, artefacts } from './harness.mjs';
 
 const salt = crypto.randomBytes(16);
@@ -92,6 +93,10 @@ test('holding Call staff opens the PIN pad; the right PIN shows the devices and 
   await page.waitForFunction(() => !/testing/.test(document.querySelector('[data-figures=scanner]').textContent));
   assert.match(await page.textContent('[data-figures=scanner]'), /mrz_read: true/);
   await page.screenshot({ path: `${artefacts}/14-technician.png`, fullPage: true });
+  // Technician mode is a screen too: no serious or critical accessibility violation (axe-core).
+  const { violations } = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+  assert.deepEqual(violations.filter((v) => ['serious', 'critical'].includes(v.impact))
+    .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3)}`), [], 'technician mode');
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('#diagnostics')]);
   const diagnostics = JSON.parse(fs.readFileSync(await download.path(), 'utf8'));
   assert.equal(diagnostics.settings.kiosk_id, 'E2E-KIOSK');
