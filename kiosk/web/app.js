@@ -350,7 +350,7 @@ function passportDetails(v) {
 const FINGERS = ['thumb', 'index', 'middle', 'ring', 'little'];
 // The two hands as the applicant sees them palm down: left hand little finger first, then the
 // right, each named. A finger given (or given up) is a button: touched, it can be given again.
-// Built once a screen and updated in place (hands()), so that no finger is replaced under a tap.
+// Built once a screen and updated in place (drawHands()), so that no finger is replaced under a tap.
 function hands() {
   const hand = (side, first, order) => el('figure', { class: 'hand' },
     el('div', { class: 'fingers' }, order.map((i) => el('button', {
