@@ -247,6 +247,7 @@ void SessionRunner::after(Step before) {
   }
   live_.erase("prompt");
   live_.erase("progress");
+  live_.erase("fingers_complete");  // said again by start_fingerprints on a return to the fingers
   scrub(proposed_photo_);
   live_.erase("photo_proposed");
   if (now == Step::kDataPage) live_["prompt"] = prompt("scan.place_data_page");

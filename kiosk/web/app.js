@@ -468,7 +468,7 @@ function overflowing() {
 }
 function showMore() {
   $('more').textContent = `${t('ui.more_below')} ↓`;
-  $('more').hidden = !overflowing();
+  $('more').classList.toggle('shown', overflowing());
 }
 
 // What decides the screen's buttons: the view without what changes while the applicant waits.
