@@ -16,6 +16,8 @@ const ui = {
   confirming: null,  // the question asked before something that loses work: see ask()
   code: '',          // the tracking code typed on the status screen's pad
   more: false,       // the screen, as built, held more than it showed
+  questionKey: '',   // what the question on screen was built from (renderQuestion)
+  langKey: '',       // what the language buttons were built from
 };
 // What was spoken, for the end-to-end tests: {lang, text, status}.
 window.kioskSpeech = [];
@@ -53,6 +55,11 @@ function renderQuestion() {
   const q = ui.confirming && ui.confirming.step === ui.view.step ? ui.confirming : null;
   if (!q) ui.confirming = null;
   $('confirm').hidden = !q;
+  // Built once a question (and language): a view that arrives while a choice is being tapped
+  // (the tap's own "touch" brings one) must not replace the button under the finger.
+  const key = q ? JSON.stringify([q.text, q.args, q.choices.map((c) => c.label), ui.lang]) : '';
+  if (key === ui.questionKey) return;
+  ui.questionKey = key;
   if (!q) return;
   $('confirm-text').textContent = t(q.text, q.args);
   $('confirm-choices').replaceChildren(...q.choices.map((c) => el('button', {
@@ -419,10 +426,14 @@ async function render() {
   $('large').setAttribute('aria-pressed', String(!!v.display.large_text));
   $('staff').textContent = v.staff_called ? t('ui.staff_called') : t('ui.call_staff');
   const langs = $('languages');
-  langs.replaceChildren(...v.languages.map((l) => el('button', {
-    lang: l.code, dir: l.rtl ? 'rtl' : 'ltr', 'aria-pressed': String(l.code === v.language.code),
-    'data-language': l.code, onclick: () => act('language', { code: l.code }),
-  }, l.name)));
+  const langKey = JSON.stringify([v.languages, v.language.code]);  // rebuilt only when they change
+  if (langKey !== ui.langKey) {
+    ui.langKey = langKey;
+    langs.replaceChildren(...v.languages.map((l) => el('button', {
+      lang: l.code, dir: l.rtl ? 'rtl' : 'ltr', 'aria-pressed': String(l.code === v.language.code),
+      'data-language': l.code, onclick: () => act('language', { code: l.code }),
+    }, l.name)));
+  }
 
   renderSteps(v);
   const notice = v.device_problem ? t('ui.device_problem') : v.notice ? t(v.notice) : '';
