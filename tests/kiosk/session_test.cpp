@@ -75,6 +75,17 @@ class SessionTest : public ::testing::Test {
     ASSERT_TRUE(session_.fingerprints_taken(ten_prints(), later()));
     ASSERT_EQ(session_.step(), Step::kDocuments);
   }
+
+  // Then the two required papers handed and the two optional ones skipped: at the review.
+  void up_to_review() {
+    up_to_documents();
+    ASSERT_TRUE(session_.paper_handed("itinerary", file(), later()));
+    ASSERT_TRUE(session_.paper_handed("travel_bookings", file(), later()));
+    ASSERT_TRUE(session_.paper_skipped("invitation_letter", later()));
+    ASSERT_TRUE(session_.paper_skipped("previous_visa", later()));
+    ASSERT_TRUE(session_.papers_done(later()));
+    ASSERT_EQ(session_.step(), Step::kReview);
+  }
 };
 
 std::vector<std::string> ids(const std::vector<config::SupportingDocument>& papers) {
@@ -184,12 +195,7 @@ TEST_F(SessionTest, GoingBackKeepsWhatWasCaptured) {
 }
 
 TEST_F(SessionTest, AChangeFromTheReviewComesBackToTheReviewOnceDone) {
-  up_to_documents();
-  ASSERT_TRUE(session_.paper_handed("itinerary", file(), later()));
-  ASSERT_TRUE(session_.paper_handed("travel_bookings", file(), later()));
-  ASSERT_TRUE(session_.paper_skipped("invitation_letter", later()));
-  ASSERT_TRUE(session_.paper_skipped("previous_visa", later()));
-  ASSERT_TRUE(session_.papers_done(later()));
+  up_to_review();
   ASSERT_EQ(session_.step(), Step::kReview);
   EXPECT_FALSE(session_.change(Step::kConsent, later())) << "only a capture can be changed";
   EXPECT_FALSE(session_.change(Step::kSubmitting, later()));
@@ -258,12 +264,7 @@ TEST_F(SessionTest, AnIdleApplicantIsWarnedCanExtendAndIsWipedWhenTheGraceRunsOu
 }
 
 TEST_F(SessionTest, TheReceiptIsClearedSoonAfterTheApplicantWalksAway) {
-  up_to_documents();
-  ASSERT_TRUE(session_.paper_handed("itinerary", file(), later()));
-  ASSERT_TRUE(session_.paper_handed("travel_bookings", file(), later()));
-  ASSERT_TRUE(session_.paper_skipped("invitation_letter", later()));
-  ASSERT_TRUE(session_.paper_skipped("previous_visa", later()));
-  ASSERT_TRUE(session_.papers_done(later()));
+  up_to_review();
   ASSERT_TRUE(session_.submit(later()));
   ASSERT_TRUE(session_.submitted("KX7-4M2-9QP", later()));
   EXPECT_EQ(session_.tick(later(19s)), IdleState::kActive);
