@@ -25,8 +25,6 @@ class DeviceRecoveryTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_TRUE(testing::UsbTestbed::in_mock_environment()) << "run this test under umockdev-wrapper";
-    setenv("FP_VIRTUAL_IMAGE", socket_.c_str(), 1);
-    setenv("FP_DRIVERS_WHITELIST", "virtual_image", 1);
     config_.usb.device_table = config::load_device_table(KIOSK_SOURCE_DIR "/config/defaults/devices.json");
     testbed_.plug(0x27c6, 0x5395, 1, 4);  // a Goodix reader of the device table
     testbed_.attach(1, 4, port_);
@@ -79,11 +77,22 @@ class DeviceRecoveryTest : public ::testing::Test {
     devices_.fingerprint->on_event({});
   }
 
+  // libfprint's virtual reader is chosen through the environment, which is set here, before the
+  // testbed starts its threads: setenv() while another thread reads the environment can crash it
+  // (seen once in CI as a segfault in this fixture's set-up).
+  struct VirtualReader {
+    explicit VirtualReader(const std::filesystem::path& socket) {
+      setenv("FP_VIRTUAL_IMAGE", socket.c_str(), 1);
+      setenv("FP_DRIVERS_WHITELIST", "virtual_image", 1);
+    }
+  };
+
+  testing::ScratchDir scratch_;
+  std::filesystem::path socket_ = scratch_ / "fp.sock";
+  VirtualReader virtual_reader_{socket_};
   testing::UsbTestbed testbed_;  // made before libusb starts
   testing::UsbTestbed::Port port_;
   boost::asio::io_context io_;
-  testing::ScratchDir scratch_;
-  std::filesystem::path socket_ = scratch_ / "fp.sock";
   config::Config config_;
   Devices devices_;
   DeviceRecovery recovery_{io_.get_executor(), devices_, config_, 100ms};
