@@ -137,7 +137,7 @@ Specimen render_td3_specimen(std::uint32_t seed, const cv::Mat& portrait, const 
   const year_month_day issued = year(2017 + static_cast<int>(rng() % 9)) / month(1 + rng() % 12) /
                                 day(1 + rng() % 28);
   f.date_of_expiry = year_month_day(issued.year() + years(10), issued.month(), issued.day());
-  auto lines = document::compose_td3(f);
+  auto lines = document::compose_mrz(f);
   if (!lines) throw std::runtime_error("specimen: " + lines.error());
   s.mrz = *lines;
 

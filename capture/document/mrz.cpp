@@ -240,40 +240,56 @@ std::string yymmdd(std::chrono::year_month_day d) {
 
 }  // namespace
 
-std::expected<std::vector<std::string>, std::string> compose_td3(const MrzFields& f) {
+std::expected<std::vector<std::string>, std::string> compose_mrz(const MrzFields& f) {
   const auto surname = zone_text(f.surname);
   const auto given = zone_text(f.given_names);
   const auto number = zone_text(f.document_number);
   const auto optional = zone_text(f.optional_data);
-  if (!surname || !given || !number || !optional || surname->empty()) {
+  const auto optional_2 = zone_text(f.optional_data_2);
+  if (!surname || !given || !number || !optional || !optional_2 || surname->empty()) {
     return std::unexpected(std::string("a field holds characters a zone cannot"));
   }
-  if (number->size() > 9 || optional->size() > 14 || f.issuing_state.size() > 3 ||
-      f.nationality.size() > 3 || f.document_code.empty() || f.document_code.size() > 2) {
+  // Places for the names and the optional data in each format (ICAO 9303 parts 4, 5 and 6).
+  const std::size_t name_places = f.format == MrzFormat::kTd3 ? 39 : f.format == MrzFormat::kTd2 ? 31 : 30;
+  const std::size_t optional_places = f.format == MrzFormat::kTd3 ? 14 : f.format == MrzFormat::kTd2 ? 7 : 15;
+  const std::size_t optional_2_places = f.format == MrzFormat::kTd1 ? 11 : 0;
+  if (number->size() > 9 || optional->size() > optional_places || optional_2->size() > optional_2_places ||
+      f.issuing_state.size() > 3 || f.nationality.size() > 3 || f.document_code.empty() ||
+      f.document_code.size() > 2) {
     return std::unexpected(std::string("a field is longer than its place in the zone"));
   }
-  // Names: 39 places. Cut the given names first (down to their initial), then the surname.
-  constexpr std::size_t kNamePlaces = 39;
+  // Names: cut the given names first (down to their initial), then the surname.
   std::string s = *surname, g = *given;
   const auto total = [&] { return s.size() + (g.empty() ? 0 : 2 + g.size()); };
-  while (total() > kNamePlaces && g.size() > 1) g.pop_back();
-  while (total() > kNamePlaces && s.size() > 1) s.pop_back();
+  while (total() > name_places && g.size() > 1) g.pop_back();
+  while (total() > name_places && s.size() > 1) s.pop_back();
   while (!g.empty() && g.back() == '<') g.pop_back();
   const std::string names = g.empty() ? s : s + "<<" + g;
-  if (names.size() > kNamePlaces) return std::unexpected(std::string("the names do not fit"));
+  if (names.size() > name_places) return std::unexpected(std::string("the names do not fit"));
 
-  std::vector<std::string> lines(2);
-  lines[0] = padded(f.document_code, 2) + padded(f.issuing_state, 3) + padded(names, kNamePlaces);
   const auto digit = [](const std::string& field) {
     return std::string(1, static_cast<char>('0' + mrz_check_digit(field)));
   };
+  const std::string head = padded(f.document_code, 2) + padded(f.issuing_state, 3);
   const std::string doc = padded(*number, 9), birth = yymmdd(f.date_of_birth),
-                    expiry = yymmdd(f.date_of_expiry), personal = padded(*optional, 14);
+                    expiry = yymmdd(f.date_of_expiry), personal = padded(*optional, optional_places);
   const std::string sex = f.sex == "M" || f.sex == "F" ? f.sex : "<";
-  std::string line = doc + digit(doc) + padded(f.nationality, 3) + birth + digit(birth) + sex +
-                     expiry + digit(expiry) + personal +
-                     (optional->empty() ? std::string("<") : digit(personal));
-  lines[1] = line + digit(line.substr(0, 10) + line.substr(13, 7) + line.substr(21, 22));
+  std::vector<std::string> lines;
+  if (f.format == MrzFormat::kTd1) {
+    const std::string top = head + doc + digit(doc) + personal;
+    const std::string middle = birth + digit(birth) + sex + expiry + digit(expiry) +
+                               padded(f.nationality, 3) + padded(*optional_2, optional_2_places);
+    lines = {top, middle + digit(top.substr(5, 25) + middle.substr(0, 7) + middle.substr(8, 7) +
+                                 middle.substr(18, 11)),
+             padded(names, name_places)};
+  } else {
+    std::string line = doc + digit(doc) + padded(f.nationality, 3) + birth + digit(birth) + sex +
+                       expiry + digit(expiry) + personal;
+    // TD3's personal number has its own check digit ("<" when there is none); TD2's has not.
+    if (f.format == MrzFormat::kTd3) line += optional->empty() ? std::string("<") : digit(personal);
+    lines = {head + padded(names, name_places),
+             line + digit(line.substr(0, 10) + line.substr(13, 7) + line.substr(21))};
+  }
   return lines;
 }
 

@@ -48,11 +48,12 @@ struct MrzCheckDigit {
 // the composite last; none for another length.
 std::vector<MrzCheckDigit> mrz_check_digits(std::size_t cells);
 
-// The two lines of a passport's (TD3) zone from its fields, with every check digit. Names are
-// written as ICAO 9303 says: spaces and hyphens become "<", other punctuation goes, and a name too
-// long for the 39 places is cut at the end (the given names first, keeping at least their
-// initial). Fields must already be in the zone's alphabet (A-Z, 0-9, space, hyphen).
-std::expected<std::vector<std::string>, std::string> compose_td3(const MrzFields& fields);
+// The zone's lines from its fields, with every check digit, in the format `fields.format` names:
+// TD3 (2 × 44), TD2 (2 × 36), TD1 (3 × 30). Names are written as ICAO 9303 says: spaces and hyphens
+// become "<", other punctuation goes, and a name too long for its places is cut at the end (the
+// given names first, keeping at least their initial). Fields must already be in the zone's
+// alphabet (A-Z, 0-9, space, hyphen); one longer than its place is an error.
+std::expected<std::vector<std::string>, std::string> compose_mrz(const MrzFields& fields);
 
 // Reads the zone from its lines as OCR gave them (spaces and lower case are tolerated; line
 // lengths decide the format). `today` is the application date, for the centuries of the dates.

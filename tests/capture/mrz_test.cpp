@@ -179,14 +179,14 @@ TEST(Mrz, ComposedZonesReadBackFieldForField) {
   f.sex = "F";
   f.date_of_expiry = year(2012) / 4 / 15;
   f.optional_data = "ZE184226B";
-  const auto lines = compose_td3(f);
+  const auto lines = compose_mrz(f);
   ASSERT_TRUE(lines.has_value()) << lines.error();
   EXPECT_EQ(*lines, kTd3) << "the ICAO specimen, character for character";
 
   f.surname = "Vanderstein-Hovenberghe d'Almeida";
   f.given_names = "Maximiliana Philippa Josephine";
   f.optional_data = "";
-  const auto long_name = compose_td3(f);
+  const auto long_name = compose_mrz(f);
   ASSERT_TRUE(long_name.has_value());
   EXPECT_EQ((*long_name)[0], "P<UTOVANDERSTEIN<HOVENBERGHE<DALMEIDA<<MAXIM");
   const auto back = parse_mrz(*long_name, kToday);
@@ -195,7 +195,27 @@ TEST(Mrz, ComposedZonesReadBackFieldForField) {
   EXPECT_EQ(back->given_names, "MAXIM");
   EXPECT_TRUE(back->names_truncated);
   EXPECT_EQ(back->optional_data, "");
-  EXPECT_FALSE(compose_td3([&] {
+  f.surname = "Eriksson";
+  f.given_names = "Anna Maria";
+  f.document_number = "D23145890";
+  f.document_code = "I";
+  f.format = MrzFormat::kTd2;
+  EXPECT_EQ(compose_mrz(f), kTd2) << "the ICAO specimen of part 6, character for character";
+  f.format = MrzFormat::kTd1;
+  EXPECT_EQ(compose_mrz(f), kTd1) << "the ICAO specimen of part 5, character for character";
+  f.optional_data = "ZE184226B";
+  f.optional_data_2 = "X12";
+  const auto card = compose_mrz(f);
+  ASSERT_TRUE(card.has_value()) << card.error();
+  const auto card_back = parse_mrz(*card, kToday);
+  ASSERT_TRUE(card_back.has_value()) << card_back.error();
+  EXPECT_EQ(card_back->optional_data, "ZE184226B");
+  EXPECT_EQ(card_back->optional_data_2, "X12");
+  f.optional_data = "TOO-LONG-FOR-A-TD2";
+  f.format = MrzFormat::kTd2;
+  EXPECT_FALSE(compose_mrz(f).has_value()) << "TD2 has 7 places of optional data";
+  f.optional_data = "";
+  EXPECT_FALSE(compose_mrz([&] {
                  auto bad = f;
                  bad.surname = "Müller";
                  return bad;
