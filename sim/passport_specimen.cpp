@@ -3,11 +3,13 @@
 
 #include <array>
 #include <cmath>
+#include <numbers>
 #include <random>
 #include <stdexcept>
 
 #include <opencv2/freetype.hpp>
 #include <opencv2/imgcodecs.hpp>
+#include <opencv2/calib3d.hpp>
 #include <opencv2/imgproc.hpp>
 
 namespace kiosk::sim {
@@ -71,6 +73,33 @@ cv::Ptr<cv::freetype::FreeType2> load_font(const std::filesystem::path& file) {
 }
 
 void apply_scan_defects(cv::Mat& page, const ScanDefects& d, std::mt19937& rng) {
+  if (d.tilt_deg != 0) {
+    // The page's corners turned in space about the axis through its centre, then projected from
+    // 40 cm with the scale at the centre kept; the lid's white where the page no longer reaches.
+    constexpr double kDistance = 400 * kPxPerMm;
+    const double axis = d.tilt_axis_deg * std::numbers::pi / 180, tilt = d.tilt_deg * std::numbers::pi / 180;
+    const cv::Vec3d u(std::sin(axis), std::cos(axis), 0);  // the axis, in the page
+    const cv::Matx33d turn = [&] {
+      cv::Matx33d r;
+      cv::Rodrigues(u * tilt, r);
+      return r;
+    }();
+    std::vector<cv::Point2f> from, to;
+    for (const cv::Point2f corner : {cv::Point2f(0, 0), cv::Point2f(static_cast<float>(page.cols), 0),
+                                     cv::Point2f(static_cast<float>(page.cols), static_cast<float>(page.rows)),
+                                     cv::Point2f(0, static_cast<float>(page.rows))}) {
+      const cv::Vec3d p = turn * cv::Vec3d(corner.x - page.cols / 2.0, corner.y - page.rows / 2.0, 0);
+      const double k = kDistance / (kDistance + p[2]);
+      from.push_back(corner);
+      to.emplace_back(static_cast<float>(p[0] * k), static_cast<float>(p[1] * k));
+    }
+    const cv::Rect bounds = cv::boundingRect(to);
+    for (auto& q : to) q -= cv::Point2f(static_cast<float>(bounds.x), static_cast<float>(bounds.y));
+    cv::Mat seen;
+    cv::warpPerspective(page, seen, cv::getPerspectiveTransform(from, to), bounds.size(), cv::INTER_LINEAR,
+                        cv::BORDER_CONSTANT, cv::Scalar(246, 247, 248));
+    page = seen;
+  }
   if (d.whole_platen) {
     // The lid's white around the page, which lies anywhere on the glass, turned about its centre.
     cv::Mat glass(px(297), px(216), CV_8UC3, cv::Scalar(246, 247, 248));
@@ -121,12 +150,14 @@ void apply_scan_defects(cv::Mat& page, const ScanDefects& d, std::mt19937& rng) 
   if (d.upside_down) cv::rotate(page, page, cv::ROTATE_180);
 }
 
-Specimen render_td3_specimen(std::uint32_t seed, const cv::Mat& portrait, const ScanDefects& defects,
-                             const SpecimenFonts& fonts) {
+Specimen render_specimen(document::MrzFormat format, std::uint32_t seed, const cv::Mat& portrait,
+                         const ScanDefects& defects, const SpecimenFonts& fonts) {
+  using document::MrzFormat;
   std::mt19937 rng(seed);
   Specimen s;
   document::MrzFields& f = s.fields;
-  f.document_code = "P";
+  f.format = format;
+  f.document_code = format == MrzFormat::kTd3 ? "P" : format == MrzFormat::kTd2 ? "I" : "ID";
   f.issuing_state = kStates[rng() % kStates.size()];
   f.nationality = rng() % 4 == 0 ? kStates[rng() % kStates.size()] : f.issuing_state;
   f.surname = kSurnames[rng() % kSurnames.size()];
@@ -140,9 +171,18 @@ Specimen render_td3_specimen(std::uint32_t seed, const cv::Mat& portrait, const 
   auto lines = document::compose_mrz(f);
   if (!lines) throw std::runtime_error("specimen: " + lines.error());
   s.mrz = *lines;
+  const int cells = static_cast<int>(s.mrz.front().size()), rows = static_cast<int>(s.mrz.size());
+
+  // The document's size (ICAO 9303 part 4, 5, 6), and how its printed fields shrink from the
+  // passport's layout to fit above a zone of its lines.
+  const double width_mm = format == MrzFormat::kTd3 ? 125 : format == MrzFormat::kTd2 ? 105 : 85.6;
+  const double height_mm = format == MrzFormat::kTd3 ? 88 : format == MrzFormat::kTd2 ? 74 : 53.98;
+  const double zone_mm = 3.8 + 4.2 * (rows - 1) + 3.2 + 2;  // bottom edge to the top of the zone
+  const double kx = width_mm / 125, ky = std::min(1.0, (height_mm - zone_mm - 2) / 62.0), k = std::min(kx, ky);
+  const auto at = [&](double x_mm, double y_mm) { return cv::Point(px(x_mm * kx), px(y_mm * ky)); };
 
   // The page: pale security background, fine guilloche lines.
-  s.page = cv::Mat(px(88), px(125), CV_8UC3, cv::Scalar(236, 241, 244));
+  s.page = cv::Mat(px(height_mm), px(width_mm), CV_8UC3, cv::Scalar(236, 241, 244));
   for (int i = 0; i < 40; ++i) {
     std::vector<cv::Point> wave;
     for (int x = 0; x < s.page.cols; x += 6) {
@@ -153,7 +193,7 @@ Specimen render_td3_specimen(std::uint32_t seed, const cv::Mat& portrait, const 
   auto text = load_font(fonts.text);
   auto ocr_b = load_font(fonts.ocr_b);
 
-  s.portrait_box = cv::Rect(px(5), px(17), px(32), px(42));
+  s.portrait_box = cv::Rect(at(5, 17), cv::Size(px(32 * k), px(42 * k)));
   if (!portrait.empty()) {
     // Cropped to the box's proportions around the middle, then scaled: never squashed.
     const double aspect = static_cast<double>(s.portrait_box.width) / s.portrait_box.height;
@@ -170,19 +210,22 @@ Specimen render_td3_specimen(std::uint32_t seed, const cv::Mat& portrait, const 
     scaled.copyTo(s.page(s.portrait_box));
   } else {
     s.page(s.portrait_box).setTo(cv::Scalar(200, 200, 200));
-    cv::ellipse(s.page, (s.portrait_box.tl() + s.portrait_box.br()) / 2, {px(10), px(13)}, 0, 0, 360,
+    cv::ellipse(s.page, (s.portrait_box.tl() + s.portrait_box.br()) / 2, {px(10 * k), px(13 * k)}, 0, 0, 360,
                 cv::Scalar(120, 120, 120), cv::FILLED, cv::LINE_AA);
   }
 
   const cv::Scalar ink(40, 30, 30), label(110, 100, 90);
   const auto field = [&](const std::string& caption, const std::string& value, double x_mm, double y_mm) {
-    text->putText(s.page, caption, {px(x_mm), px(y_mm)}, px(1.6), label, cv::FILLED, cv::LINE_AA, false);
-    text->putText(s.page, value, {px(x_mm), px(y_mm + 4.2)}, px(2.6), ink, cv::FILLED, cv::LINE_AA, false);
+    text->putText(s.page, caption, at(x_mm, y_mm), px(1.6 * k), label, cv::FILLED, cv::LINE_AA, false);
+    text->putText(s.page, value, at(x_mm, y_mm + 4.2), px(2.6 * k), ink, cv::FILLED, cv::LINE_AA, false);
   };
-  text->putText(s.page, "PASSPORT / PASSEPORT", {px(42), px(8)}, px(3.2), ink, cv::FILLED, cv::LINE_AA, false);
-  field("Type", "P", 42, 14);
+  const char* title = format == MrzFormat::kTd3 ? "PASSPORT / PASSEPORT"
+                      : format == MrzFormat::kTd2 ? "RESIDENCE PERMIT / TITRE DE SEJOUR"
+                                                  : "IDENTITY CARD / CARTE D'IDENTITE";
+  text->putText(s.page, title, at(42, 8), px(3.2 * k), ink, cv::FILLED, cv::LINE_AA, false);
+  field("Type", f.document_code, 42, 14);
   field("Code", f.issuing_state, 55, 14);
-  field("Passport No.", f.document_number, 80, 14);
+  field(format == MrzFormat::kTd3 ? "Passport No." : "Document No.", f.document_number, 80, 14);
   field("Surname", f.surname, 42, 22);
   field("Given names", f.given_names, 42, 30);
   field("Nationality", f.nationality, 42, 38);
@@ -192,19 +235,36 @@ Specimen render_td3_specimen(std::uint32_t seed, const cv::Mat& portrait, const 
   field("Date of expiry", date_text(f.date_of_expiry), 80, 54);
 
   // The zone: 2.54 mm per character, drawn one by one so the pitch is exact whatever the
-  // font's advance; baselines 8 mm and 3.8 mm above the bottom edge.
+  // font's advance; the last baseline 3.8 mm above the bottom edge, the others 4.2 mm apart.
   const int pitch = px(2.54), height = px(3.2);
-  const int left = (s.page.cols - 44 * pitch) / 2;
-  const std::array<int, 2> baselines = {s.page.rows - px(8.0), s.page.rows - px(3.8)};
-  for (std::size_t line = 0; line < 2; ++line) {
-    for (std::size_t i = 0; i < 44; ++i) {
-      ocr_b->putText(s.page, std::string(1, s.mrz[line][i]),
-                     {left + static_cast<int>(i) * pitch, baselines[line]}, height,
+  const int left = (s.page.cols - cells * pitch) / 2;
+  std::vector<int> baselines;
+  for (int line = 0; line < rows; ++line) baselines.push_back(s.page.rows - px(3.8 + 4.2 * (rows - 1 - line)));
+  for (int line = 0; line < rows; ++line) {
+    for (int i = 0; i < cells; ++i) {
+      ocr_b->putText(s.page, std::string(1, s.mrz[static_cast<std::size_t>(line)][static_cast<std::size_t>(i)]),
+                     {left + i * pitch, baselines[static_cast<std::size_t>(line)]}, height,
                      cv::Scalar(20, 20, 20), cv::FILLED, cv::LINE_AA, true);
     }
   }
-  s.mrz_box = cv::Rect(left - px(1), baselines[0] - height - px(1), 44 * pitch + px(2),
-                       baselines[1] - baselines[0] + height + px(2.5));
+  s.mrz_box = cv::Rect(left - px(1), baselines.front() - height - px(1), cells * pitch + px(2),
+                       baselines.back() - baselines.front() + height + px(2.5));
+  if (defects.glare > 0) {
+    // A band of light 5 mm wide crossing the zone at a slant, brightest along its middle.
+    const double slant = (static_cast<double>(rng() % 1000) / 1000 - 0.5) * 1.2;  // radians
+    const cv::Point2d centre(s.mrz_box.x + s.mrz_box.width * (0.2 + 0.6 * (rng() % 1000) / 1000.0),
+                             s.mrz_box.y + s.mrz_box.height / 2.0);
+    const cv::Point2d normal(std::cos(slant), std::sin(slant));
+    const double sigma = px(5) / 2.5;
+    for (int y = 0; y < s.page.rows; ++y) {
+      auto* row = s.page.ptr<cv::Vec3b>(y);
+      for (int x = 0; x < s.page.cols; ++x) {
+        const double d = (cv::Point2d(x, y) - centre).dot(normal);
+        const double lift = defects.glare * std::exp(-d * d / (2 * sigma * sigma));
+        for (int c = 0; c < 3; ++c) row[x][c] = cv::saturate_cast<std::uint8_t>(row[x][c] + (255 - row[x][c]) * lift);
+      }
+    }
+  }
   apply_scan_defects(s.page, defects, rng);
   return s;
 }

@@ -1,0 +1,151 @@
+// The zone reader on documents of every class issue 22 names: the three formats, pages tilted out
+// of the glass's plane, a glare streak across the zone, pages upside down. Each class is drawn
+// from two ranges of seeds: the tuning seeds, which may be looked at while the reader is worked on,
+// and the held-out seeds, which are not, and whose figures are the ones to report. Whatever the
+// class, no wrong document is accepted; the read rates are printed ("class: right/refused/wrong")
+// and each class's floor asserted where the reader is known to hold it.
+#include <cstdio>
+#include <map>
+#include <random>
+#include <regex>
+
+#include <gtest/gtest.h>
+
+#include "capture/document/mrz.hpp"
+#include "capture/document/mrz_reader.hpp"
+#include "sim/passport_specimen.hpp"
+
+namespace kiosk::document {
+namespace {
+
+using namespace std::chrono;
+const year_month_day kToday = year(2026) / 11 / 21;
+constexpr std::uint32_t kTuningSeeds = 3000, kHeldOutSeeds = 90000;
+constexpr int kPerClass = 24;
+
+const MrzReader& reader() {
+  static const MrzReader r = [] {
+    auto loaded = MrzReader::load();
+    if (!loaded) throw std::runtime_error(loaded.error());
+    return *loaded;
+  }();
+  return r;
+}
+
+std::string date(year_month_day d) {
+  char text[16];
+  std::snprintf(text, sizeof text, "%04d-%02u-%02u", static_cast<int>(d.year()), static_cast<unsigned>(d.month()),
+                static_cast<unsigned>(d.day()));
+  return text;
+}
+
+// Every field a zone holds, as one line.
+std::string all_fields(const MrzFields& f) {
+  return f.document_code + "|" + f.issuing_state + "|" + f.surname + "|" + f.given_names + "|" +
+         f.document_number + "|" + f.nationality + "|" + date(f.date_of_birth) + "|" + f.sex + "|" +
+         date(f.date_of_expiry) + "|" + f.optional_data + "|" + f.optional_data_2;
+}
+
+struct Class {
+  const char* name;
+  MrzFormat format;
+  // The defects of one page of the class, drawn from `rng`.
+  sim::ScanDefects (*defects)(std::mt19937& rng);
+};
+
+double uniform(std::mt19937& rng, double a, double b) { return std::uniform_real_distribution<double>(a, b)(rng); }
+
+// What every scan has a little of.
+sim::ScanDefects ordinary(std::mt19937& rng) {
+  sim::ScanDefects d;
+  d.rotation_deg = uniform(rng, -4, 4);
+  d.blur_sigma = uniform(rng, 0, 0.8);
+  d.noise_sigma = uniform(rng, 0, 5);
+  d.jpeg_quality = 60 + static_cast<int>(rng() % 31);
+  d.uneven_light = uniform(rng, 0, 0.3);
+  return d;
+}
+sim::ScanDefects tilted(std::mt19937& rng, double from, double to) {
+  sim::ScanDefects d = ordinary(rng);
+  d.tilt_deg = uniform(rng, from, to) * (rng() % 2 ? 1 : -1);
+  d.tilt_axis_deg = uniform(rng, 0, 180);
+  return d;
+}
+
+const Class kClasses[] = {
+    {"TD3 passport page", MrzFormat::kTd3, ordinary},
+    {"TD2 card or visa", MrzFormat::kTd2, ordinary},
+    {"TD1 identity card", MrzFormat::kTd1, ordinary},
+    {"tilted 3-6 degrees", MrzFormat::kTd3, [](std::mt19937& rng) { return tilted(rng, 3, 6); }},
+    {"tilted 8-12 degrees", MrzFormat::kTd3, [](std::mt19937& rng) { return tilted(rng, 8, 12); }},
+    {"TD1 tilted 8-12 degrees", MrzFormat::kTd1, [](std::mt19937& rng) { return tilted(rng, 8, 12); }},
+    {"glare across the zone", MrzFormat::kTd3,
+     [](std::mt19937& rng) {
+       sim::ScanDefects d = ordinary(rng);
+       d.glare = uniform(rng, 0.5, 0.85);
+       return d;
+     }},
+    {"upside down", MrzFormat::kTd3,
+     [](std::mt19937& rng) {
+       sim::ScanDefects d = ordinary(rng);
+       d.upside_down = true;
+       return d;
+     }},
+    {"TD2 upside down", MrzFormat::kTd2,
+     [](std::mt19937& rng) {
+       sim::ScanDefects d = ordinary(rng);
+       d.upside_down = true;
+       return d;
+     }},
+};
+
+struct Tally {
+  int right = 0, refused = 0, wrong = 0;
+  std::string wrongs;
+  std::map<std::string, int> causes;  // refusals by their cause, places and counts left out
+};
+
+Tally read_class(const Class& c, std::uint32_t first_seed) {
+  Tally t;
+  for (std::uint32_t seed = first_seed; seed < first_seed + kPerClass; ++seed) {
+    std::mt19937 rng(seed);
+    const sim::Specimen s = sim::render_specimen(c.format, seed, {}, c.defects(rng));
+    const auto truth = parse_mrz(s.mrz, kToday);
+    if (!truth) throw std::runtime_error("specimen zone does not parse: " + truth.error());
+    const auto page = read_data_page(reader(), s.page, kToday);
+    if (!page) {
+      ++t.refused;
+      ++t.causes[std::regex_replace(page.error().detail, std::regex(R"(\d+|\(.*\))"), "#")];
+    } else if (all_fields(page->fields) == all_fields(*truth)) {
+      ++t.right;
+    } else {
+      ++t.wrong;
+      t.wrongs += "seed " + std::to_string(seed) + ": " + all_fields(page->fields) + " for " + all_fields(*truth) + "\n";
+    }
+  }
+  return t;
+}
+
+class MrzClasses : public ::testing::TestWithParam<Class> {};
+
+TEST_P(MrzClasses, NoWrongDocumentIsAcceptedAndTheReadRateIsReported) {
+  for (const auto& [label, first] : {std::pair{"tuning", kTuningSeeds}, std::pair{"held-out", kHeldOutSeeds}}) {
+    const Tally t = read_class(GetParam(), first);
+    std::printf("%s, %s seeds: %d/%d read, %d refused, %d wrong\n", GetParam().name, label, t.right, kPerClass,
+                t.refused, t.wrong);
+    for (const auto& [cause, count] : t.causes) std::printf("  %d× %s\n", count, cause.c_str());
+    EXPECT_EQ(t.wrong, 0) << t.wrongs;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(EveryClass, MrzClasses, ::testing::ValuesIn(kClasses),
+                         [](const auto& param_info) {
+                           std::string name;
+                           for (const char* p = param_info.param.name; *p; ++p) {
+                             if (std::isalnum(static_cast<unsigned char>(*p))) name += *p;
+                           }
+                           return name;
+                         });
+
+}  // namespace
+}  // namespace kiosk::document
