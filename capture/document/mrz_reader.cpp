@@ -74,12 +74,10 @@ struct Line {
   double height() const { return box.size.height; }
 };
 
-std::vector<Line> long_lines(const cv::Mat& small) {
-  const cv::Mat dark = darkness_of(small, 11);
+// Runs of ink whose gaps are shorter than `reach` px, as lines: `ink` is the page's ink, binary.
+std::vector<Line> long_lines(const cv::Mat& page_ink, int reach) {
   cv::Mat ink;
-  cv::threshold(dark, ink, 0, 255, cv::THRESH_BINARY | cv::THRESH_OTSU);
-  const int reach = std::max(9, small.cols / 50);  // more than the gap between two fillers
-  cv::morphologyEx(ink, ink, cv::MORPH_CLOSE, cv::getStructuringElement(cv::MORPH_RECT, {reach, 3}));
+  cv::morphologyEx(page_ink, ink, cv::MORPH_CLOSE, cv::getStructuringElement(cv::MORPH_RECT, {reach, 3}));
   std::vector<std::vector<cv::Point>> contours;
   cv::findContours(ink, contours, cv::RETR_EXTERNAL, cv::CHAIN_APPROX_SIMPLE);
   std::vector<Line> lines;
@@ -125,9 +123,18 @@ struct Grid {
   double baseline = 0;
   double cap = 0;     // cap height: of the letters, which are shorter than OCR-B's digits
   double height = 0;  // of this line's tallest glyphs
-  double origin = 0, pitch = 0;
+  // Where cell i's centre lies: origin + pitch·i + bend·i². The bend is the perspective of a page
+  // not flat on the glass or seen at an angle, whose far end's characters come closer together.
+  double origin = 0, pitch = 0, bend = 0;
   int cells = 0;
-  double centre(int i) const { return origin + pitch * i; }
+  double centre(double i) const { return origin + pitch * i + bend * i * i; }
+  double pitch_at(double i) const { return pitch + 2 * bend * i; }
+  // The cell nearest to x, and how far x lies from its centre.
+  std::pair<double, double> nearest(double x) const {
+    double k = std::round((x - origin) / pitch);
+    k += std::round((x - centre(k)) / pitch_at(k));
+    return {k, x - centre(k)};
+  }
 };
 
 // Rows of `ink` that hold text, as [top, bottom) runs, the `count` most inked, top to bottom.
@@ -214,17 +221,27 @@ std::optional<Grid> fit_grid(const cv::Mat& ink, std::pair<int, int> rows) {
     s += std::sin(phase);
   }
   g.origin = std::atan2(s, c) / (2 * std::numbers::pi) * g.pitch;
-  for (int round = 0; round < 2; ++round) {
-    double sk = 0, sx = 0, skk = 0, skx = 0, m = 0;
-    for (const Blob& b : blobs) {
-      const double k = std::round((b.x - g.origin) / g.pitch);
-      if (std::abs(b.x - g.origin - k * g.pitch) > 0.3 * g.pitch) continue;
-      sk += k, sx += b.x, skk += k * k, skx += k * b.x, m += 1;
+  // Refined by least squares over the glyphs near their cells: a straight grid first, then one
+  // that may bend, each round taking in the glyphs the better grid brings near their cells.
+  for (int round = 0; round < 4; ++round) {
+    const bool bends = round >= 1;
+    cv::Mat a(0, bends ? 3 : 2, CV_64F), b(0, 1, CV_64F);
+    for (const Blob& blob : blobs) {
+      const auto [k, off] = g.nearest(blob.x);
+      if (std::abs(off) > 0.3 * g.pitch_at(k)) continue;
+      cv::Mat row = bends ? (cv::Mat_<double>(1, 3) << 1, k, k * k) : (cv::Mat_<double>(1, 2) << 1, k);
+      a.push_back(row);
+      b.push_back(blob.x);
     }
-    const double det = m * skk - sk * sk;
-    if (m < 10 || det <= 0) return std::nullopt;
-    g.pitch = (m * skx - sk * sx) / det;
-    g.origin = (sx - g.pitch * sk) / m;
+    cv::Mat fit;
+    if (a.rows < 10 || !cv::solve(a, b, fit, cv::DECOMP_SVD)) return std::nullopt;
+    Grid next = g;
+    next.origin = fit.at<double>(0);
+    next.pitch = fit.at<double>(1);
+    next.bend = bends ? fit.at<double>(2) : 0;
+    // Perspective changes the pitch by a few per cent along a line, never by a fifth.
+    if (next.pitch <= 0 || std::abs(next.bend) * 2 * 44 > 0.2 * next.pitch) break;
+    g = next;
   }
   // Letters and digits stand on the baseline; fillers float above it and are shorter.
   double first = 1e9, last = -1e9;
@@ -234,8 +251,8 @@ std::optional<Grid> fit_grid(const cv::Mat& ink, std::pair<int, int> rows) {
   const double tall = heights[heights.size() * 9 / 10];
   heights.clear();
   for (const Blob& b : blobs) {
-    const double k = std::round((b.x - g.origin) / g.pitch);
-    if (std::abs(b.x - g.origin - k * g.pitch) > 0.3 * g.pitch) continue;
+    const auto [k, off] = g.nearest(b.x);
+    if (std::abs(off) > 0.3 * g.pitch_at(k)) continue;
     first = std::min(first, k);
     last = std::max(last, k);
     if (b.bottom - b.top > 0.92 * tall) {
@@ -243,7 +260,9 @@ std::optional<Grid> fit_grid(const cv::Mat& ink, std::pair<int, int> rows) {
       bottoms.push_back(b.bottom);
     }
   }
-  g.origin += first * g.pitch;
+  // Counted from the first cell.
+  g.origin = g.centre(first);
+  g.pitch = g.pitch + 2 * g.bend * first;
   g.cells = static_cast<int>(last - first) + 1;
   g.baseline = trimmed_mean(bottoms);
   g.height = trimmed_mean(heights);
@@ -279,8 +298,9 @@ class ZoneRecogniser {
   Cell cell(const Grid& g, Kind kind, int i) const {
     // Centre the window on the cell's ink, which may sit a little off the fitted grid.
     const double cap = g.cap;
-    const int x0 = std::max(0, static_cast<int>(g.centre(i) - g.pitch / 2));
-    const int x1 = std::min(dark_.cols, static_cast<int>(g.centre(i) + g.pitch / 2) + 1);
+    const double pitch = g.pitch_at(i);
+    const int x0 = std::max(0, static_cast<int>(g.centre(i) - pitch / 2));
+    const int x1 = std::min(dark_.cols, static_cast<int>(g.centre(i) + pitch / 2) + 1);
     const int y0 = std::max(0, static_cast<int>(g.baseline - cap)), y1 = std::min(dark_.rows, static_cast<int>(g.baseline) + 1);
     double centre = g.centre(i);
     if (x1 > x0 && y1 > y0) {
@@ -291,7 +311,7 @@ class ZoneRecogniser {
         mass += columns.at<double>(0, x);
         moment += columns.at<double>(0, x) * (x0 + x + 0.5);
       }
-      if (mass > 0) centre = std::clamp(moment / mass, g.centre(i) - 0.2 * g.pitch, g.centre(i) + 0.2 * g.pitch);
+      if (mass > 0) centre = std::clamp(moment / mass, g.centre(i) - 0.2 * pitch, g.centre(i) + 0.2 * pitch);
     }
     const double scale = kWindowWidth * cap / kCellWidth;  // scan px per cell px
     const cv::Size sampled(kCellWidth + 2 * kShift, kCellHeight + 2 * kShift);
@@ -467,7 +487,21 @@ std::expected<ZoneReading, ZoneProblem> MrzReader::read(const cv::Mat& page) con
   const double f = std::min(1.0, 1200.0 / std::max(grey.cols, grey.rows));
   cv::Mat small;
   cv::resize(grey, small, cv::Size(), f, f, cv::INTER_AREA);
-  const std::vector<Line> group = zone_lines(long_lines(small));
+  // The gap between two characters is not known before the zone is found: it depends on the
+  // scan's resolution and on how much of the glass the page covers. Too short a reach breaks the
+  // zone's lines at their gaps, too long a one joins other print to them; so several are tried,
+  // and the zone of the longest lines wins (of the most lines where they are as long).
+  cv::Mat small_ink;
+  cv::threshold(darkness_of(small, 11), small_ink, 0, 255, cv::THRESH_BINARY | cv::THRESH_OTSU);
+  std::vector<Line> group;
+  for (const int reach : {12, 18, 26, 36}) {
+    std::vector<Line> candidate = zone_lines(long_lines(small_ink, reach));
+    if (candidate.empty()) continue;
+    const double length = candidate.front().length(), best = group.empty() ? 0 : group.front().length();
+    if (group.empty() || length > 1.02 * best || (length > 0.98 * best && candidate.size() > group.size())) {
+      group = std::move(candidate);
+    }
+  }
   if (group.empty()) return fail(kNotFound, "no machine-readable zone found on the page");
 
   std::vector<cv::Point2f> corners;
@@ -527,7 +561,7 @@ std::expected<ZoneReading, ZoneProblem> MrzReader::read(const cv::Mat& page) con
   reading.upside_down = backward_score > forward_score;
   const auto& grids = reading.upside_down ? *turned : *upright;
   const auto cells = (reading.upside_down ? backward : forward).read(grids, 1);
-  reading.pitch_px = grids.front().pitch;
+  reading.pitch_px = grids.front().pitch_at((grids.front().cells - 1) / 2.0);
   if (reading.upside_down) {
     std::rotate(reading.corners.begin(), reading.corners.begin() + 2, reading.corners.end());
   }
