@@ -74,8 +74,9 @@ struct Line {
   double height() const { return box.size.height; }
 };
 
-// Runs of ink whose gaps are shorter than `reach` px, as lines: `ink` is the page's ink, binary.
-std::vector<Line> long_lines(const cv::Mat& page_ink, int reach) {
+// Runs of ink whose gaps are shorter than `reach` px, at least `elongation` times as long as they
+// are high, longest first: `page_ink` is the page's ink, binary.
+std::vector<Line> long_lines(const cv::Mat& page_ink, int reach, double elongation) {
   cv::Mat ink;
   cv::morphologyEx(page_ink, ink, cv::MORPH_CLOSE, cv::getStructuringElement(cv::MORPH_RECT, {reach, 3}));
   std::vector<std::vector<cv::Point>> contours;
@@ -90,7 +91,7 @@ std::vector<Line> long_lines(const cv::Mat& page_ink, int reach) {
     while (r.angle > 45) r.angle -= 180;
     while (r.angle <= -135) r.angle += 180;
     if (r.angle <= -45) r.angle += 180;
-    if (r.size.height < 3 || r.size.width < 15 * r.size.height) continue;
+    if (r.size.height < 3 || r.size.width < elongation * r.size.height) continue;
     lines.push_back({r});
   }
   std::sort(lines.begin(), lines.end(), [](const Line& a, const Line& b) { return a.length() > b.length(); });
@@ -115,6 +116,34 @@ std::vector<Line> zone_lines(const std::vector<Line>& lines) {
     if (group.size() == 2 || group.size() == 3) return group;
   }
   return {};
+}
+
+// A zone's line lengthened by the runs of ink that continue it: a glare streak across the zone
+// greys the characters under it below the page's ink threshold and cuts the line there, and the
+// cut-off characters are the zone's all the same. A run continues the line where it lies on the
+// line's axis and within a few line heights of its end.
+Line extended(Line line, const std::vector<Line>& pieces) {
+  const double theta = line.box.angle * std::numbers::pi / 180;
+  const cv::Point2d along(std::cos(theta), std::sin(theta)), across(-along.y, along.x);
+  const cv::Point2d centre(line.box.center);
+  const double height = line.height();
+  double from = -line.length() / 2, to = line.length() / 2;
+  std::vector<std::pair<double, double>> runs;  // along the axis, of the pieces on it
+  for (const Line& piece : pieces) {
+    const cv::Point2d d = cv::Point2d(piece.box.center) - centre;
+    if (std::abs(d.dot(across)) > 0.5 * height || piece.height() > 1.5 * height) continue;
+    runs.emplace_back(d.dot(along) - piece.length() / 2, d.dot(along) + piece.length() / 2);
+  }
+  std::sort(runs.begin(), runs.end());
+  for (const auto& [a, b] : runs) {  // rightwards
+    if (a > to && a - to < 4 * height) to = std::max(to, b);
+  }
+  for (auto run = runs.rbegin(); run != runs.rend(); ++run) {  // leftwards
+    if (run->second < from && from - run->second < 4 * height) from = std::min(from, run->first);
+  }
+  line.box.center = cv::Point2f(centre + along * ((from + to) / 2));
+  line.box.size.width = static_cast<float>(to - from);
+  return line;
 }
 
 // ---- Reading the straightened zone ------------------------------------------------------------
@@ -495,11 +524,16 @@ std::expected<ZoneReading, ZoneProblem> MrzReader::read(const cv::Mat& page) con
   cv::threshold(darkness_of(small, 11), small_ink, 0, 255, cv::THRESH_BINARY | cv::THRESH_OTSU);
   std::vector<Line> group;
   for (const int reach : {12, 18, 26, 36}) {
-    std::vector<Line> candidate = zone_lines(long_lines(small_ink, reach));
+    const std::vector<Line> pieces = long_lines(small_ink, reach, 1.5);
+    std::vector<Line> lines;
+    std::copy_if(pieces.begin(), pieces.end(), std::back_inserter(lines),
+                 [](const Line& l) { return l.length() >= 15 * l.height(); });
+    std::vector<Line> candidate = zone_lines(lines);
     if (candidate.empty()) continue;
     const double length = candidate.front().length(), best = group.empty() ? 0 : group.front().length();
     if (group.empty() || length > 1.02 * best || (length > 0.98 * best && candidate.size() > group.size())) {
       group = std::move(candidate);
+      for (Line& l : group) l = extended(l, pieces);
     }
   }
   if (group.empty()) return fail(kNotFound, "no machine-readable zone found on the page");
