@@ -21,6 +21,8 @@ ScanPrompt prompt_for(ZoneProblem::Kind kind) {
     case ZoneProblem::Kind::kNotFound: return ScanPrompt::kPlaceDataPage;
     case ZoneProblem::Kind::kAskew: return ScanPrompt::kStraightenPage;
     case ZoneProblem::Kind::kUnreadable: return ScanPrompt::kScanAgain;
+    case ZoneProblem::Kind::kGlare: return ScanPrompt::kDataPageGlare;
+    case ZoneProblem::Kind::kNotFlat: return ScanPrompt::kFlattenPage;
   }
   return ScanPrompt::kScanAgain;
 }

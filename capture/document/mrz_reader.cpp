@@ -20,6 +20,11 @@ const std::string kRescan = "; please scan the data page again";
 constexpr int kCellWidth = 20, kCellHeight = 32, kShift = 1;
 constexpr float kShortlist = 0.25f;  // templates this close to the best centred match are shifted
 constexpr double kWindowWidth = 0.8;  // in cap heights; the height follows from the cell: 1.28
+// A character whose ink is less than this against its line's usual is faint (glare over it).
+constexpr float kFaint = 0.45f;
+// A page whose characters' pitch changes by more than this along a line is bent away from the
+// glass (or held at an angle): "lay it flat" is what would help.
+constexpr double kBent = 0.04;
 
 // What ICAO 9303 lets stand at a place: letters (and filler) in names and codes, digits (and
 // filler) in dates and check digits, anything in numbers and optional data.
@@ -302,6 +307,7 @@ std::optional<Grid> fit_grid(const cv::Mat& ink, std::pair<int, int> rows) {
 struct Cell {
   char best = '<', runner_up = '<';
   float score = 0, margin = 0;
+  float ink = 0;  // the strongest darkness in the cell
 };
 
 class ZoneRecogniser {
@@ -350,6 +356,8 @@ class ZoneRecogniser {
     cv::Mat sample;
     cv::warpAffine(dark_, sample, map, sampled, cv::INTER_LINEAR | cv::WARP_INVERSE_MAP, cv::BORDER_CONSTANT, 0);
     sample.convertTo(sample, CV_32F);
+    double ink = 0;
+    cv::minMaxLoc(sample, nullptr, &ink);
     cv::Mat shifts((2 * kShift + 1) * (2 * kShift + 1), kCellWidth * kCellHeight, CV_32F);
     int row = 0;
     for (int dy = 0; dy <= 2 * kShift; ++dy) {
@@ -400,6 +408,7 @@ class ZoneRecogniser {
       }
     }
     result.margin = result.score - second;
+    result.ink = static_cast<float>(ink);
     return result;
   }
 
@@ -408,6 +417,39 @@ class ZoneRecogniser {
 };
 
 // The grids of an upright zone's lines, or an error when they do not make a zone.
+// How much wider the character pitch is at one end of the zone's lines than at the other (0.1: a
+// tenth), from the steps between neighbouring glyphs in the fifth of each line at either end: a
+// page bent away from the glass, or seen at an angle, shrinks its far end. The pitch, not the
+// glyphs' heights, as OCR-B's digits are taller than its letters. 0 where it cannot be told.
+double shrinking(const cv::Mat& dark) {
+  cv::Mat ink, labels, stats, centroids;
+  cv::threshold(dark, ink, 0, 255, cv::THRESH_BINARY | cv::THRESH_OTSU);
+  const int n = cv::connectedComponentsWithStats(ink, labels, stats, centroids, 8, CV_32S);
+  std::vector<double> heights;
+  for (int i = 1; i < n; ++i) heights.push_back(stats.at<int>(i, cv::CC_STAT_HEIGHT));
+  if (heights.size() < 20) return 0;
+  std::sort(heights.begin(), heights.end());
+  const double tall = heights[heights.size() * 9 / 10];
+  std::vector<cv::Point2d> glyphs;  // fillers too: they keep the pitch
+  for (int i = 1; i < n; ++i) {
+    const double h = stats.at<int>(i, cv::CC_STAT_HEIGHT);
+    if (h >= 0.3 * tall && h <= 1.3 * tall) glyphs.emplace_back(centroids.at<double>(i, 0), centroids.at<double>(i, 1));
+  }
+  std::vector<double> left, right;
+  for (const auto& g : glyphs) {
+    double step = 1e9;
+    for (const auto& o : glyphs) {
+      if (o.x > g.x && std::abs(o.y - g.y) < 0.5 * tall) step = std::min(step, o.x - g.x);
+    }
+    if (step > 1.5 * tall) continue;  // the line's end, or a glyph lost
+    if (g.x < 0.25 * ink.cols) left.push_back(step);
+    if (g.x > 0.75 * ink.cols) right.push_back(step);
+  }
+  if (left.size() < 5 || right.size() < 5) return 0;
+  const double a = median(left), b = median(right);
+  return std::max(a, b) / std::max(1.0, std::min(a, b)) - 1;
+}
+
 std::expected<std::vector<Grid>, std::string> grids_of(const cv::Mat& dark, std::size_t lines) {
   cv::Mat ink;
   cv::threshold(dark, ink, 0, 255, cv::THRESH_BINARY | cv::THRESH_OTSU);
@@ -582,7 +624,16 @@ std::expected<ZoneReading, ZoneProblem> MrzReader::read(const cv::Mat& page) con
   // Which way up: read a sample of cells both ways round.
   const auto upright = grids_of(dark, group.size());
   const auto turned = grids_of(dark_turned, group.size());
-  if (!upright && !turned) return fail(kUnreadable, upright.error());
+  if (!upright && !turned) {
+    // Where the characters could not be placed, a page that bends away from the glass is the
+    // likeliest cause, and the one to name when the characters show it.
+    const double shrinks = shrinking(dark);
+    return fail(shrinks > kBent ? kNotFlat : kUnreadable,
+                upright.error() + (shrinks > kBent ? " (the characters shrink by " +
+                                                            std::to_string(static_cast<int>(shrinks * 100)) +
+                                                            " % along the lines: the page is not flat)"
+                                                      : ""));
+  }
   // Scans finer than the cells are smoothed first, so that sampling them down does not alias.
   const double reduction = kWindowWidth * (upright ? upright->front().cap : turned->front().cap) / kCellWidth;
   if (reduction > 1.3) {
@@ -599,19 +650,29 @@ std::expected<ZoneReading, ZoneProblem> MrzReader::read(const cv::Mat& page) con
   if (reading.upside_down) {
     std::rotate(reading.corners.begin(), reading.corners.begin() + 2, reading.corners.end());
   }
+  // From the grids' bend, and from the characters' heights where the grid could not follow.
+  reading.perspective = shrinking(reading.upside_down ? dark_turned : dark);
+  for (const Grid& g : grids) {
+    reading.perspective = std::max(reading.perspective, std::abs(2 * g.bend * (g.cells - 1)) / g.pitch_at((g.cells - 1) / 2.0));
+  }
   for (const auto& line : cells) {
     std::string text, runners_up;
-    std::vector<float> scores, margins;
+    std::vector<float> scores, margins, contrasts;
+    std::vector<double> inks;
+    for (const Cell& c : line) inks.push_back(c.ink);
+    const double usual = std::max(1.0, median(inks));
     for (const Cell& c : line) {
       text += c.best;
       runners_up += c.runner_up;
       scores.push_back(c.score);
       margins.push_back(c.margin);
+      contrasts.push_back(static_cast<float>(c.ink / usual));
     }
     reading.lines.push_back(text);
     reading.runners_up.push_back(runners_up);
     reading.scores.push_back(std::move(scores));
     reading.margins.push_back(std::move(margins));
+    reading.contrasts.push_back(std::move(contrasts));
   }
   return reading;
 }
@@ -627,8 +688,23 @@ std::expected<PageReading, ZoneProblem> check_zone(std::expected<ZoneReading, Zo
     zone.error().detail = "the machine-readable zone could not be read: " + zone.error().detail + kRescan;
     return std::unexpected(std::move(zone.error()));
   }
+  // What kept a zone that was found from being read, where it is plain to see.
+  const auto refused = [&](std::string detail) {
+    bool faint = false;
+    for (const auto& line : zone->contrasts) {
+      for (float c : line) faint = faint || c < kFaint;
+    }
+    const auto kind = faint                               ? ZoneProblem::Kind::kGlare
+                      : zone->perspective > kBent ? ZoneProblem::Kind::kNotFlat
+                                                          : ZoneProblem::Kind::kUnreadable;
+    if (kind == ZoneProblem::Kind::kNotFlat) {
+      detail += " (the characters' size changes by " + std::to_string(static_cast<int>(zone->perspective * 100)) +
+                " % along a line: the page is not flat)";
+    }
+    return std::unexpected(ZoneProblem{kind, std::move(detail)});
+  };
   auto fields = parse_mrz(zone->lines, today);
-  if (!fields) return std::unexpected(ZoneProblem{ZoneProblem::Kind::kUnreadable, fields.error()});
+  if (!fields) return refused(fields.error());
   // A check digit catches any one wrong character, except one whose value differs by a multiple
   // of ten (8 and S, 6 and G, 0 and A...), and two wrong ones only nine times in ten. So the
   // recogniser must be sure of every character no check digit covers, of one whose runner-up the
@@ -637,7 +713,15 @@ std::expected<PageReading, ZoneProblem> check_zone(std::expected<ZoneReading, Zo
   std::vector<int> unsure(checks.size());
   for (std::size_t line = 0; line < zone->margins.size(); ++line) {
     for (std::size_t i = 0; i < zone->margins[line].size(); ++i) {
-      if (zone->margins[line][i] >= kMinMargin) continue;
+      // A faint character (glare over it) is read from less ink: it must stand further ahead of
+      // the next best to count as sure (a greyed H read as F was seen at the end of a name).
+      // A streak is wider than the faintest character under it, and greys its neighbours in
+      // part (the half of a glyph that is left can be another glyph): they count as faint too.
+      const auto& contrasts = zone->contrasts[line];
+      const float contrast = *std::min_element(contrasts.begin() + static_cast<std::ptrdiff_t>(i > 2 ? i - 2 : 0),
+                                               contrasts.begin() + static_cast<std::ptrdiff_t>(std::min(contrasts.size(), i + 3)));
+      const float needed = contrast < kFaint ? 2 * kMinMargin : kMinMargin;
+      if (zone->margins[line][i] >= needed) continue;
       // The field's own check digit before the composite, which is listed last.
       const auto check = std::find_if(checks.begin(), checks.end(), [&](const MrzCheckDigit& c) {
         return c.covers(static_cast<int>(line), static_cast<int>(i));
@@ -646,10 +730,8 @@ std::expected<PageReading, ZoneProblem> check_zone(std::expected<ZoneReading, Zo
       const bool blind = mrz_check_digit(std::string_view(&zone->lines[line][i], 1)) ==
                          mrz_check_digit(std::string_view(&zone->runners_up[line][i], 1));
       if (check == checks.end() || blind || ++unsure[static_cast<std::size_t>(check - checks.begin())] > 1) {
-        return std::unexpected(ZoneProblem{
-            ZoneProblem::Kind::kUnreadable,
-            "the machine-readable zone could not be read with certainty (line " +
-                std::to_string(line + 1) + ", character " + std::to_string(i + 1) + ")" + kRescan});
+        return refused("the machine-readable zone could not be read with certainty (line " +
+                       std::to_string(line + 1) + ", character " + std::to_string(i + 1) + ")" + kRescan);
       }
     }
   }

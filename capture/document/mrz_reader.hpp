@@ -34,6 +34,10 @@ struct ZoneReading {
   std::vector<std::vector<float>> scores;  // per character: correlation with its template, 0..1
   std::vector<std::vector<float>> margins;  // per character: score less the best other character's
   std::vector<std::string> runners_up;      // per character: that best other character
+  // per character: its ink's strength against the line's usual (1: as dark as most); a glare
+  // streak leaves the characters under it faint
+  std::vector<std::vector<float>> contrasts;
+  double perspective = 0;  // how much the character pitch changes from one end of a line to the other, 0.05: 5 %
   double skew_deg = 0;       // how far the zone was turned on the scan (counter-clockwise)
   bool upside_down = false;  // the page lay the wrong way round
   double pitch_px = 0;       // character pitch on the scan: 2.54 mm, so it tells the resolution
@@ -47,6 +51,9 @@ struct ZoneProblem {
     kNotFound,    // no zone on the page: the wrong page, or nothing on the glass
     kAskew,       // the page lies more than 10° askew
     kUnreadable,  // found, but not read with certainty, or its check digits do not hold
+    // Found, not read, and what kept it from being read is plain:
+    kGlare,    // characters greyed by light reflected off the page (a laminate under the lamp)
+    kNotFlat,  // the page bends away from the glass: the characters shrink towards one end
   };
   Kind kind = Kind::kUnreadable;
   std::string detail;  // for the technician: which step failed, never the zone's text
@@ -82,7 +89,8 @@ struct PageReading {
 
 // Reads and parses the zone of a data page. Never silently wrong: a zone whose check digits do not
 // hold after correction, or whose names, codes or sex hold an unsure character, is an error that
-// asks for the page to be scanned again.
+// asks for the page to be scanned again, naming the cause where it is plain: faint characters
+// (glare) first, as they are what the applicant sees least, then a page that is not flat.
 std::expected<PageReading, ZoneProblem> read_data_page(const MrzReader& reader, const cv::Mat& page,
                                                        std::chrono::year_month_day today);
 

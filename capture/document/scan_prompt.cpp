@@ -8,6 +8,8 @@ std::string_view prompt_id(ScanPrompt prompt) {
     case ScanPrompt::kPlaceDataPage: return "scan.place_data_page";
     case ScanPrompt::kStraightenPage: return "scan.straighten_page";
     case ScanPrompt::kScanAgain: return "scan.scan_again";
+    case ScanPrompt::kDataPageGlare: return "scan.data_page_glare";
+    case ScanPrompt::kFlattenPage: return "scan.flatten_page";
     case ScanPrompt::kCloseCover: return "scan.close_cover";
     case ScanPrompt::kClearPaperJam: return "scan.clear_paper_jam";
     case ScanPrompt::kLoadFeeder: return "scan.load_feeder";

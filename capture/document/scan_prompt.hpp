@@ -14,6 +14,8 @@ enum class ScanPrompt {
   kPlaceDataPage,      // nothing readable on the glass: lay the passport open at the photo page
   kStraightenPage,     // the page lies too far askew
   kScanAgain,          // the zone was found but not read with certainty
+  kDataPageGlare,      // the zone was found, greyed by light reflected off the page
+  kFlattenPage,        // the zone was found, the page bending away from the glass
   kCloseCover,         // the scanner's lid is open
   kClearPaperJam,      // paper jammed in the feeder
   kLoadFeeder,         // the feeder is empty

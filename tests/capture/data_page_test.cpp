@@ -157,6 +157,29 @@ TEST_F(DataPageTest, EmptyGlassAsksForThePassportAndATiltedOneToBeStraightened) 
   EXPECT_EQ(askew.error().prompt, ScanPrompt::kStraightenPage);
 }
 
+TEST_F(DataPageTest, GlareOverTheZoneAndAPageBentFromTheGlassAreToldWhatToChange) {
+  open("pnm:0");
+  // Read when the greyed characters are still sure; otherwise refused, and for the glare.
+  sim::ScanDefects glare;
+  glare.glare = 0.97;
+  int refused = 0;
+  for (std::uint32_t seed = 1; seed <= 6; ++seed) {
+    const auto greyed = capture_specimen(sim::render_td3_specimen(seed, cv::Mat(), glare), visa_service());
+    if (greyed) continue;
+    ++refused;
+    EXPECT_EQ(greyed.error().prompt, ScanPrompt::kDataPageGlare) << greyed.error().detail;
+    EXPECT_EQ(prompt_id(greyed.error().prompt), "scan.data_page_glare");
+  }
+  EXPECT_GE(refused, 3) << "of 6 pages with the zone almost erased by glare";
+
+  sim::ScanDefects bent;
+  bent.tilt_deg = 24;
+  const auto shrinking = capture_specimen(sim::render_td3_specimen(5, cv::Mat(), bent), visa_service());
+  ASSERT_FALSE(shrinking);
+  EXPECT_EQ(shrinking.error().prompt, ScanPrompt::kFlattenPage) << shrinking.error().detail;
+  EXPECT_EQ(prompt_id(shrinking.error().prompt), "scan.flatten_page");
+}
+
 TEST_F(DataPageTest, SmudgedZoneAsksForAnotherScanAndYieldsNoFields) {
   open("pnm:0");
   sim::Specimen s = sim::render_td3_specimen(11, cv::Mat(), sim::ScanDefects{});
@@ -166,7 +189,7 @@ TEST_F(DataPageTest, SmudgedZoneAsksForAnotherScanAndYieldsNoFields) {
                 cv::Scalar(60, 60, 60), cv::FILLED);
   const auto page = capture_specimen(s, visa_service());
   ASSERT_FALSE(page);
-  EXPECT_EQ(page.error().prompt, ScanPrompt::kScanAgain);
+  EXPECT_EQ(page.error().prompt, ScanPrompt::kScanAgain) << page.error().detail;
 }
 
 struct InjectedStatus {

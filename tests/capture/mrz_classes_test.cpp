@@ -6,6 +6,7 @@
 // and at least kFloor of kPerClass pages of each class must be read right.
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
 #include <map>
 #include <random>
 #include <regex>
@@ -154,6 +155,69 @@ INSTANTIATE_TEST_SUITE_P(EveryClass, MrzClasses, ::testing::ValuesIn(kClasses),
                            }
                            return name;
                          });
+
+}  // namespace
+}  // namespace kiosk::document
+
+namespace kiosk::document {
+namespace {
+
+// Pages past what can be read: the refusal names what the applicant should change, and nothing
+// wrong is accepted on the way.
+struct Causes {
+  int right = 0, wrong = 0;
+  std::map<ZoneProblem::Kind, int> refused;
+};
+
+Causes causes_of(MrzFormat format, std::uint32_t first_seed, const std::function<sim::ScanDefects(std::mt19937&)>& defects) {
+  Causes c;
+  for (std::uint32_t seed = first_seed; seed < first_seed + 12; ++seed) {
+    std::mt19937 rng(seed);
+    const sim::Specimen s = sim::render_specimen(format, seed, {}, defects(rng));
+    const auto page = read_data_page(reader(), s.page, kToday);
+    if (!page) {
+      ++c.refused[page.error().kind];
+      if (std::getenv("MRZ_CLASSES_REFUSED") != nullptr) std::printf("  seed %u: %s\n", seed, page.error().detail.c_str());
+    } else if (all_fields(page->fields) == all_fields(*parse_mrz(s.mrz, kToday))) {
+      ++c.right;
+    } else {
+      ++c.wrong;
+      ADD_FAILURE() << "seed " << seed << " read wrong: " << all_fields(page->fields) << " for "
+                    << all_fields(*parse_mrz(s.mrz, kToday)) << "\n" << page->zone.lines[0] << "\n" << page->zone.lines[1];
+    }
+  }
+  return c;
+}
+
+TEST(MrzRefusals, GlareThatAlmostErasesTheCharactersIsNamedAsGlare) {
+  const Causes c = causes_of(MrzFormat::kTd3, kTuningSeeds + 500, [](std::mt19937& rng) {
+    sim::ScanDefects d = ordinary(rng);
+    d.glare = 0.97;
+    return d;
+  });
+  std::printf("glare 0.97: %d read, %d refused for glare, %d otherwise, %d wrong\n", c.right,
+              c.refused.contains(ZoneProblem::Kind::kGlare) ? c.refused.at(ZoneProblem::Kind::kGlare) : 0,
+              12 - c.right - c.wrong - (c.refused.contains(ZoneProblem::Kind::kGlare) ? c.refused.at(ZoneProblem::Kind::kGlare) : 0),
+              c.wrong);
+  EXPECT_EQ(c.wrong, 0);
+  ASSERT_TRUE(c.refused.contains(ZoneProblem::Kind::kGlare)) << "no page was refused for glare";
+  EXPECT_EQ(c.refused.size(), 1u) << "a glare page refused for another cause";
+  EXPECT_GE(c.refused.at(ZoneProblem::Kind::kGlare), 9);
+}
+
+TEST(MrzRefusals, APageBentFarFromTheGlassIsToldToLieFlat) {
+  const Causes c = causes_of(MrzFormat::kTd3, kTuningSeeds + 600, [](std::mt19937& rng) {
+    sim::ScanDefects d = ordinary(rng);
+    d.tilt_deg = 24;
+    d.tilt_axis_deg = std::uniform_real_distribution<double>(-15, 15)(rng);  // across the zone's lines
+    return d;
+  });
+  for (const auto& [kind, count] : c.refused) std::printf("tilted 24°: %d refused as kind %d\n", count, static_cast<int>(kind));
+  std::printf("tilted 24°: %d read, %d wrong\n", c.right, c.wrong);
+  EXPECT_EQ(c.wrong, 0);
+  ASSERT_TRUE(c.refused.contains(ZoneProblem::Kind::kNotFlat)) << "no page was told to lie flat";
+  EXPECT_GE(c.refused.at(ZoneProblem::Kind::kNotFlat), 9) << "of 12 pages bent far from the glass";
+}
 
 }  // namespace
 }  // namespace kiosk::document
