@@ -18,6 +18,8 @@ const ui = {
   more: false,       // the screen, as built, held more than it showed
   questionKey: '',   // what the question on screen was built from (renderQuestion)
   langKey: '',       // what the language buttons were built from
+  pressed: false,    // a finger is on the screen: the screen is not built again until it lifts
+  deferred: false,   // a view came while it was on: the screen is built when it lifts
 };
 // What was spoken, for the end-to-end tests: {lang, text, status}.
 window.kioskSpeech = [];
@@ -444,7 +446,12 @@ async function render() {
   // loses the tap. Prompts, progress and the fingers' state are updated in place.
   if (v.step !== 'service') ui.asking = null;
   const key = screenKey(v);
-  if (key !== ui.screenKey) {
+  // A screen built again between a finger's press and its lift takes the button from under it
+  // and the tap is lost: built as soon as the finger lifts, after its click (see wire()).
+  if (key !== ui.screenKey && ui.pressed) {
+    ui.deferred = true;
+    updateInPlace(v);
+  } else if (key !== ui.screenKey) {
     ui.screenKey = key;
     if (v.step !== 'status_lookup') ui.code = '';
     const screen = screens[v.step] ? screens[v.step](v) : [];
@@ -495,7 +502,7 @@ function updateInPlace(v) {
   const bar = $('screen').querySelector('progress');
   if (bar && v.progress !== undefined) bar.value = v.progress;
   const box = $('preview-box');
-  if (box) box.className = v.photo && v.photo.passing > 0 ? 'passing' : '';
+  if (box && !v.photo_proposed) box.className = v.photo && v.photo.passing > 0 ? 'passing' : '';
   const drawn = $('screen').querySelector('.hands');
   if (drawn) drawHands(drawn, v);
   const done = Object.values(v.fingers || {}).filter((f) => f.state === 'done').length;
@@ -631,6 +638,19 @@ function wire() {
     }
   };
   document.addEventListener('pointerdown', activity, true);
+  document.addEventListener('pointerdown', () => { ui.pressed = true; }, true);
+  const lifted = () => {
+    if (!ui.pressed) return;
+    ui.pressed = false;
+    // After the click that this lift makes, which goes to the button that was pressed.
+    setTimeout(() => {
+      if (ui.deferred && !ui.pressed) {
+        ui.deferred = false;
+        render();
+      }
+    }, 0);
+  };
+  for (const end of ['pointerup', 'pointercancel']) document.addEventListener(end, lifted, true);
   document.addEventListener('keydown', activity, true);
   // Headphones in, no sight needed: the S key (or the first button, where focus starts) speaks.
   document.addEventListener('keydown', (e) => {

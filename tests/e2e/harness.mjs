@@ -139,7 +139,9 @@ export class Rig {
       await this.page.waitForFunction((s) => document.body.dataset.step === s, name, { timeout: ms });
     } catch (e) {
       const view = await this.view();
-      throw new Error(`step ${name} not reached: ${JSON.stringify(view).slice(0, 1500)}\n${this.log.slice(-3000)}`);
+      // The step, the prompt and the flags first: the fingers and the checklist are long.
+      const { step, prompt, notice, busy, ...rest } = view || {};
+      throw new Error(`step ${name} not reached: ${JSON.stringify({ step, prompt, notice, busy, ...rest }).slice(0, 3000)}\n${this.log.slice(-3000)}`);
     }
     if (shot) await this.page.screenshot({ path: path.join(artefacts, `${shot}.png`) });
     // What the screen says on arrival, to check later that it was spoken.
