@@ -418,7 +418,7 @@ class ZoneRecogniser {
 
 // The grids of an upright zone's lines, or an error when they do not make a zone.
 // How much wider the character pitch is at one end of the zone's lines than at the other (0.1: a
-// tenth), from the steps between neighbouring glyphs in the fifth of each line at either end: a
+// tenth), from the steps between neighbouring glyphs in the quarter of each line at either end: a
 // page bent away from the glass, or seen at an angle, shrinks its far end. The pitch, not the
 // glyphs' heights, as OCR-B's digits are taller than its letters. 0 where it cannot be told.
 double shrinking(const cv::Mat& dark) {

@@ -3,17 +3,20 @@
 // ships (fonts-ocr-b).
 //
 // How it reads: the zone's lines are found as long, thin, parallel runs of ink on a reduced copy
-// of the page, wherever the page lies on the platen, and cut out straightened (up to ±10°) at full
-// resolution. The zone is fixed-pitch, so each line's character grid is fitted to the centres of
-// its glyphs (pitch and phase), and every cell is compared, by normalised correlation over small
-// shifts, with templates rendered from the font at three stroke weights. ICAO fixes what each
-// place may hold, so only digits are tried where dates and check digits stand and only letters in
-// names and state codes. A page upside down is read the other way round: the orientation whose
-// cells match better wins.
+// of the page, wherever the page lies on the platen and whatever its format (TD1, TD2, TD3: the
+// gaps joined at several reaches, a line cut by a glare streak continued by the ink on its axis),
+// and cut out straightened (up to ±10°) at full resolution. Each line's cells are placed from the
+// centres of its glyphs by least squares, a grid that may bend: a page not flat on the glass or
+// seen at an angle has its characters come closer together towards its far end. Every cell is
+// compared, by normalised correlation over small shifts, with templates rendered from the font at
+// three stroke weights. ICAO fixes what each place may hold, so only digits are tried where dates
+// and check digits stand and only letters in names and state codes. A page upside down is read
+// the other way round: the orientation whose cells match better wins.
 //
 // Each character carries its margin over the best other character. Check digits catch a misread
 // number; nothing catches a misread name, so read_data_page refuses a zone whose names, codes or
-// sex hold a character it is unsure of.
+// sex hold a character it is unsure of; a faint character (greyed by glare) and its neighbours
+// must be twice as sure.
 #pragma once
 
 #include <array>
