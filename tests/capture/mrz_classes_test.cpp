@@ -17,6 +17,7 @@
 #include "capture/document/mrz.hpp"
 #include "capture/document/mrz_reader.hpp"
 #include "sim/passport_specimen.hpp"
+#include "tests/support/mrz_reader.hpp"
 
 namespace kiosk::document {
 namespace {
@@ -26,14 +27,7 @@ const year_month_day kToday = year(2026) / 11 / 21;
 constexpr std::uint32_t kTuningSeeds = 3000, kHeldOutSeeds = 90000;
 constexpr int kPerClass = 24, kFloor = 22;
 
-const MrzReader& reader() {
-  static const MrzReader r = [] {
-    auto loaded = MrzReader::load();
-    if (!loaded) throw std::runtime_error(loaded.error());
-    return *loaded;
-  }();
-  return r;
-}
+const MrzReader& reader() { return testing::mrz_reader(); }
 
 std::string date(year_month_day d) {
   char text[16];

@@ -9,6 +9,7 @@
 
 #include "capture/document/mrz.hpp"
 #include "sim/passport_specimen.hpp"
+#include "tests/support/mrz_reader.hpp"
 
 namespace kiosk::document {
 namespace {
@@ -16,14 +17,7 @@ namespace {
 using namespace std::chrono;
 const year_month_day kToday = year(2026) / 11 / 21;
 
-const MrzReader& reader() {
-  static const MrzReader r = [] {
-    auto loaded = MrzReader::load();
-    if (!loaded) throw std::runtime_error(loaded.error());
-    return *loaded;
-  }();
-  return r;
-}
+const MrzReader& reader() { return testing::mrz_reader(); }
 
 // Every field the zone holds, as one line, for comparing a reading with the truth.
 std::string all_fields(const MrzFields& f) {
