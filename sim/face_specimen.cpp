@@ -157,28 +157,109 @@ PersonCutout with_hair_over_eye(const PersonCutout& person) {
 // with_hair_tied_back); a head turns as a cylinder of this radius.
 constexpr double kOutline = 0.9;
 
-// The person wearing sunglasses: a dark lens over each eye, a little wider than high, soft-edged.
-PersonCutout with_sunglasses(const PersonCutout& person) {
-  PersonCutout out{person.bgr.clone(), person.alpha.clone(), person.where};
-  const double apart = cv::norm(person.where.pupils[1] - person.where.pupils[0]);
-  cv::Mat lens(out.bgr.size(), CV_32F, cv::Scalar(0));
-  for (const cv::Point2d& eye : person.where.pupils) {
-    cv::ellipse(lens, cv::Point(cvRound(eye.x), cvRound(eye.y)), cv::Size(cvRound(0.36 * apart), cvRound(0.28 * apart)),
-                0, 0, 360, cv::Scalar(0.92), cv::FILLED);
-  }
-  cv::GaussianBlur(lens, lens, {0, 0}, 0.03 * apart);
-  const cv::Vec3f glass(25, 22, 20);  // BGR
-  for (int y = 0; y < out.bgr.rows; ++y) {
-    auto* p = out.bgr.ptr<cv::Vec3b>(y);
-    const auto* k = lens.ptr<float>(y);
-    for (int x = 0; x < out.bgr.cols; ++x) {
+// Blends `colour` into the person's pixels by `amount` (CV_32F, 0..1).
+void tint_where(cv::Mat& bgr, const cv::Mat& amount, const cv::Vec3f& colour) {
+  for (int y = 0; y < bgr.rows; ++y) {
+    auto* p = bgr.ptr<cv::Vec3b>(y);
+    const auto* k = amount.ptr<float>(y);
+    for (int x = 0; x < bgr.cols; ++x) {
       if (k[x] <= 0) continue;
-      const cv::Vec3f mixed = cv::Vec3f(p[x][0], p[x][1], p[x][2]) * (1 - k[x]) + glass * k[x];
+      const cv::Vec3f mixed = cv::Vec3f(p[x][0], p[x][1], p[x][2]) * (1 - k[x]) + colour * k[x];
       p[x] = cv::Vec3b(cv::saturate_cast<std::uint8_t>(mixed[0]), cv::saturate_cast<std::uint8_t>(mixed[1]),
                        cv::saturate_cast<std::uint8_t>(mixed[2]));
     }
   }
+}
+
+// The person wearing sunglasses: a dark lens over each eye, a little wider than high, soft-edged;
+// lenses larger than the eyes' own size (ordinary sunglasses) sit in a dark rim joined by a bridge.
+PersonCutout with_sunglasses(const PersonCutout& person, double size, double darkness) {
+  PersonCutout out{person.bgr.clone(), person.alpha.clone(), person.where};
+  const cv::Point2d* eyes = person.where.pupils;
+  const double apart = cv::norm(eyes[1] - eyes[0]);
+  const cv::Size lens_size(cvRound(0.36 * size * apart), cvRound(0.28 * size * apart));
+  cv::Mat lens(out.bgr.size(), CV_32F, cv::Scalar(0));
+  for (int i = 0; i < 2; ++i) {
+    cv::ellipse(lens, cv::Point(cvRound(eyes[i].x), cvRound(eyes[i].y)), lens_size, 0, 0, 360,
+                cv::Scalar(darkness), cv::FILLED);
+  }
+  cv::GaussianBlur(lens, lens, {0, 0}, 0.03 * apart);
+  tint_where(out.bgr, lens, {25, 22, 20});
+  if (size > 1.1) {
+    cv::Mat rim(out.bgr.size(), CV_32F, cv::Scalar(0));
+    const int thick = std::max(2, cvRound(0.04 * apart));
+    for (int i = 0; i < 2; ++i) {
+      cv::ellipse(rim, cv::Point(cvRound(eyes[i].x), cvRound(eyes[i].y)), lens_size, 0, 0, 360, cv::Scalar(1), thick);
+    }
+    const cv::Point2d mid = (eyes[0] + eyes[1]) / 2;
+    cv::line(rim, cv::Point(cvRound(mid.x - 0.2 * apart), cvRound(mid.y - 0.1 * apart)),
+             cv::Point(cvRound(mid.x + 0.2 * apart), cvRound(mid.y - 0.1 * apart)), cv::Scalar(1), thick);
+    cv::GaussianBlur(rim, rim, {0, 0}, 0.01 * apart + 0.5);
+    tint_where(out.bgr, rim, {15, 15, 18});
+  }
   return out;
+}
+
+// The person in a garment whose collar stands up beside the neck to `rise` of the head's height
+// above the chin, sloping down to the shoulders; the face in front of it.
+PersonCutout with_collar(const PersonCutout& person, double rise, const cv::Scalar& colour) {
+  PersonCutout out{person.bgr.clone(), person.alpha.clone(), person.where};
+  const KnownPortrait& p = person.where;
+  const double head = p.chin_y - p.crown_y, hw = p.face_half_width;
+  const double top = p.chin_y - rise * head, bottom = p.chin_y + 0.45 * head;
+  cv::Mat collar(out.bgr.size(), CV_8U, cv::Scalar(0));
+  for (const double side : {-1.0, 1.0}) {
+    const auto at = [&](double u, double y) { return cv::Point(cvRound(p.face_x + side * u * hw), cvRound(y)); };
+    const cv::Point shape[] = {at(0.7, top), at(1.5, top + 0.12 * head), at(2.4, bottom), at(0.45, bottom)};
+    cv::fillConvexPoly(collar, shape, 4, cv::Scalar(255));
+  }
+  // The jaw stays in front: nothing of the collar inside the face's outline from the eyes down.
+  const double eye_y = (p.pupils[0].y + p.pupils[1].y) / 2;
+  cv::ellipse(collar, cv::Point(cvRound(p.face_x), cvRound(eye_y)),
+              cv::Size(cvRound(kOutline * hw), cvRound(p.chin_y - eye_y)), 0, 0, 180, cv::Scalar(0), cv::FILLED);
+  cv::Mat weave(out.bgr.size(), CV_32F);
+  cv::RNG rng(0xc011a);
+  rng.fill(weave, cv::RNG::NORMAL, 0, 6);
+  for (int y = 0; y < out.bgr.rows; ++y) {
+    auto* b = out.bgr.ptr<cv::Vec3b>(y);
+    auto* a = out.alpha.ptr<float>(y);
+    const auto* c = collar.ptr<std::uint8_t>(y);
+    const auto* w = weave.ptr<float>(y);
+    for (int x = 0; x < out.bgr.cols; ++x) {
+      if (!c[x]) continue;
+      for (int k = 0; k < 3; ++k) b[x][k] = cv::saturate_cast<std::uint8_t>(colour[k] + w[x]);
+      a[x] = 1;
+    }
+  }
+  return out;
+}
+
+// A room behind the person: a wall of a middling colour, shelves of books, a poster and a door
+// frame, all drawn from `seed`.
+void draw_clutter(cv::Mat& canvas, std::uint32_t seed) {
+  cv::RNG rng(seed);
+  const int w = canvas.cols, h = canvas.rows;
+  const auto colour = [&](int low, int high) {
+    return cv::Scalar(rng.uniform(low, high), rng.uniform(low, high), rng.uniform(low, high));
+  };
+  canvas.setTo(colour(120, 210));
+  // Shelves with books across part of the wall.
+  const int shelf_left = rng.uniform(0, w / 3), shelf_right = rng.uniform(2 * w / 3, w);
+  for (int y = rng.uniform(0, h / 8); y < h; y += rng.uniform(h / 6, h / 4)) {
+    const int shelf_h = std::max(2, h / 60);
+    cv::rectangle(canvas, cv::Rect(shelf_left, y, shelf_right - shelf_left, shelf_h), colour(40, 110), cv::FILLED);
+    for (int x = shelf_left; x < shelf_right;) {
+      const int book_w = rng.uniform(w / 90 + 2, w / 35 + 4), book_h = rng.uniform(h / 14, h / 7);
+      cv::rectangle(canvas, cv::Rect(x, y - book_h, book_w, book_h), colour(20, 240), cv::FILLED);
+      x += book_w + rng.uniform(0, 3);
+    }
+  }
+  // A poster and a door frame.
+  const cv::Point poster(rng.uniform(0, w * 3 / 4), rng.uniform(0, h / 2));
+  cv::rectangle(canvas, cv::Rect(poster, cv::Size(w / 5, h / 4)), colour(0, 255), cv::FILLED);
+  cv::circle(canvas, poster + cv::Point(w / 10, h / 8), h / 14, colour(0, 255), cv::FILLED);
+  const int door = rng.uniform(0, w);
+  cv::rectangle(canvas, cv::Rect(door, 0, std::max(3, w / 60), h), colour(30, 90), cv::FILLED);
 }
 
 // The person with nothing beside the face from the eye line down to the chin: the face's outline
@@ -233,6 +314,7 @@ cv::Mat render_scene(const PersonCutout& person, const Scene& scene, const Perso
     const cv::Scalar c = scene.background + cv::Scalar::all(shift);
     canvas.col(x).setTo(c);
   }
+  if (scene.clutter_seed != 0) draw_clutter(canvas, scene.clutter_seed);
   cv::Mat bgr, alpha;
   if (second != nullptr) {
     place(*second, size, scene.head_height_px * second_scale,
@@ -242,7 +324,8 @@ cv::Mat render_scene(const PersonCutout& person, const Scene& scene, const Perso
   const cv::Point2d face(scene.face_at.x * size.width, scene.face_at.y * size.height);
   PersonCutout changed = person;
   if (scene.hair_over_eye) changed = with_hair_over_eye(changed);
-  if (scene.sunglasses) changed = with_sunglasses(changed);
+  if (scene.sunglasses) changed = with_sunglasses(changed, scene.sunglasses_size, scene.sunglasses_darkness);
+  if (scene.collar_rise > 0) changed = with_collar(changed, scene.collar_rise, scene.collar_colour);
   if (scene.yaw_deg != 0) changed = with_head_turned(changed, scene.yaw_deg);
   // After the turn: a turned head's outline is its silhouette, where it was.
   if (scene.hair_tied_back) changed = with_hair_tied_back(changed);
@@ -264,6 +347,17 @@ cv::Mat render_scene(const PersonCutout& person, const Scene& scene, const Perso
   canvas.convertTo(frame, CV_8UC3, scene.exposure);
   if (scene.tint != cv::Scalar(1, 1, 1)) cv::multiply(frame, scene.tint, frame);
   if (scene.blur_sigma > 0) cv::GaussianBlur(frame, frame, {0, 0}, scene.blur_sigma);
+  if (scene.motion_blur_px >= 2) {
+    // A straight smear: the mean along a line of that length through each pixel.
+    const int n = static_cast<int>(std::ceil(scene.motion_blur_px)) | 1;
+    cv::Mat kernel(n, n, CV_32F, cv::Scalar(0));
+    const double t = scene.motion_angle_deg * std::numbers::pi / 180, r = scene.motion_blur_px / 2;
+    const cv::Point2d c(n / 2.0, n / 2.0), along(std::cos(t) * r, std::sin(t) * r);
+    const auto fixed = [](cv::Point2d q) { return cv::Point(cvRound(q.x * 16), cvRound(q.y * 16)); };
+    cv::line(kernel, fixed(c - along), fixed(c + along), cv::Scalar(1), 1, cv::LINE_AA, 4);
+    kernel /= cv::sum(kernel)[0];
+    cv::filter2D(frame, frame, -1, kernel, {-1, -1}, 0, cv::BORDER_REPLICATE);
+  }
   add_sensor_noise(frame, scene.noise_sigma, 0x5eed);
   if (scene.grey) {
     cv::cvtColor(frame, frame, cv::COLOR_BGR2GRAY);

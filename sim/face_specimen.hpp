@@ -2,10 +2,12 @@
 // out of the portrait's own background (GrabCut, seeded by where the head and body are known to
 // be) and stood in front of the kiosk's camera at a chosen size, place, tilt and light, with the
 // faults the photo rules must catch: a coloured or uneven background, a dark or burnt exposure,
-// blur, a greyscale or tinted camera, a second face, a face cut off by the frame.
+// blur, a greyscale or tinted camera, a second face, a face cut off by the frame, a busy room behind
+// the person, movement, sunglasses and a high collar.
 #pragma once
 
 #include <filesystem>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -61,6 +63,21 @@ struct Scene {
   cv::Scalar tint{1, 1, 1};            // per-channel gain (B, G, R): a tinted camera
   bool hair_over_eye = false;          // a lock of dark hair over the eye on the image's left
   bool sunglasses = false;             // dark lenses over both eyes
+  // The lenses' size (1: small lenses just over the eyes; ordinary sunglasses, 50-55 mm wide for a
+  // 63 mm eye distance, are 1.05-1.2, with a rim and a bridge) and how much light they stop (0..1).
+  double sunglasses_size = 1;
+  double sunglasses_darkness = 0.92;
+  // Not 0: the wall behind is a room's clutter (shelves, books, a poster, a door frame), drawn
+  // from this seed, instead of `background`.
+  std::uint32_t clutter_seed = 0;
+  // The applicant moving while the frame was exposed: a straight smear this many pixels long at
+  // this angle (0: sideways) over the person.
+  double motion_blur_px = 0;
+  double motion_angle_deg = 0;
+  // A garment standing up beside the neck (a coat's collar, a hood, a suit's neck ring): 0 none;
+  // otherwise how far above the chin its top reaches, as a share of the head's height.
+  double collar_rise = 0;
+  cv::Scalar collar_colour{50, 45, 40};  // BGR
   // Nothing but background beside the cheeks, from the eyes to below the mouth (hair tied back,
   // ears hidden): where facial symmetry can judge yaw. Neither portrait's hair allows it as taken.
   bool hair_tied_back = false;

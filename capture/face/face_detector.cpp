@@ -16,15 +16,17 @@
 namespace kiosk::face {
 namespace {
 
-// The face cascade runs on a copy reduced to this height: a face a sixth of the image high is then
-// the cascade's 24-pixel window. A 1280 x 720 frame is searched at 256 x 144, which keeps the
-// search near 6 ms; an applicant whose face is smaller than that is far too far away anyway.
-constexpr int kSearchHeight = 144;
+// Sizes below are shares of the image's shorter side, so that a camera of any size and shape finds
+// the same faces (a portrait or square camera as a landscape one).
+// The face cascade runs on a copy whose shorter side is reduced to this: a face a sixth of that
+// side is then the cascade's 24-pixel window. A 1280 x 720 frame is searched at 256 x 144, which
+// keeps the search near 6 ms.
+constexpr int kSearchSide = 144;
 constexpr double kMinFaceShare = 1.0 / 6;
-// When no face is found, a copy this high is searched for faces down to this share of the image's
-// height: someone standing too far back, to be told to come closer.
-constexpr int kFarSearchHeight = 240;
-constexpr double kMinFarFaceShare = 1.0 / 10;
+// When no face is found, a copy this large is searched for faces down to this share of the shorter
+// side: someone standing far back in a wide frame, to be told to come closer.
+constexpr int kFarSearchSide = 336;
+constexpr double kMinFarFaceShare = 1.0 / 14;
 // The eye cascades run on the face scaled to this width: an eye is then about 24 pixels wide,
 // a little over the eye cascade's own window.
 constexpr int kEyeSearchWidth = 120;
@@ -418,7 +420,8 @@ void FaceDetector::forget() { models_->track.reset(); }
 std::vector<FoundFace> FaceDetector::find(const cv::Mat& image) {
   std::vector<FoundFace> faces;
   if (image.empty() || image.depth() != CV_8U) return faces;
-  const double min_face = kMinFaceShare * image.rows;
+  const int shorter = std::min(image.rows, image.cols);
+  const double min_face = kMinFaceShare * shorter;
   if (models_->yunet) {
     cv::Mat bgr = image;
     if (image.channels() == 1) cv::cvtColor(image, bgr, cv::COLOR_GRAY2BGR);
@@ -441,7 +444,7 @@ std::vector<FoundFace> FaceDetector::find(const cv::Mat& image) {
     std::ranges::sort(faces, std::greater{}, [](const FoundFace& f) { return f.box.area(); });
     return faces;
   }
-  const double scale = std::min(1.0, static_cast<double>(kSearchHeight) / image.rows);
+  const double scale = std::min(1.0, static_cast<double>(kSearchSide) / shorter);
   cv::Mat small = reduced_grey(image, scale);
   cv::equalizeHist(small, small);
   std::vector<cv::Rect> boxes;
@@ -452,11 +455,11 @@ std::vector<FoundFace> FaceDetector::find(const cv::Mat& image) {
   }
   // An applicant standing far back, or lit hard from one side: a larger copy, for smaller faces,
   // with its contrast evened out locally rather than over the whole frame.
-  if (faces.empty() && image.rows > kSearchHeight) {
-    const double far = std::min(1.0, static_cast<double>(kFarSearchHeight) / image.rows);
+  if (faces.empty() && shorter > kSearchSide) {
+    const double far = std::min(1.0, static_cast<double>(kFarSearchSide) / shorter);
     cv::Mat larger = reduced_grey(image, far);
     models_->clahe->apply(larger, larger);
-    const int far_min = std::max(24, static_cast<int>(kMinFarFaceShare * image.rows * far));
+    const int far_min = std::max(24, static_cast<int>(kMinFarFaceShare * shorter * far));
     models_->face.detectMultiScale(larger, boxes, 1.15, 4, 0, {far_min, far_min});
     for (const cv::Rect& b : boxes) {
       faces.push_back({cv::Rect2d(b.x / far, b.y / far, b.width / far, b.height / far), {}, {}, 0});

@@ -35,7 +35,7 @@ class FaceDetector {
   static std::expected<std::unique_ptr<FaceDetector>, std::string> load(const config::FaceSection& models);
   ~FaceDetector();
 
-  // Every face at least a sixth of the image's height (a tenth when no larger one is found),
+  // Every face at least a sixth of the image's shorter side (a fourteenth when no larger one is found),
   // largest first; eyes are looked for in the largest. When no face is found upright, the search
   // is repeated on copies turned 15 degrees either way (a head tilted too far for the cascades).
   // `image` is 8-bit BGR or grey. The detector remembers where the last frame's eyes were and

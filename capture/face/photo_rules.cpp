@@ -18,16 +18,25 @@ namespace {
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr double kNoLimit = std::numeric_limits<double>::infinity();  // a rule bounded on one side
 constexpr double kChinEyeDistances = 1.5;  // chin below the eye line, in eye distances
+// The ear lobes, below the eye line and out from the face's middle, in eye distances: where the
+// jaw line ends.
+constexpr double kEarLobe = 0.8, kEarAcross = 1.1;
 constexpr double kFaceWidthOfBox = 0.87;   // the cheeks' width, as a share of the face box
 constexpr double kBackgroundDistance = 18;  // Lab distance (8-bit scale) beyond which a pixel is not background
 constexpr double kSkinChroma = 14;  // a*b* distance (8-bit scale) within which a pixel is the same skin
 constexpr double kDark = 35, kBright = 245;
+// The share of the pixels about the head unlike their median colour (see clutter_around) past
+// which a room shows behind the person.
+constexpr double kMaxClutter = 0.1;
 // An eye's white against the face's luminance (see eye_visibility): 0.79-0.98 for the open eyes
 // of every scene we test, side-lit ones the lowest; 0.23-0.26 behind dark lenses.
 constexpr double kMinEyeVisibility = 0.5;
 // The face's mean luminance: below it the face is underexposed even where no pixel is crushed.
 constexpr double kMinFaceLuminance = 80, kMaxFaceLuminance = 225;
 constexpr double kSharpnessEyeDistance = 64;
+// The blur of the most blurred direction less the least's (see blur_effect): 0.05-0.07 on the
+// sharp faces of our scenes, 0.1-0.15 when the face moved by a twentieth of its eye distance.
+constexpr double kMaxMotionBlur = 0.085;
 // Share of the photo's height left free above the crown when the cut is placed.
 constexpr double kCrownMargin = 0.03;
 
@@ -86,6 +95,44 @@ cv::Vec3d background_colour(const cv::Mat& lab, double eye_row) {
   mask(cv::Rect(0, 0, side, rows)).setTo(255);
   mask(cv::Rect(lab.cols - side, 0, side, rows)).setTo(255);
   return median_lab(lab, mask);
+}
+
+// What stands behind the head: about it, from four eye distances above the eyes to a third below
+// them and four to either side, outside an ellipse well clear of the head and its hair (a head is
+// about 3.5 eye distances high, the widest hair under 2 to a side), the share of pixels unlike
+// their median colour. A plain wall gives a few hundredths; shelves, posters, a door frame or
+// people behind give a tenth or more. `lab` is the image reduced by `reduce`. NaN when too little
+// of it lies in the image (a face very near the camera).
+double clutter_around(const cv::Mat& lab, double reduce, const Head& head) {
+  const double d = head.eye_distance;
+  cv::Rect2d around(head.at(0, 0) * reduce, cv::Size2d(0, 0));
+  for (const double u : {-4 * d, 4 * d}) {
+    for (const double v : {-4 * d, d / 3}) around |= cv::Rect2d(head.at(u, v) * reduce, cv::Size2d(1, 1));
+  }
+  const cv::Rect area = cv::Rect(around) & cv::Rect(0, 0, lab.cols, lab.rows);
+  cv::Mat mask = cv::Mat::zeros(lab.size(), CV_8U);
+  int n = 0;
+  for (int y = area.y; y < area.br().y; ++y) {
+    auto* m = mask.ptr<std::uint8_t>(y);
+    for (int x = area.x; x < area.br().x; ++x) {
+      const cv::Point2d q = cv::Point2d((x + 0.5) / reduce, (y + 0.5) / reduce) - head.mid;
+      const double u = q.dot(head.across) / d, v = q.dot(head.down) / d;
+      if (std::abs(u) > 4 || v < -4 || v > 1.0 / 3) continue;
+      const double eu = u / 2.3, ev = (v + 0.4) / 2.6;
+      if (eu * eu + ev * ev <= 1) continue;
+      m[x] = 255;
+      ++n;
+    }
+  }
+  if (n < 100) return kNaN;
+  const cv::Vec3d colour = median_lab(lab, mask);
+  int unlike = 0;
+  for (int y = area.y; y < area.br().y; ++y) {
+    const auto* p = lab.ptr<cv::Vec3b>(y);
+    const auto* m = mask.ptr<std::uint8_t>(y);
+    for (int x = area.x; x < area.br().x; ++x) unlike += m[x] && lab_distance(p[x], colour) > kBackgroundDistance;
+  }
+  return static_cast<double>(unlike) / n;
 }
 
 // The crown: going up from the forehead in a band as wide as the eye distance, the first row
@@ -187,39 +234,43 @@ double yaw_from_symmetry(const cv::Mat& image, const Head& head, const cv::Vec3d
   return yaws[2] - yaws[0] <= 4 ? yaws[1] : kNaN;
 }
 
-// Crété-Roffet's blur effect (0 sharp .. 1 blurred) of a grey image, both directions: how much of
-// the variation between neighbouring pixels a 9-pixel box blur along that direction removes
-// (none is left to remove from a blurred image). The differences are taken in one pass, the first
-// row or column against the second as OpenCV's reflecting border has it.
-double blur_effect(const cv::Mat& grey) {
+// Crété-Roffet's blur effect (0 sharp .. 1 blurred) of a grey image along four directions (across,
+// down and both diagonals): how much of the variation between neighbouring pixels along that
+// direction a 9-pixel box blur along it removes (none is left to remove from a blurred image).
+// `worst` is the most blurred direction; `spread` the most blurred less the least: movement smears
+// along one direction only, where a face out of focus is blurred alike in all.
+struct Blur {
+  double worst = 0, spread = 0;
+};
+Blur blur_effect(const cv::Mat& grey) {
   cv::Mat f;
   grey.convertTo(f, CV_32F);
-  double worst = 0;
-  for (const bool down : {true, false}) {
+  Blur out;
+  double least = 1;
+  for (const cv::Point step : {cv::Point(1, 0), cv::Point(0, 1), cv::Point(1, 1), cv::Point(1, -1)}) {
+    cv::Mat kernel = cv::Mat::zeros(9, 9, CV_32F);
+    for (int i = -4; i <= 4; ++i) kernel.at<float>(4 + i * step.y, 4 + i * step.x) = 1.0f / 9;
     cv::Mat b;
-    cv::blur(f, b, down ? cv::Size(1, 9) : cv::Size(9, 1));
+    cv::filter2D(f, b, -1, kernel, {-1, -1}, 0, cv::BORDER_REFLECT);
     double sf = 0, sv = 0;
-    const auto add_difference = [&](float df, float db) {
-      df = std::abs(df);
-      sf += df;
-      sv += std::max(df - std::abs(db), 0.0f);
-    };
-    for (int y = 0; y < f.rows; ++y) {
+    for (int y = 1; y + 1 < f.rows; ++y) {
       const float* fy = f.ptr<float>(y);
+      const float* fn = f.ptr<float>(y - step.y);
       const float* by = b.ptr<float>(y);
-      if (down) {
-        const int above = y == 0 ? std::min(1, f.rows - 1) : y - 1;
-        const float* fa = f.ptr<float>(above);
-        const float* ba = b.ptr<float>(above);
-        for (int x = 0; x < f.cols; ++x) add_difference(fy[x] - fa[x], by[x] - ba[x]);
-      } else {
-        if (f.cols > 1) add_difference(fy[0] - fy[1], by[0] - by[1]);
-        for (int x = 1; x < f.cols; ++x) add_difference(fy[x] - fy[x - 1], by[x] - by[x - 1]);
+      const float* bn = b.ptr<float>(y - step.y);
+      for (int x = 1; x + 1 < f.cols; ++x) {
+        const float df = std::abs(fy[x] - fn[x - step.x]);
+        const float db = std::abs(by[x] - bn[x - step.x]);
+        sf += df;
+        sv += std::max(df - db, 0.0f);
       }
     }
-    if (sf > 0) worst = std::max(worst, (sf - sv) / sf);
+    const double blur = sf > 0 ? (sf - sv) / sf : 0;
+    out.worst = std::max(out.worst, blur);
+    least = std::min(least, blur);
   }
-  return worst;
+  out.spread = out.worst - least;
+  return out;
 }
 
 void add(PhotoAnalysis& a, std::string id, double value, double low, double high) {
@@ -269,11 +320,16 @@ void measure_face(const cv::Mat& image, const Head& head, const config::PhotoSpe
     const auto* l = y % 2 == 0 ? lab.ptr<cv::Vec3b>(y / 2) : nullptr;
     for (int x = 0; x < face.cols; ++x) {
       if (!m[x]) continue;
-      ++n;
-      dark += g[x] < kDark;
-      bright += g[x] > kBright;
       const int side = (cv::Point2d(x, y) - centre).dot(head.across) < 0 ? 0 : 1;
-      sides[side] += g[x];
+      const cv::Point2d from_eyes = cv::Point2d(x, y) + cv::Point2d(face_box.tl()) - head.mid;
+      // The skin's light, not the eyes': the band from the brows to below the eyes is left out of
+      // exposure (dark lenses, lashes and irises are no fault of the light).
+      if (std::abs(from_eyes.dot(head.down)) >= 0.4 * d) {
+        ++n;
+        dark += g[x] < kDark;
+        bright += g[x] > kBright;
+        sides[side] += g[x];
+      }
       const cv::Point2d from_cheek = cv::Point2d(x, y) - cheeks[side];
       if (from_cheek.dot(from_cheek) <= cheek_radius2) {
         cheek[side] += g[x];
@@ -291,6 +347,7 @@ void measure_face(const cv::Mat& image, const Head& head, const config::PhotoSpe
     add(a, "face_bright_share", static_cast<double>(bright) / n, 0, spec.max_bright_share);
     const double l = cheek[0] / std::max(1, cheek_n[0]), r = cheek[1] / std::max(1, cheek_n[1]);
     add(a, "face_side_difference", std::abs(l - r) / std::max({l, r, 1.0}), 0, spec.max_side_difference);
+    a.lit_side_luminance = std::max(l, r);
     colour /= std::max(1, coloured);
     const double green_red = colour[1] - 128, blue_yellow = colour[2] - 128;
     add(a, "face_chroma", std::hypot(green_red, blue_yellow), 6, kNoLimit);
@@ -299,8 +356,10 @@ void measure_face(const cv::Mat& image, const Head& head, const config::PhotoSpe
   cv::Mat normal;
   const double to_normal = kSharpnessEyeDistance / d;
   cv::resize(grey, normal, {}, to_normal, to_normal, to_normal < 1 ? cv::INTER_AREA : cv::INTER_LINEAR);
-  a.sharpness = 1 - blur_effect(normal);
+  const Blur blur = blur_effect(normal);
+  a.sharpness = 1 - blur.worst;
   add(a, "sharpness", a.sharpness, spec.min_sharpness, 1);
+  add(a, "motion_blur", blur.spread, 0, kMaxMotionBlur);
 }
 
 // How well the eyes show: about each pupil, in a box half an eye distance wide and a quarter high
@@ -349,6 +408,11 @@ void measure_background(const cv::Mat& small, double reduce, const Head& head, I
       const cv::Point2d q = p - head.mid;
       const double u = q.dot(head.across), v = q.dot(head.down);
       if (v > head.chin) continue;
+      // Below the jaw line (from the chin up to the ear lobes, level with them beyond) lie the
+      // neck and whatever is worn about it: a collar, a hood, a suit's neck ring.
+      if (v > head.chin - (head.chin - kEarLobe * head.eye_distance) * std::min(1.0, std::abs(u) / (kEarAcross * head.eye_distance))) {
+        continue;
+      }
       const double eu = u / (0.62 * h), ev = (v - v_mid) / (0.6 * h);
       if (eu * eu + ev * ev <= 1) continue;
       sum += g[x];
@@ -365,8 +429,13 @@ void measure_background(const cv::Mat& small, double reduce, const Head& head, I
   add(a, "background_saturation", enough ? saturation / n : kNaN, 0, spec.max_background_saturation);
 }
 
-// Too dark or too bright on the face, or nothing.
+// Too dark or too bright on the face, or nothing. Light from one side that leaves the lit side well
+// exposed is uneven, not too little: it is named first (the shadowed half darkens the whole face).
 std::optional<Guidance> exposure_fault(const PhotoAnalysis& a) {
+  if (failed(a, "face_side_difference") && a.lit_side_luminance >= kMinFaceLuminance &&
+      a.lit_side_luminance <= kMaxFaceLuminance) {
+    return Guidance::kUnevenLight;
+  }
   const RuleCheck* luminance = a.rule("face_luminance");
   if (failed(a, "face_dark_share") || (luminance != nullptr && luminance->value < luminance->low)) {
     return Guidance::kTooDark;
@@ -375,16 +444,43 @@ std::optional<Guidance> exposure_fault(const PhotoAnalysis& a) {
   return std::nullopt;
 }
 
-// `face_in_frame`: the face's box lies wholly inside the image.
+// The order of the instructions: each is the one that fixes the frame first, so that following it
+// never leaves an earlier one to say, and a measure that another fault spoils is not spoken for it.
+// 1. Who is there: more than one face; too far (the eyes too few pixels apart).
+// 2. A room behind the person: the crown and the background's colour are measured against the
+//    wall, and a busy one spoils both (the crown is not found, which makes the head seem taller
+//    and the cut larger and higher, and the kiosk would say "move").
+// 3. Too near: the photo's cut, upright, is larger than the frame: no place in the frame fits it,
+//    wherever the face is (saying "move up" to a face whose cut runs off the bottom would only
+//    move it off the top).
+// 4. A tilted head: it turns the cut with it, so it is straightened before the cut is placed.
+// 5. Eyes not found on a face inside the frame: their place is only guessed, so the face is not
+//    moved by the guess; the light is named if it is what hides them (uneven light first, then too
+//    dark or bright), else the applicant is asked to show the eyes.
+// 6. Position: the cut off the frame's side, top or bottom; the crown out of the photo.
+// 7. Eyes behind dark lenses, a head turned aside, too few pixels between the eyes in the photo,
+//    a face that no cut can frame (staff).
+// 8. The camera's colour (it spoils light and background too: staff), the light (uneven when the
+//    lit side is well exposed, then too dark or bright, then uneven), the background (not plain,
+//    then not white or light), and last sharpness: a person who moves is told to hold still once
+//    nothing else is to change.
+// `face_in_frame`: the face's box lies wholly inside the image; `cut_too_large`: the cut, upright,
+// is larger than the image.
 Guidance guidance_for(const PhotoAnalysis& a, const config::PhotoSpec& spec, const cv::Vec4d& overflow,
-                      bool face_in_frame) {
+                      bool face_in_frame, bool cut_too_large) {
   if (failed(a, "face_count")) return Guidance::kMoreThanOneFace;
   if (failed(a, "camera_eye_distance_px")) return Guidance::kComeCloser;
+  if (failed(a, "background_clutter")) return Guidance::kBackgroundNotPlain;
+  if (failed(a, "photo_fits_frame") && cut_too_large) return Guidance::kMoveBack;
   // A tilted head turns the cut with it: straighten it before judging where the cut falls.
   if (failed(a, "roll_deg")) return Guidance::kStraightenHead;
   // Without the eyes, where the cut falls is only guessed from the face's box: a face in the frame
   // is asked for its eyes first, not moved by the guess.
-  if (failed(a, "eyes_found") && face_in_frame) return exposure_fault(a).value_or(Guidance::kEyesNotVisible);
+  const auto eyes_hidden = [&] {
+    if (const auto light = exposure_fault(a)) return *light;
+    return failed(a, "face_side_difference") ? Guidance::kUnevenLight : Guidance::kEyesNotVisible;
+  };
+  if (failed(a, "eyes_found") && face_in_frame) return eyes_hidden();
   if (failed(a, "photo_fits_frame")) {
     // overflow: left, right, top, bottom, in pixels of the image
     const double too_big = std::min(overflow[0], overflow[1]) + std::min(overflow[2], overflow[3]);
@@ -397,7 +493,7 @@ Guidance guidance_for(const PhotoAnalysis& a, const config::PhotoSpec& spec, con
   }
   if (failed(a, "crown_in_photo")) return Guidance::kMoveBack;
   // A face too dark or too bright hides its eyes: the light is the fault to name then.
-  if (failed(a, "eyes_found")) return exposure_fault(a).value_or(Guidance::kEyesNotVisible);
+  if (failed(a, "eyes_found")) return eyes_hidden();
   // Eyes behind dark lenses: named before the light, which the lenses darken on the face.
   if (failed(a, "eye_visibility")) return Guidance::kEyesNotVisible;
   if (failed(a, "yaw_deg")) return Guidance::kLookStraight;
@@ -414,7 +510,7 @@ Guidance guidance_for(const PhotoAnalysis& a, const config::PhotoSpec& spec, con
   if (failed(a, "background_luminance") || failed(a, "background_saturation")) {
     return spec.white_background ? Guidance::kBackgroundNotWhite : Guidance::kBackgroundNotLight;
   }
-  if (failed(a, "sharpness")) return Guidance::kHoldStill;
+  if (failed(a, "sharpness") || failed(a, "motion_blur")) return Guidance::kHoldStill;
   return Guidance::kTakePhoto;
 }
 
@@ -496,6 +592,7 @@ PhotoAnalysis analyse_photo(const cv::Mat& image, const config::PhotoSpec& spec,
   cv::Mat small_lab;
   cv::cvtColor(small, small_lab, cv::COLOR_BGR2Lab);
   const cv::Vec3d background = background_colour(small_lab, head.mid.y * reduce);
+  add(a, "background_clutter", clutter_around(small_lab, reduce, head), 0, kMaxClutter);
   find_crown(small_lab, reduce, background, head);
   const cv::Point2d box_bottom(f.box.x + f.box.width / 2, f.box.y + f.box.height);
   head.chin = 0.5 * (kChinEyeDistances * head.eye_distance + (box_bottom - head.mid).dot(head.down));
@@ -568,7 +665,8 @@ PhotoAnalysis analyse_photo(const cv::Mat& image, const config::PhotoSpec& spec,
   add(a, "eye_visibility", eye_visibility(image, f, head, a), kMinEyeVisibility, kNoLimit);
   measure_background(small, reduce, head, in_crop, crop.size, spec, a);
   const bool face_in_frame = (f.box & cv::Rect2d(0, 0, image.cols, image.rows)) == f.box;
-  a.guidance = guidance_for(a, spec, overflow, face_in_frame);
+  const bool cut_too_large = crop.size.width > image.cols + 1 || crop.size.height > image.rows + 1;
+  a.guidance = guidance_for(a, spec, overflow, face_in_frame, cut_too_large);
   return a;
 }
 

@@ -26,17 +26,26 @@
 // - chin: below the eye line by 1.5 eye distances, averaged with the bottom of the face box: the
 //   cascades put both within about 5 % of the chins of the portraits we have.
 // - head width: 0.87 of the face box's width (the cheeks, not the hair), calibrated likewise.
-// - background: the pixels of the photo above the chin outside an ellipse round the head:
-//   luminance (mean), spread (standard deviation of luminance: shadows, gradients, objects) and
-//   saturation (mean, HSV).
-// - exposure: on an ellipse inside the face, the mean luminance (80..225), the share of pixels
+// - background: the pixels of the photo above the chin and above the jaw line (from the chin up to
+//   the ear lobes, level with them beyond: a collar or hood beside the neck is clothing, not
+//   background) outside an ellipse round the head: luminance (mean), spread (standard deviation
+//   of luminance: shadows, gradients, objects) and saturation (mean, HSV).
+// - background clutter: about the head (three eye distances above and to the sides, down to a
+//   third below the eyes), outside an ellipse holding the head and hair, the share of pixels
+//   unlike their median colour in Lab: a room behind the person (shelves, a poster, a door).
+// - exposure: on an ellipse inside the face, less the band from the brows to below the eyes (dark
+//   lenses are not the light's fault), the mean luminance (80..225), the share of pixels
 //   below luminance 35 (crushed) and above 245 (burnt), and the difference between the mean
 //   luminance of the two cheeks (discs half an eye distance out from under each eye) over the
 //   brighter one: side light shows most there.
 // - sharpness: 1 − the blur measure of Crété-Roffet et al. (2007, "The blur effect") on the face
 //   scaled to 64 pixels between the eyes: how much of the face's pixel-to-pixel variation survives
-//   a further 9-pixel blur. 0.49-0.63 for the sharp faces of our tests, 0.30-0.36 after a 3-pixel
-//   Gaussian blur; the default limit is 0.42.
+//   a further 9-pixel blur, in the most blurred of four directions (across, down, both diagonals).
+//   0.49-0.63 for the sharp faces of our tests, 0.30-0.36 after a 3-pixel Gaussian blur; the
+//   default limit is 0.42.
+// - motion blur: the blur measure's most blurred direction less its least blurred one: movement
+//   smears one way only. 0.05-0.07 on sharp faces, 0.1 and more once the face has moved by a
+//   twentieth of its eye distance while the frame was taken; the limit is 0.085.
 // - colour: the face's chroma (a greyscale camera gives about 0) and the hue of its mean colour in
 //   Lab (skin lies between about 20° and 80°; a tinted camera moves it out).
 #pragma once
@@ -53,10 +62,10 @@
 
 namespace kiosk::face {
 
-// What the applicant is asked to do, one at a time, in this order of priority (but a camera
-// colour fault is said before light and background, which it spoils too, and a tilted head
-// before position, which the tilt moves). kTakePhoto: every rule
-// holds. kCameraColour and kCannotFrame are not the applicant's to fix: the kiosk calls for help.
+// What the applicant is asked to do, one at a time: the order in which they are said, and why, is
+// written at guidance_for in photo_rules.cpp (each is the one that fixes the frame first, and a
+// measure that an earlier fault spoils is not spoken for it). kTakePhoto: every rule holds.
+// kCameraColour and kCannotFrame are not the applicant's to fix: the kiosk calls for help.
 enum class Guidance {
   kNoFace,
   kMoreThanOneFace,
@@ -117,6 +126,7 @@ struct PhotoAnalysis {
   std::vector<RuleCheck> rules;
   Guidance guidance = Guidance::kNoFace;
   double sharpness = 0;  // for picking the best of several passing frames
+  double lit_side_luminance = 0;  // the brighter cheek's mean luminance (is side light uneven or too little?)
 
   bool passed() const { return guidance == Guidance::kTakePhoto; }
   const RuleCheck* rule(std::string_view id) const;
