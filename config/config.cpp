@@ -126,6 +126,7 @@ void read_camera(JsonReader r, CameraSection& s) {
 
 void read_face(JsonReader r, FaceSection& s) {
   s.face_cascade = r.path("face_cascade").value_or(s.face_cascade);
+  s.second_face_cascade = r.path("second_face_cascade").value_or(s.second_face_cascade);
   s.eye_cascade = r.path("eye_cascade").value_or(s.eye_cascade);
   s.eyeglasses_cascade = r.path("eyeglasses_cascade").value_or(s.eyeglasses_cascade);
   s.yunet_model = r.path("yunet_model").value_or(s.yunet_model);

@@ -92,6 +92,9 @@ struct CameraSection {
 // YuNet detector in ONNX is used when configured, but nothing requires one.
 struct FaceSection {
   std::filesystem::path face_cascade = "/usr/share/opencv4/lbpcascades/lbpcascade_frontalface.xml";
+  // Looked with when the first finds no face: Haar features see a face in side light or small in
+  // a wide frame where the LBP cascade does not (at several times its cost, so only then).
+  std::filesystem::path second_face_cascade = "/usr/share/opencv4/haarcascades/haarcascade_frontalface_alt2.xml";
   std::filesystem::path eye_cascade = "/usr/share/opencv4/haarcascades/haarcascade_eye.xml";
   std::filesystem::path eyeglasses_cascade =
       "/usr/share/opencv4/haarcascades/haarcascade_eye_tree_eyeglasses.xml";

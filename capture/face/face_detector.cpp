@@ -249,7 +249,7 @@ double FoundFace::eye_distance() const {
 }
 
 struct FaceDetector::Models {
-  cv::CascadeClassifier face, eye, eyeglasses;
+  cv::CascadeClassifier face, second_face, eye, eyeglasses;
   cv::Ptr<cv::CLAHE> clahe = cv::createCLAHE(2.0, {4, 4});
   cv::Ptr<cv::FaceDetectorYN> yunet;
 
@@ -405,6 +405,9 @@ std::expected<std::unique_ptr<FaceDetector>, std::string> FaceDetector::load(
     auto faces = load_cascade(config.face_cascade, "the face cascade");
     if (!faces) return std::unexpected(faces.error());
     models->face = std::move(*faces);
+    auto second = load_cascade(config.second_face_cascade, "the second face cascade");
+    if (!second) return std::unexpected(second.error());
+    models->second_face = std::move(*second);
     auto eye = load_cascade(config.eye_cascade, "the eye cascade");
     if (!eye) return std::unexpected(eye.error());
     models->eye = std::move(*eye);
@@ -455,6 +458,12 @@ std::vector<FoundFace> FaceDetector::find(const cv::Mat& image) {
   }
   // An applicant standing far back, or lit hard from one side: a larger copy, for smaller faces,
   // with its contrast evened out locally rather than over the whole frame.
+  struct Copy {
+    cv::Mat grey;
+    double scale;
+    int min_side;
+  };
+  std::vector<Copy> copies{{small, scale, min_side}};
   if (faces.empty() && shorter > kSearchSide) {
     const double far = std::min(1.0, static_cast<double>(kFarSearchSide) / shorter);
     cv::Mat larger = reduced_grey(image, far);
@@ -464,22 +473,35 @@ std::vector<FoundFace> FaceDetector::find(const cv::Mat& image) {
     for (const cv::Rect& b : boxes) {
       faces.push_back({cv::Rect2d(b.x / far, b.y / far, b.width / far, b.height / far), {}, {}, 0});
     }
+    copies.push_back({larger, far, far_min});
   }
-  // A head tilted past what the cascade takes: look in copies turned to meet it.
-  for (const double tilt : {kTurnedSearchDeg, -kTurnedSearchDeg}) {
+  // A head tilted past what the cascade takes: look in copies turned to meet it, the small copy
+  // first, then the larger one (a tilted head in side light, or small in a wide frame).
+  for (const Copy& copy : copies) {
+    for (const double tilt : {kTurnedSearchDeg, -kTurnedSearchDeg}) {
+      if (!faces.empty()) break;
+      const cv::Point2f middle(copy.grey.cols / 2.0f, copy.grey.rows / 2.0f);
+      const cv::Mat turn = cv::getRotationMatrix2D(middle, tilt, 1.0);
+      cv::Mat turned;
+      cv::warpAffine(copy.grey, turned, turn, copy.grey.size(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+      models_->face.detectMultiScale(turned, boxes, 1.15, 4, 0, {copy.min_side, copy.min_side});
+      cv::Mat back;
+      cv::invertAffineTransform(turn, back);
+      const cv::Matx23d m(back);
+      for (const cv::Rect& b : boxes) {
+        const cv::Point2d c = cv::Point2d(m * cv::Vec3d(b.x + b.width / 2.0, b.y + b.height / 2.0, 1)) / copy.scale;
+        const double w = b.width / copy.scale, h = b.height / copy.scale;
+        faces.push_back({cv::Rect2d(c.x - w / 2, c.y - h / 2, w, h), {}, {}, tilt});
+      }
+    }
+  }
+  // Still none: the second cascade on the copies as they are (side light, a small face).
+  for (const Copy& copy : copies) {
     if (!faces.empty()) break;
-    const cv::Point2f middle(small.cols / 2.0f, small.rows / 2.0f);
-    const cv::Mat turn = cv::getRotationMatrix2D(middle, tilt, 1.0);
-    cv::Mat turned;
-    cv::warpAffine(small, turned, turn, small.size(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
-    models_->face.detectMultiScale(turned, boxes, 1.15, 4, 0, {min_side, min_side});
-    cv::Mat back;
-    cv::invertAffineTransform(turn, back);
-    const cv::Matx23d m(back);
+    models_->second_face.detectMultiScale(copy.grey, boxes, 1.15, 3, 0, {copy.min_side, copy.min_side});
     for (const cv::Rect& b : boxes) {
-      const cv::Point2d c = cv::Point2d(m * cv::Vec3d(b.x + b.width / 2.0, b.y + b.height / 2.0, 1)) / scale;
-      const double w = b.width / scale, h = b.height / scale;
-      faces.push_back({cv::Rect2d(c.x - w / 2, c.y - h / 2, w, h), {}, {}, tilt});
+      const double k = copy.scale;
+      faces.push_back({cv::Rect2d(b.x / k, b.y / k, b.width / k, b.height / k), {}, {}, 0});
     }
   }
   std::ranges::sort(faces, std::greater{}, [](const FoundFace& f) { return f.box.area(); });
