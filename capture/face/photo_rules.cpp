@@ -396,6 +396,9 @@ void measure_background(const cv::Mat& small, double reduce, const Head& head, I
   cv::cvtColor(small, small_grey, cv::COLOR_BGR2GRAY);
   cv::cvtColor(small, small_hsv, cv::COLOR_BGR2HSV);
   const double h = head.height(), v_mid = (head.crown + head.chin) / 2;
+  // The jaw line, along the face's axis: from the chin up to the ear lobes, level with them beyond.
+  const double lobe = kEarLobe * head.eye_distance, lobe_across = kEarAcross * head.eye_distance;
+  const auto jaw = [&](double u) { return head.chin - (head.chin - lobe) * std::min(1.0, std::abs(u) / lobe_across); };
   double sum = 0, sum2 = 0, saturation = 0;
   int n = 0;
   for (int y = 0; y < small.rows; ++y) {
@@ -408,11 +411,9 @@ void measure_background(const cv::Mat& small, double reduce, const Head& head, I
       const cv::Point2d q = p - head.mid;
       const double u = q.dot(head.across), v = q.dot(head.down);
       if (v > head.chin) continue;
-      // Below the jaw line (from the chin up to the ear lobes, level with them beyond) lie the
-      // neck and whatever is worn about it: a collar, a hood, a suit's neck ring.
-      if (v > head.chin - (head.chin - kEarLobe * head.eye_distance) * std::min(1.0, std::abs(u) / (kEarAcross * head.eye_distance))) {
-        continue;
-      }
+      // Below the jaw line lie the neck and whatever is worn about it: a collar, a hood, a suit's
+      // neck ring.
+      if (v > jaw(u)) continue;
       const double eu = u / (0.62 * h), ev = (v - v_mid) / (0.6 * h);
       if (eu * eu + ev * ev <= 1) continue;
       sum += g[x];

@@ -18,6 +18,7 @@
 #include "capture/document/mrz_reader.hpp"
 #include "sim/passport_specimen.hpp"
 #include "tests/support/mrz_reader.hpp"
+#include "tests/support/param_name.hpp"
 
 namespace kiosk::document {
 namespace {
@@ -142,13 +143,7 @@ TEST_P(MrzClasses, NoWrongDocumentIsAcceptedAndTheReadRateIsReported) {
 }
 
 INSTANTIATE_TEST_SUITE_P(EveryClass, MrzClasses, ::testing::ValuesIn(kClasses),
-                         [](const auto& param_info) {
-                           std::string name;
-                           for (const char* p = param_info.param.name; *p; ++p) {
-                             if (std::isalnum(static_cast<unsigned char>(*p))) name += *p;
-                           }
-                           return name;
-                         });
+                         [](const auto& param_info) { return testing::param_name(param_info.param.name); });
 
 }  // namespace
 }  // namespace kiosk::document

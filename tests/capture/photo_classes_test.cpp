@@ -5,7 +5,6 @@
 // looked at while the rules are worked on, and the held-out seeds, which are not, and whose
 // figures are the ones to report. Each scene has the one instruction a photographer would give
 // first; at least kFloor of kPerClass scenes of each class must get it, and the rest are printed.
-#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -20,11 +19,12 @@
 #include "capture/face/photo_rules.hpp"
 #include "config/config.hpp"
 #include "sim/face_specimen.hpp"
+#include "tests/support/face_scenes.hpp"
+#include "tests/support/param_name.hpp"
 
 namespace kiosk::face {
 namespace {
 
-const std::filesystem::path kSource = KIOSK_SOURCE_DIR;
 constexpr std::uint32_t kTuningSeeds = 5000, kHeldOutSeeds = 70000;
 constexpr int kPerClass = 16, kFloor = 15;
 
@@ -137,20 +137,6 @@ const Class kClasses[] = {
 
 class PhotoClasses : public ::testing::TestWithParam<Class> {
  protected:
-  static void SetUpTestSuite() {
-    catalogue_ = new config::ServiceCatalogue(config::load_service_catalogue(kSource / "config/defaults/services.json"));
-    for (const auto& known : sim::known_portraits(kSource / "var/public-data")) {
-      ASSERT_TRUE(std::filesystem::exists(known.file))
-          << known.file << " is missing: tools/bootstrap and tools/fetch-face-source provide it";
-      people_[people_count_++] = new sim::PersonCutout(sim::cut_out(known));
-    }
-  }
-  static void TearDownTestSuite() {
-    for (int i = 0; i < people_count_; ++i) delete people_[i];
-    people_count_ = 0;
-    delete catalogue_;
-  }
-
   struct Tally {
     int right = 0;
     std::map<std::string, int> said;  // the other advice given, and how often
@@ -162,11 +148,12 @@ class PhotoClasses : public ::testing::TestWithParam<Class> {
     if (!loaded) throw std::runtime_error(loaded.error());
     for (std::uint32_t seed = first_seed; seed < first_seed + kPerClass; ++seed) {
       std::mt19937 rng(seed);
-      const sim::PersonCutout& person = *people_[seed % people_count_];
+      const auto& people = testing::portrait_cutouts();
+      const sim::PersonCutout& person = people[seed % people.size()];
       const sim::Scene scene = c.scene(rng);
       const cv::Mat frame = sim::render_scene(person, scene);
       (*loaded)->forget();  // each scene is another applicant
-      const PhotoAnalysis a = analyse_photo(frame, *catalogue_->photo_spec(c.spec), **loaded);
+      const PhotoAnalysis a = analyse_photo(frame, *testing::shipped_catalogue().photo_spec(c.spec), **loaded);
       if (a.guidance == c.advice) {
         ++t.right;
         continue;
@@ -185,9 +172,6 @@ class PhotoClasses : public ::testing::TestWithParam<Class> {
     return t;
   }
 
-  static inline config::ServiceCatalogue* catalogue_ = nullptr;
-  static inline sim::PersonCutout* people_[2] = {};
-  static inline int people_count_ = 0;
 };
 
 TEST_P(PhotoClasses, EachSceneGetsTheAdviceThatFixesItFirst) {
@@ -200,13 +184,8 @@ TEST_P(PhotoClasses, EachSceneGetsTheAdviceThatFixesItFirst) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(EveryClass, PhotoClasses, ::testing::ValuesIn(kClasses), [](const auto& param_info) {
-  std::string name;
-  for (const char* p = param_info.param.name; *p; ++p) {
-    if (std::isalnum(static_cast<unsigned char>(*p))) name += *p;
-  }
-  return name;
-});
+INSTANTIATE_TEST_SUITE_P(EveryClass, PhotoClasses, ::testing::ValuesIn(kClasses),
+                         [](const auto& param_info) { return testing::param_name(param_info.param.name); });
 
 }  // namespace
 }  // namespace kiosk::face

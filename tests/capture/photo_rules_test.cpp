@@ -14,35 +14,22 @@
 #include "capture/face/photo_rules.hpp"
 #include "config/config.hpp"
 #include "sim/face_specimen.hpp"
+#include "tests/support/face_scenes.hpp"
 
 namespace kiosk::face {
 namespace {
 
-const std::filesystem::path kSource = KIOSK_SOURCE_DIR;
 
 class PhotoRules : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
-    catalogue_ = new config::ServiceCatalogue(config::load_service_catalogue(kSource / "config/defaults/services.json"));
-    for (const auto& known : sim::known_portraits(kSource / "var/public-data")) {
-      ASSERT_TRUE(std::filesystem::exists(known.file))
-          << known.file << " is missing: tools/bootstrap and tools/fetch-face-source provide it";
-      people_[people_count_++] = new sim::PersonCutout(sim::cut_out(known));
-    }
-  }
-  static void TearDownTestSuite() {
-    for (int i = 0; i < people_count_; ++i) delete people_[i];
-    people_count_ = 0;
-    delete catalogue_;
-  }
   void SetUp() override {
     auto loaded = FaceDetector::load(config::FaceSection{});
     ASSERT_TRUE(loaded) << loaded.error();
     detector_ = std::move(*loaded);
   }
 
-  const config::PhotoSpec& spec(const char* name) { return *catalogue_->photo_spec(name); }
-  const sim::PersonCutout& person(int i) { return *people_[i]; }
+  const config::PhotoSpec& spec(const char* name) { return *testing::shipped_catalogue().photo_spec(name); }
+  const sim::PersonCutout& person(int i) { return testing::portrait_cutouts().at(i); }
 
   PhotoAnalysis analyse(const cv::Mat& frame, const char* spec_name = "china-visa") {
     return analyse_photo(frame, spec(spec_name), *detector_);
@@ -55,9 +42,6 @@ class PhotoRules : public ::testing::Test {
     return analyse(sim::render_scene(person(i), scene), spec_name).guidance;
   }
 
-  static inline config::ServiceCatalogue* catalogue_ = nullptr;
-  static inline sim::PersonCutout* people_[2] = {};
-  static inline int people_count_ = 0;
   std::unique_ptr<FaceDetector> detector_;
 };
 
