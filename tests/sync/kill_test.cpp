@@ -65,7 +65,7 @@ TEST(KillTest, EveryPacketArrivesExactlyOnceWhateverInstantTheKioskDies) {
     whole = std::chrono::steady_clock::now() - start;
   }
   const auto longest = std::max<std::chrono::microseconds::rep>(
-      1000, std::chrono::duration_cast<std::chrono::microseconds>(whole).count() / 15);
+      1000, std::chrono::duration_cast<std::chrono::microseconds>(whole).count() / 25);
 
   testing::Office office(pki.path(), store.path());
   const auto args = sender_args(kiosk / "outbox", pki.path(), office.port(), kPackets);
