@@ -31,6 +31,14 @@ pid_t spawn_sender(const std::vector<std::string>& args) {
   return pid;
 }
 
+// Runs a sender to its end: its wait status.
+int run_to_end(const std::vector<std::string>& args) {
+  const pid_t pid = spawn_sender(args);
+  int status = -1;
+  if (pid > 0) ::waitpid(pid, &status, 0);
+  return status;
+}
+
 std::size_t files_in(const std::filesystem::path& dir) {
   std::error_code ec;
   std::size_t n = 0;
@@ -57,10 +65,7 @@ TEST(KillTest, EveryPacketArrivesExactlyOnceWhateverInstantTheKioskDies) {
     testing::ScratchDir kiosk_alone, store_alone;
     testing::Office office(pki.path(), store_alone.path());
     const auto start = std::chrono::steady_clock::now();
-    const pid_t pid = spawn_sender(sender_args(kiosk_alone / "outbox", pki.path(), office.port(), kPackets));
-    ASSERT_GT(pid, 0);
-    int status = 0;
-    ::waitpid(pid, &status, 0);
+    const int status = run_to_end(sender_args(kiosk_alone / "outbox", pki.path(), office.port(), kPackets));
     ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "status " << status;
     whole = std::chrono::steady_clock::now() - start;
   }
@@ -92,12 +97,10 @@ TEST(KillTest, EveryPacketArrivesExactlyOnceWhateverInstantTheKioskDies) {
               static_cast<long long>(
                   std::chrono::duration_cast<std::chrono::milliseconds>(whole).count()),
               killed, killed_mid_upload);
-  EXPECT_GE(killed, 25) << "too few kills landed before the work was done";
+  EXPECT_GT(killed, 25) << "too few kills landed before the work was done";
   EXPECT_GE(killed_mid_upload, 10) << "too few kills landed while uploading";
   // Then left alone, it finishes.
-  const pid_t last = spawn_sender(args);
-  int status = 0;
-  ::waitpid(last, &status, 0);
+  const int status = run_to_end(args);
   ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "status " << status;
 
   auto outbox = Outbox::attach(kiosk / "outbox");
